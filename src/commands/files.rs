@@ -1,0 +1,178 @@
+//! Handlers for remote files and directories: ls, dir, nlist, mkdir, rmdir, rm, mv, size,
+//! modtime, chmod.
+
+use anyhow::{Context, Result};
+
+use super::{ChmodArgs, Ctx, LsArgs, MkdirArgs, MvArgs, OneRemoteArg, PathArg, RemotesArgs};
+use crate::error::Remote;
+use crate::listing::{self, Entry, display_name};
+use crate::session::Session;
+
+/// Fetch and parse a directory listing: MLSD when the server offers MLST (vsftpd does not and
+/// answers MLSD with 500), else LIST. A path MLSD refuses (a file, say) is tried with LIST.
+pub fn list(session: &mut Session, path: Option<&str>) -> Result<Vec<Entry>> {
+    let conn = session.conn()?;
+    let now = chrono::Utc::now();
+    if conn.has_feature("MLST") {
+        match conn.ftp.mlsd(path) {
+            Ok(lines) => return Ok(listing::parse_listing(&lines, true, now)),
+            Err(e) => match Session::ftp_err(e) {
+                Remote::Reply { code, .. } if (500..600).contains(&code) && code != 530 => {}
+                other => return Err(other.into()),
+            },
+        }
+    }
+    let lines = conn.ftp.list(path).map_err(Session::ftp_err)?;
+    Ok(listing::parse_listing(&lines, false, now))
+}
+
+pub fn ls(ctx: &mut Ctx, a: LsArgs) -> Result<()> {
+    let path = a.path.map(|p| p.0);
+    let mut entries = match path.as_deref() {
+        Some(p) if super::is_url(p) => {
+            let (mut tmp, rel) = super::url_session(ctx, p)?;
+            let rel = (!rel.is_empty()).then_some(rel);
+            list(&mut tmp, rel.as_deref())?
+        }
+        p => list(ctx.session, p).with_context(|| display_name(p.unwrap_or(".")))?,
+    };
+    if !a.all {
+        entries.retain(|e| e.raw.is_some() || !e.name.starts_with('.'));
+    }
+    ctx.out.listing(&entries, a.long, a.human, a.json)
+}
+
+/// `dir` (raw LIST) and `nlist` (raw NLST): the server's lines as sent, with control
+/// characters made visible so a hostile name cannot drive the terminal.
+pub fn dir(ctx: &mut Ctx, a: PathArg, names_only: bool) -> Result<()> {
+    let path = a.path.map(|p| p.0);
+    let fetch = |s: &mut Session, p: Option<&str>| -> Result<Vec<String>> {
+        let conn = s.conn()?;
+        let r = if names_only {
+            conn.ftp.nlst(p)
+        } else {
+            conn.ftp.list(p)
+        };
+        r.map_err(|e| Session::ftp_err(e).into())
+    };
+    let lines = match path.as_deref() {
+        Some(p) if super::is_url(p) => {
+            let (mut tmp, rel) = super::url_session(ctx, p)?;
+            let rel = (!rel.is_empty()).then_some(rel);
+            fetch(&mut tmp, rel.as_deref())?
+        }
+        p => fetch(ctx.session, p).with_context(|| display_name(p.unwrap_or(".")))?,
+    };
+    let mut text = String::new();
+    for l in lines {
+        text.push_str(&display_name(&l));
+        text.push('\n');
+    }
+    if text.is_empty() {
+        return Ok(());
+    }
+    ctx.out.data(&text)
+}
+
+pub fn mkdir(ctx: &mut Ctx, a: MkdirArgs) -> Result<()> {
+    for dir in a.dirs {
+        let dir = dir.0;
+        let conn = ctx.session.conn()?;
+        if !a.parents {
+            conn.ftp
+                .mkdir(&dir)
+                .map_err(Session::ftp_err)
+                .with_context(|| display_name(&dir))?;
+            continue;
+        }
+        // -p: create each missing level; a level that exists answers 550, which is fine as
+        // long as the whole path is a directory at the end.
+        let absolute = dir.starts_with('/');
+        let mut prefix = String::new();
+        let mut last_err = None;
+        for part in dir.split('/').filter(|p| !p.is_empty()) {
+            if !prefix.is_empty() || absolute {
+                prefix.push('/');
+            }
+            prefix.push_str(part);
+            last_err = conn.ftp.mkdir(&prefix).err().map(Session::ftp_err);
+            if let Some(e) = &last_err
+                && e.connection_gone()
+            {
+                break;
+            }
+        }
+        if let Some(err) = last_err {
+            let back = conn.cwd.clone();
+            let is_dir = conn.ftp.cwd(&dir).is_ok();
+            conn.ftp.cwd(&back).map_err(Session::ftp_err)?;
+            if !is_dir {
+                return Err(anyhow::Error::new(err).context(display_name(&dir)));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn rmdir(ctx: &mut Ctx, a: RemotesArgs) -> Result<()> {
+    for p in a.paths {
+        let conn = ctx.session.conn()?;
+        conn.ftp
+            .rmdir(&p.0)
+            .map_err(Session::ftp_err)
+            .with_context(|| display_name(&p.0))?;
+    }
+    Ok(())
+}
+
+pub fn rm(ctx: &mut Ctx, a: RemotesArgs) -> Result<()> {
+    for p in a.paths {
+        let conn = ctx.session.conn()?;
+        conn.ftp
+            .rm(&p.0)
+            .map_err(Session::ftp_err)
+            .with_context(|| display_name(&p.0))?;
+    }
+    Ok(())
+}
+
+pub fn mv(ctx: &mut Ctx, a: MvArgs) -> Result<()> {
+    let conn = ctx.session.conn()?;
+    conn.ftp
+        .rename(&a.from.0, &a.to.0)
+        .map_err(Session::ftp_err)
+        .with_context(|| display_name(&a.from.0))
+}
+
+pub fn size(ctx: &mut Ctx, a: OneRemoteArg) -> Result<()> {
+    let conn = ctx.session.conn()?;
+    let n = conn
+        .ftp
+        .size(&a.path.0)
+        .map_err(Session::ftp_err)
+        .with_context(|| display_name(&a.path.0))?;
+    ctx.out.data(&n.to_string())
+}
+
+pub fn modtime(ctx: &mut Ctx, a: OneRemoteArg) -> Result<()> {
+    let conn = ctx.session.conn()?;
+    // MDTM answers in UTC (RFC 3659).
+    let t = conn
+        .ftp
+        .mdtm(&a.path.0)
+        .map_err(Session::ftp_err)
+        .with_context(|| display_name(&a.path.0))?;
+    ctx.out
+        .data(&format!("{}", t.and_utc().format("%Y-%m-%d %H:%M:%S UTC")))
+}
+
+pub fn chmod(ctx: &mut Ctx, a: ChmodArgs) -> Result<()> {
+    for p in a.paths {
+        let conn = ctx.session.conn()?;
+        conn.ftp
+            .site(format!("CHMOD {} {}", a.mode, p.0))
+            .map_err(Session::ftp_err)
+            .with_context(|| display_name(&p.0))?;
+    }
+    Ok(())
+}

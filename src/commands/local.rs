@@ -1,0 +1,100 @@
+//! Handlers for the local side: lcd, lpwd, lls and the `!`/`shell` escape.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use super::{Ctx, LcdArgs, LlsArgs, ShellArgs};
+use crate::error::LocalError;
+use crate::listing::{Entry, Kind};
+
+pub fn lcd(ctx: &mut Ctx, a: LcdArgs) -> Result<()> {
+    let dest = match a.dir.map(|d| d.0) {
+        None => directories::BaseDirs::new()
+            .map(|b| b.home_dir().to_path_buf())
+            .ok_or_else(|| anyhow::anyhow!("no home directory"))?,
+        Some(d) if d.as_os_str() == "-" => ctx
+            .session
+            .local_prev
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("no previous local directory"))?,
+        Some(d) => d,
+    };
+    let old = std::env::current_dir().ok();
+    std::env::set_current_dir(&dest).map_err(|e| LocalError::new(dest.display().to_string(), e))?;
+    ctx.session.local_prev = old;
+    ctx.out.info(&format!(
+        "local directory now {}",
+        std::env::current_dir().unwrap_or(dest).display()
+    ));
+    Ok(())
+}
+
+pub fn lpwd(ctx: &mut Ctx) -> Result<()> {
+    let dir = std::env::current_dir().map_err(|e| LocalError::new(".", e))?;
+    ctx.out.data(&dir.display().to_string())
+}
+
+pub fn lls(ctx: &mut Ctx, a: LlsArgs) -> Result<()> {
+    let path = a.path.map(|p| p.0).unwrap_or_else(|| PathBuf::from("."));
+    let meta =
+        std::fs::metadata(&path).map_err(|e| LocalError::new(path.display().to_string(), e))?;
+    let mut entries = Vec::new();
+    if meta.is_dir() {
+        let dir =
+            std::fs::read_dir(&path).map_err(|e| LocalError::new(path.display().to_string(), e))?;
+        for item in dir.flatten() {
+            let name = item.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let kind = match item.file_type() {
+                Ok(t) if t.is_dir() => Kind::Dir,
+                Ok(t) if t.is_symlink() => Kind::Link,
+                Ok(t) if t.is_file() => Kind::File,
+                _ => Kind::Other,
+            };
+            entries.push(local_entry(name, kind));
+        }
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+    } else {
+        entries.push(local_entry(path.display().to_string(), Kind::File));
+    }
+    ctx.out.listing(&entries, false, false, false)
+}
+
+fn local_entry(name: String, kind: Kind) -> Entry {
+    Entry {
+        name,
+        kind,
+        size: None,
+        modified: None,
+        permissions: None,
+        target: None,
+        raw: None,
+    }
+}
+
+pub fn shell(ctx: &mut Ctx, a: ShellArgs) -> Result<()> {
+    let line = a.words.join(" ");
+    let mut cmd = if line.trim().is_empty() {
+        let sh = std::env::var_os("SHELL").unwrap_or_else(|| "/bin/sh".into());
+        std::process::Command::new(sh)
+    } else {
+        let mut c = std::process::Command::new("/bin/sh");
+        c.arg("-c").arg(&line);
+        c
+    };
+    ctx.out.flush()?;
+    let status = cmd.status().map_err(|e| LocalError::new("/bin/sh", e))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!(
+            "command exited with status {}",
+            status
+                .code()
+                .map_or("signal".to_string(), |c| c.to_string())
+        ))
+    }
+}

@@ -1,0 +1,823 @@
+//! The REPL command table: one clap `multicall` enum that drives parsing, `help`, completion
+//! and the man page, plus the line splitter and the one exhaustive dispatch `match`.
+//!
+//! A line goes: [`split_line`] (quote-aware `;` split) → `shell-words` → [`resolve_name`]
+//! (aliases and unique prefixes, from the table) → clap → [`Command`]. Parsing never does I/O;
+//! a bad line is a [`UsageError`] (exit 2). [`dispatch`] then calls one handler per variant.
+
+mod files;
+mod local;
+mod nav;
+mod transfer;
+
+use std::convert::Infallible;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use anyhow::Result;
+use clap::{Args, CommandFactory, FromArgMatches, Parser};
+
+use crate::error::UsageError;
+use crate::printer::Printer;
+use crate::session::{Session, Target};
+
+/// A path on the server. Its own type so that the table says which arguments are remote paths
+/// (completion and the table tests read it back through the value parser's type id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemotePath(pub String);
+
+impl FromStr for RemotePath {
+    type Err = Infallible;
+    fn from_str(s: &str) -> Result<Self, Infallible> {
+        Ok(RemotePath(s.to_string()))
+    }
+}
+
+/// A path on this machine (see [`RemotePath`] for why it is a type of its own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalPath(pub PathBuf);
+
+impl FromStr for LocalPath {
+    type Err = Infallible;
+    fn from_str(s: &str) -> Result<Self, Infallible> {
+        Ok(LocalPath(PathBuf::from(s)))
+    }
+}
+
+/// The name of a REPL command (the argument of `help`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandName(pub String);
+
+impl FromStr for CommandName {
+    type Err = Infallible;
+    fn from_str(s: &str) -> Result<Self, Infallible> {
+        Ok(CommandName(s.to_string()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TypeName {
+    Ascii,
+    Binary,
+}
+
+/// Every REPL command. The doc comment of a variant is its one-line summary in `help`.
+#[derive(Debug, Parser)]
+#[command(
+    multicall = true,
+    disable_help_subcommand = true,
+    name = "ftpsh",
+    override_usage = "COMMAND [ARGS]"
+)]
+pub enum Command {
+    /// Connect to a server and log in
+    Open(OpenArgs),
+    /// Log in again as USER (asks for the password if needed)
+    User(UserArgs),
+    /// Close the connection to the server
+    Close,
+    /// Close the connection and leave ftpsh
+    #[command(visible_aliases = ["quit", "exit"])]
+    Bye(ByeArgs),
+    /// Show the connection: host, user, TLS, directories, mode and type
+    Status,
+    /// List the features the server announces (FEAT)
+    Features,
+    /// Send a raw command to the server and print its reply
+    Quote(RawArgs),
+    /// Send a SITE command to the server and print its reply
+    Site(RawArgs),
+    /// Trace the protocol on stderr (passwords masked)
+    Debug(DebugArgs),
+    /// Print the remote working directory
+    Pwd,
+    /// Change the remote directory ('cd -' goes back, 'cd' alone to the login directory)
+    Cd(CdArgs),
+    /// Change to the parent remote directory
+    Cdup,
+    /// Change the local directory ('lcd -' goes back, 'lcd' alone to your home)
+    Lcd(LcdArgs),
+    /// Print the local working directory
+    Lpwd,
+    /// List a local directory
+    Lls(LlsArgs),
+    /// Run a command in the local shell ('!CMD' works too)
+    #[command(visible_alias = "!")]
+    Shell(ShellArgs),
+    /// List a remote directory (MLSD, or LIST parsed)
+    Ls(LsArgs),
+    /// Print the server's raw LIST output
+    Dir(PathArg),
+    /// Print the server's raw name list (NLST)
+    Nlist(PathArg),
+    /// Create remote directories
+    Mkdir(MkdirArgs),
+    /// Remove empty remote directories
+    Rmdir(RemotesArgs),
+    /// Delete remote files
+    Rm(RemotesArgs),
+    /// Rename or move a remote file or directory
+    #[command(visible_alias = "rename")]
+    Mv(MvArgs),
+    /// Print the size of a remote file in bytes
+    Size(OneRemoteArg),
+    /// Print the modification time of a remote file (UTC)
+    Modtime(OneRemoteArg),
+    /// Change the permissions of remote files (SITE CHMOD)
+    Chmod(ChmodArgs),
+    /// Print remote files to stdout
+    Cat(RemotesArgs),
+    /// Set the transfer type to binary (the default)
+    Binary,
+    /// Set the transfer type to ascii (line endings converted)
+    Ascii,
+    /// Show or set the transfer type
+    Type(TypeArgs),
+    /// Show or set passive mode (on by default)
+    Passive(PassiveArgs),
+    /// Download remote files
+    Get(GetArgs),
+    /// Upload local files
+    Put(PutArgs),
+    /// List commands, or show how to use one
+    Help(HelpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// Log in as USER
+    #[arg(short = 'u', long = "user", value_name = "USER")]
+    pub user: Option<String>,
+    /// host, host:port, ftp://[user[:password]@]host[:port][/path] or ftps://...
+    #[arg(value_name = "URL")]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    /// The user name
+    #[arg(value_name = "USER")]
+    pub user: String,
+    /// The password (prefer leaving it out: you will be asked, and it stays out of history)
+    #[arg(value_name = "PASSWORD")]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ByeArgs {
+    /// Exit status (default: 0)
+    #[arg(value_name = "CODE")]
+    pub code: Option<i32>,
+}
+
+#[derive(Debug, Args)]
+pub struct RawArgs {
+    /// The command and its arguments, sent as one line
+    #[arg(value_name = "CMD", required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
+    pub words: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DebugArgs {
+    /// on or off (default: toggle)
+    #[arg(value_name = "on|off")]
+    pub state: Option<OnOff>,
+}
+
+#[derive(Debug, Args)]
+pub struct CdArgs {
+    /// Remote directory, or '-' for the previous one
+    #[arg(value_name = "DIR")]
+    pub dir: Option<RemotePath>,
+}
+
+#[derive(Debug, Args)]
+pub struct LcdArgs {
+    /// Local directory, or '-' for the previous one
+    #[arg(value_name = "DIR")]
+    pub dir: Option<LocalPath>,
+}
+
+#[derive(Debug, Args)]
+pub struct LlsArgs {
+    /// Local directory or file (default: the local working directory)
+    #[arg(value_name = "PATH")]
+    pub path: Option<LocalPath>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShellArgs {
+    /// The shell command line (run with sh -c)
+    #[arg(value_name = "CMD", num_args = 0.., trailing_var_arg = true, allow_hyphen_values = true)]
+    pub words: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct LsArgs {
+    /// Print help (-h means human-readable sizes here, as in ls)
+    #[arg(long = "help", action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+    /// Long listing: type and permissions, size, date, name
+    #[arg(short = 'l', long = "long")]
+    pub long: bool,
+    /// Show entries whose names start with '.'
+    #[arg(short = 'a', long = "all")]
+    pub all: bool,
+    /// Sizes in KiB, MiB, GiB (long listing)
+    #[arg(short = 'h', long = "human-readable")]
+    pub human: bool,
+    /// Print a JSON array of {name, type, size, modified, permissions, target}
+    #[arg(long = "json")]
+    pub json: bool,
+    /// Remote directory or an ftp:// URL (default: the working directory)
+    #[arg(value_name = "PATH")]
+    pub path: Option<RemotePath>,
+}
+
+#[derive(Debug, Args)]
+pub struct PathArg {
+    /// Remote directory or an ftp:// URL (default: the working directory)
+    #[arg(value_name = "PATH")]
+    pub path: Option<RemotePath>,
+}
+
+#[derive(Debug, Args)]
+pub struct MkdirArgs {
+    /// Create parent directories as needed; no error if a directory exists
+    #[arg(short = 'p', long = "parents")]
+    pub parents: bool,
+    /// Remote directories to create
+    #[arg(value_name = "DIR", required = true, num_args = 1..)]
+    pub dirs: Vec<RemotePath>,
+}
+
+#[derive(Debug, Args)]
+pub struct RemotesArgs {
+    /// Remote paths (ftp:// URLs work for cat)
+    #[arg(value_name = "REMOTE", required = true, num_args = 1..)]
+    pub paths: Vec<RemotePath>,
+}
+
+#[derive(Debug, Args)]
+pub struct MvArgs {
+    /// Remote path to rename
+    #[arg(value_name = "FROM")]
+    pub from: RemotePath,
+    /// New remote path
+    #[arg(value_name = "TO")]
+    pub to: RemotePath,
+}
+
+#[derive(Debug, Args)]
+pub struct OneRemoteArg {
+    /// Remote file
+    #[arg(value_name = "FILE")]
+    pub path: RemotePath,
+}
+
+#[derive(Debug, Args)]
+pub struct ChmodArgs {
+    /// Octal mode, e.g. 644
+    #[arg(value_name = "MODE", value_parser = parse_mode)]
+    pub mode: String,
+    /// Remote files
+    #[arg(value_name = "FILE", required = true, num_args = 1..)]
+    pub paths: Vec<RemotePath>,
+}
+
+#[derive(Debug, Args)]
+pub struct TypeArgs {
+    /// ascii or binary (default: show the current type)
+    #[arg(value_name = "TYPE")]
+    pub kind: Option<TypeName>,
+}
+
+#[derive(Debug, Args)]
+pub struct PassiveArgs {
+    /// on or off (default: toggle)
+    #[arg(value_name = "on|off")]
+    pub state: Option<OnOff>,
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// Continue a partial download (LOCAL.part) where it stopped
+    #[arg(short = 'c', long = "continue")]
+    pub resume: bool,
+    /// Local file name, or a directory for several files (default: the local directory)
+    #[arg(short = 'o', long = "output", value_name = "LOCAL")]
+    pub output: Option<LocalPath>,
+    /// Remote files or ftp:// URLs
+    #[arg(value_name = "REMOTE", required = true, num_args = 1..)]
+    pub paths: Vec<RemotePath>,
+}
+
+#[derive(Debug, Args)]
+pub struct PutArgs {
+    /// Continue a partial upload where the remote file ends
+    #[arg(short = 'c', long = "continue")]
+    pub resume: bool,
+    /// Remote file name, or a directory for several files (default: the remote directory)
+    #[arg(short = 'o', long = "output", value_name = "REMOTE")]
+    pub output: Option<RemotePath>,
+    /// Local files
+    #[arg(value_name = "LOCAL", required = true, num_args = 1..)]
+    pub paths: Vec<LocalPath>,
+}
+
+#[derive(Debug, Args)]
+pub struct HelpArgs {
+    /// Command to describe
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<CommandName>,
+}
+
+fn parse_mode(s: &str) -> Result<String, String> {
+    if (3..=4).contains(&s.len()) && s.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        Ok(s.to_string())
+    } else {
+        Err("expected an octal mode such as 644 or 0755".to_string())
+    }
+}
+
+impl Command {
+    /// Whether the command talks to the server, so the runner must have a connection first.
+    /// Commands whose arguments may be ftp:// URLs connect for themselves.
+    pub fn needs_connection(&self) -> bool {
+        match self {
+            Command::User(_)
+            | Command::Close
+            | Command::Features
+            | Command::Quote(_)
+            | Command::Site(_)
+            | Command::Pwd
+            | Command::Cd(_)
+            | Command::Cdup
+            | Command::Mkdir(_)
+            | Command::Rmdir(_)
+            | Command::Rm(_)
+            | Command::Mv(_)
+            | Command::Size(_)
+            | Command::Modtime(_)
+            | Command::Chmod(_)
+            | Command::Put(_) => true,
+            Command::Ls(a) => !a.path.as_ref().is_some_and(|p| is_url(&p.0)),
+            Command::Dir(a) | Command::Nlist(a) => !a.path.as_ref().is_some_and(|p| is_url(&p.0)),
+            Command::Get(a) => !a.paths.iter().any(|p| is_url(&p.0)),
+            Command::Cat(a) => !a.paths.iter().any(|p| is_url(&p.0)),
+            Command::Open(_)
+            | Command::Bye(_)
+            | Command::Status
+            | Command::Debug(_)
+            | Command::Lcd(_)
+            | Command::Lpwd
+            | Command::Lls(_)
+            | Command::Shell(_)
+            | Command::Binary
+            | Command::Ascii
+            | Command::Type(_)
+            | Command::Passive(_)
+            | Command::Help(_) => false,
+        }
+    }
+}
+
+pub fn is_url(s: &str) -> bool {
+    let lower = s.get(..6).map(str::to_ascii_lowercase).unwrap_or_default();
+    lower.starts_with("ftp://") || lower.starts_with("ftps:/")
+}
+
+/// A connection for a command whose argument is an ftp:// URL: a separate, temporary session
+/// (the open one keeps its directory), logged in as the URL says. Returns the URL's path.
+pub(crate) fn url_session(ctx: &mut Ctx, url: &str) -> Result<(Session, String)> {
+    let target = Target::parse(url)?;
+    let path = target.path.clone().unwrap_or_default();
+    let mut tmp = Session::new(ctx.session.opts.clone());
+    tmp.ascii = ctx.session.ascii;
+    tmp.passive = ctx.session.passive;
+    tmp.connect(
+        Target {
+            path: None,
+            ..target
+        },
+        ctx.out,
+    )?;
+    Ok((tmp, path))
+}
+
+/// The path of a further URL argument, which must name the server `session` is on.
+pub(crate) fn url_path_on(session: &Session, url: &str) -> Result<String> {
+    let t = Target::parse(url)?;
+    if let Some(c) = session.conn_ref()
+        && !c.target.same_server(&t)
+    {
+        return Err(UsageError(format!(
+            "{url}: all URLs of one command must name one server"
+        ))
+        .into());
+    }
+    Ok(t.path.unwrap_or_default())
+}
+
+/// The clap definition of the table, built once per call (cheap; used by help and completion).
+pub fn table() -> clap::Command {
+    Command::command()
+}
+
+/// Every name a command answers to (name and visible aliases), in table order.
+pub fn names() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for sub in table().get_subcommands() {
+        let canonical = sub.get_name().to_string();
+        out.push((canonical.clone(), canonical.clone()));
+        for alias in sub.get_visible_aliases() {
+            out.push((alias.to_string(), canonical.clone()));
+        }
+    }
+    out
+}
+
+/// Resolve a typed command word: an exact name or alias, else a unique prefix of one.
+pub fn resolve_name(word: &str) -> Result<String, UsageError> {
+    let all = names();
+    if let Some((_, canonical)) = all.iter().find(|(n, _)| n == word) {
+        return Ok(canonical.clone());
+    }
+    let mut matches: Vec<&String> = all
+        .iter()
+        .filter(|(n, _)| n.starts_with(word))
+        .map(|(_, c)| c)
+        .collect();
+    matches.dedup();
+    matches.sort();
+    matches.dedup();
+    match matches.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(UsageError(format!(
+            "{}: unknown command (try 'help')",
+            crate::listing::display_name(word)
+        ))),
+        many => Err(UsageError(format!(
+            "{word}: ambiguous command: {}",
+            many.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// Split a line into commands on unquoted, unescaped `;`. `!CMD` and `shell CMD` take the
+/// rest of the line verbatim (it belongs to the local shell, `;` included).
+pub fn split_line(line: &str) -> Result<Vec<String>, UsageError> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = line.chars().peekable();
+    let (mut single, mut double) = (false, false);
+    while let Some(c) = chars.next() {
+        if !single && !double && cur.trim().is_empty() {
+            let rest: String = std::iter::once(c).chain(chars.clone()).collect();
+            let trimmed = rest.trim_start();
+            if trimmed.starts_with('!') || is_shell_word(trimmed) {
+                out.push(rest.trim().to_string());
+                return Ok(out);
+            }
+        }
+        match c {
+            '\\' if !single => {
+                cur.push(c);
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            '\'' if !double => {
+                single = !single;
+                cur.push(c);
+            }
+            '"' if !single => {
+                double = !double;
+                cur.push(c);
+            }
+            ';' if !single && !double => {
+                out.push(std::mem::take(&mut cur));
+            }
+            _ => cur.push(c),
+        }
+    }
+    if single || double {
+        return Err(UsageError("unterminated quote".to_string()));
+    }
+    out.push(cur);
+    Ok(out
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect())
+}
+
+fn is_shell_word(s: &str) -> bool {
+    s.strip_prefix("shell")
+        .is_some_and(|r| r.is_empty() || r.starts_with(char::is_whitespace))
+}
+
+/// What one command string parses to.
+#[derive(Debug)]
+pub enum Parsed {
+    Run(Command),
+    /// `cmd --help`/`-h`: the rendered usage, printed instead of running anything.
+    Help(String),
+}
+
+/// Parse one command (no `;`) into a [`Command`]. Never does I/O.
+pub fn parse_command(text: &str) -> Result<Parsed, UsageError> {
+    let text = text.trim();
+    // `!ls -l` and `shell ls -l`: the rest goes to sh -c as typed.
+    if let Some(rest) = text.strip_prefix('!') {
+        return Ok(Parsed::Run(Command::Shell(ShellArgs {
+            words: vec![rest.trim().to_string()],
+        })));
+    }
+    if is_shell_word(text) {
+        return Ok(Parsed::Run(Command::Shell(ShellArgs {
+            words: vec![text["shell".len()..].trim().to_string()],
+        })));
+    }
+    let mut words =
+        shell_words::split(text).map_err(|e| UsageError(format!("bad quoting: {e}")))?;
+    if words.is_empty() {
+        return Err(UsageError("empty command".to_string()));
+    }
+    let name = resolve_name(&words[0])?;
+    words[0] = name.clone();
+    let matches = table().try_get_matches_from(&words);
+    let matches = match matches {
+        Ok(m) => m,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            return match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    Ok(Parsed::Help(e.render().to_string()))
+                }
+                _ => Err(UsageError(clap_error_line(&name, &e))),
+            };
+        }
+    };
+    Command::from_arg_matches(&matches)
+        .map(Parsed::Run)
+        .map_err(|e| UsageError(clap_error_line(&name, &e)))
+}
+
+/// clap renders a multi-line error with usage and tips; we want one line plus the usage from
+/// the table: `get: missing REMOTE (usage: get [-c] [-o LOCAL] REMOTE...)`.
+fn clap_error_line(name: &str, e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let first = rendered
+        .lines()
+        .next()
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ")
+        .to_string();
+    format!("{name}: {first} (usage: {})", usage(name))
+}
+
+/// `get [OPTIONS] <REMOTE>...` style usage of one command, from the table.
+pub fn usage(name: &str) -> String {
+    let mut t = table();
+    let Some(sub) = t.find_subcommand_mut(name) else {
+        return name.to_string();
+    };
+    let u = sub.render_usage().to_string();
+    u.trim_start_matches("Usage: ").trim().to_string()
+}
+
+/// Everything a handler needs: the connection and the terminal.
+pub struct Ctx<'a> {
+    pub session: &'a mut Session,
+    pub out: &'a mut Printer,
+}
+
+/// The one exhaustive dispatch: every command has exactly one handler.
+pub fn dispatch(cmd: Command, ctx: &mut Ctx) -> Result<()> {
+    match cmd {
+        Command::Open(a) => nav::open(ctx, a),
+        Command::User(a) => nav::user(ctx, a),
+        Command::Close => nav::close(ctx),
+        Command::Bye(a) => nav::bye(ctx, a),
+        Command::Status => nav::status(ctx),
+        Command::Features => nav::features(ctx),
+        Command::Quote(a) => nav::quote(ctx, &a.words.join(" ")),
+        Command::Site(a) => nav::quote(ctx, &format!("SITE {}", a.words.join(" "))),
+        Command::Debug(a) => nav::debug(ctx, a),
+        Command::Pwd => nav::pwd(ctx),
+        Command::Cd(a) => nav::cd(ctx, a),
+        Command::Cdup => nav::cdup(ctx),
+        Command::Lcd(a) => local::lcd(ctx, a),
+        Command::Lpwd => local::lpwd(ctx),
+        Command::Lls(a) => local::lls(ctx, a),
+        Command::Shell(a) => local::shell(ctx, a),
+        Command::Ls(a) => files::ls(ctx, a),
+        Command::Dir(a) => files::dir(ctx, a, false),
+        Command::Nlist(a) => files::dir(ctx, a, true),
+        Command::Mkdir(a) => files::mkdir(ctx, a),
+        Command::Rmdir(a) => files::rmdir(ctx, a),
+        Command::Rm(a) => files::rm(ctx, a),
+        Command::Mv(a) => files::mv(ctx, a),
+        Command::Size(a) => files::size(ctx, a),
+        Command::Modtime(a) => files::modtime(ctx, a),
+        Command::Chmod(a) => files::chmod(ctx, a),
+        Command::Cat(a) => transfer::cat(ctx, a),
+        Command::Binary => nav::set_type(ctx, Some(TypeName::Binary)),
+        Command::Ascii => nav::set_type(ctx, Some(TypeName::Ascii)),
+        Command::Type(a) => nav::set_type(ctx, a.kind),
+        Command::Passive(a) => nav::passive(ctx, a),
+        Command::Get(a) => transfer::get(ctx, a),
+        Command::Put(a) => transfer::put(ctx, a),
+        Command::Help(a) => help(ctx, a),
+    }
+}
+
+/// `help` and `help CMD`, both rendered from the table.
+fn help(ctx: &mut Ctx, a: HelpArgs) -> Result<()> {
+    let mut t = table();
+    match a.command {
+        None => {
+            let mut text = String::from("Commands (unique prefixes work, e.g. 'di' for 'dir'):\n");
+            for sub in t.get_subcommands() {
+                let mut name = sub.get_name().to_string();
+                let aliases: Vec<&str> = sub.get_visible_aliases().collect();
+                if !aliases.is_empty() {
+                    name = format!("{name} ({})", aliases.join(", "));
+                }
+                let about = sub.get_about().map(|s| s.to_string()).unwrap_or_default();
+                text.push_str(&format!("  {name:<20} {about}\n"));
+            }
+            text.push_str("Type 'help COMMAND' for its usage and options.\n");
+            ctx.out.data(&text)
+        }
+        Some(CommandName(word)) => {
+            let name = resolve_name(&word)?;
+            let sub = t
+                .find_subcommand_mut(&name)
+                .ok_or_else(|| UsageError(format!("{word}: unknown command")))?;
+            let text = sub.render_long_help().to_string();
+            ctx.out.data(&text)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::builder::ValueParser;
+    use std::collections::HashSet;
+
+    fn run(s: &str) -> Command {
+        match parse_command(s).unwrap() {
+            Parsed::Run(c) => c,
+            Parsed::Help(h) => panic!("unexpected help {h}"),
+        }
+    }
+
+    #[test]
+    fn table_is_valid() {
+        table().debug_assert();
+    }
+
+    #[test]
+    fn names_and_aliases_are_unique() {
+        let mut seen = HashSet::new();
+        for (n, _) in names() {
+            assert!(seen.insert(n.clone()), "duplicate command name {n}");
+        }
+    }
+
+    #[test]
+    fn every_command_and_argument_is_documented() {
+        for sub in table().get_subcommands() {
+            assert!(
+                sub.get_about().is_some(),
+                "{} has no summary",
+                sub.get_name()
+            );
+            for arg in sub.get_arguments() {
+                if arg.is_hide_set() || ["help", "version"].contains(&arg.get_id().as_str()) {
+                    continue;
+                }
+                assert!(
+                    arg.get_help().is_some(),
+                    "{} {} is undocumented",
+                    sub.get_name(),
+                    arg.get_id()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_path_argument_is_tagged_local_or_remote() {
+        let remote = ValueParser::new(|s: &str| s.parse::<RemotePath>()).type_id();
+        let local = ValueParser::new(|s: &str| s.parse::<LocalPath>()).type_id();
+        for sub in table().get_subcommands() {
+            for arg in sub.get_arguments() {
+                let names: Vec<String> = arg
+                    .get_value_names()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
+                let pathlike = names.iter().any(|n| {
+                    ["PATH", "DIR", "FILE", "REMOTE", "LOCAL", "FROM", "TO"].contains(&n.as_str())
+                });
+                if pathlike {
+                    let t = arg.get_value_parser().type_id();
+                    assert!(
+                        t == remote || t == local,
+                        "{} {} names a path but is neither RemotePath nor LocalPath",
+                        sub.get_name(),
+                        arg.get_id()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn prefixes_and_aliases_resolve() {
+        assert_eq!(resolve_name("di").unwrap(), "dir");
+        assert_eq!(resolve_name("quit").unwrap(), "bye");
+        assert_eq!(resolve_name("rename").unwrap(), "mv");
+        assert_eq!(resolve_name("ls").unwrap(), "ls");
+        assert!(resolve_name("c").unwrap_err().0.contains("ambiguous"));
+        assert!(
+            resolve_name("frobnicate")
+                .unwrap_err()
+                .0
+                .contains("unknown")
+        );
+    }
+
+    #[test]
+    fn semicolons_split_outside_quotes_only() {
+        assert_eq!(
+            split_line("cd pub; get 'a;b' \"c;d\" e\\;f").unwrap(),
+            vec!["cd pub", "get 'a;b' \"c;d\" e\\;f"]
+        );
+        assert_eq!(split_line("  ;; pwd ;").unwrap(), vec!["pwd"]);
+        assert!(split_line("get 'oops").is_err());
+        assert_eq!(split_line("!ls; pwd").unwrap(), vec!["!ls; pwd"]);
+        assert_eq!(
+            split_line("pwd; ! echo a; b").unwrap(),
+            vec!["pwd", "! echo a; b"]
+        );
+    }
+
+    #[test]
+    fn commands_parse_with_quoting() {
+        match run("get -c -o out 'a file' naïve") {
+            Command::Get(g) => {
+                assert!(g.resume);
+                assert_eq!(g.output.unwrap().0, PathBuf::from("out"));
+                assert_eq!(
+                    g.paths,
+                    vec![RemotePath("a file".into()), RemotePath("naïve".into())]
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        match run("!ls -l 'x y'") {
+            Command::Shell(s) => assert_eq!(s.words, vec!["ls -l 'x y'"]),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            run("exit 3"),
+            Command::Bye(ByeArgs { code: Some(3) })
+        ));
+    }
+
+    #[test]
+    fn bad_lines_are_usage_errors() {
+        assert!(parse_command("get").unwrap_err().0.contains("usage: get"));
+        assert!(parse_command("pwd extra").is_err());
+        assert!(parse_command("chmod 9x9 f").is_err());
+        assert!(parse_command("passive maybe").is_err());
+        assert!(matches!(
+            parse_command("get --help").unwrap(),
+            Parsed::Help(_)
+        ));
+    }
+
+    #[test]
+    fn url_arguments_connect_for_themselves() {
+        assert!(!run("get ftp://h/x").needs_connection());
+        assert!(run("get x").needs_connection());
+        assert!(!run("ls ftp://h/").needs_connection());
+        assert!(!run("lcd /").needs_connection());
+    }
+}

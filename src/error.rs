@@ -1,0 +1,253 @@
+//! Exit codes and the error types that carry them.
+//!
+//! Handlers return `anyhow::Error`s with context; the two places that render errors (the line
+//! runner and `main`) ask [`exit_code`] for the documented code, which walks the error chain and
+//! downcasts to the typed errors below. Nothing else decides an exit code.
+
+use std::fmt;
+use std::io;
+
+/// The documented exit codes (README "Exit codes", `--help`, the man page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    Ok = 0,
+    Failed = 1,
+    Usage = 2,
+    Connect = 3,
+    Login = 4,
+    NotFound = 5,
+    Local = 6,
+    Tls = 7,
+    Lost = 8,
+    Interrupted = 130,
+}
+
+impl Code {
+    pub fn as_i32(self) -> i32 {
+        self as i32
+    }
+}
+
+/// The exit-status table, shown by `--help` and in the man page.
+pub const EXIT_CODES: &[(Code, &str)] = &[
+    (Code::Ok, "success"),
+    (Code::Failed, "a command failed (other server refusals)"),
+    (
+        Code::Usage,
+        "usage error (bad option, unknown command, bad quoting, missing argument)",
+    ),
+    (
+        Code::Connect,
+        "cannot connect (DNS, refused, connect timeout)",
+    ),
+    (Code::Login, "login failed (530)"),
+    (
+        Code::NotFound,
+        "remote file or directory not found or not permitted (550/553/450)",
+    ),
+    (
+        Code::Local,
+        "local file error (cannot read or write, disk full)",
+    ),
+    (Code::Tls, "TLS failure (handshake or certificate)"),
+    (Code::Lost, "connection lost or timed out mid-command"),
+    (Code::Interrupted, "interrupted (Ctrl-C)"),
+];
+
+/// A bad command line: unknown command, bad quoting, wrong arguments. Exit 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for UsageError {}
+
+/// A failure on the local side (reading or writing a file). Exit 6.
+#[derive(Debug)]
+pub struct LocalError {
+    pub what: String,
+    pub source: io::Error,
+}
+
+impl LocalError {
+    pub fn new(what: impl Into<String>, source: io::Error) -> Self {
+        LocalError {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+impl fmt::Display for LocalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.what, io_message(&self.source))
+    }
+}
+impl std::error::Error for LocalError {}
+
+/// What went wrong on the FTP side, already classified. The session converts every suppaftp
+/// error into one of these at its boundary so the rest of the program never sees `FtpError`.
+#[derive(Debug)]
+pub enum Remote {
+    /// The server answered with a reply we did not want: code and text, e.g. `550 No such file`.
+    Reply { code: u32, text: String },
+    /// Could not reach the server at all.
+    Connect(String),
+    /// The server refused the login.
+    Login(String),
+    /// TLS handshake or certificate failure.
+    Tls(String),
+    /// The connection dropped or timed out in the middle of a command.
+    Lost(String),
+    /// The server sent something that is not an FTP reply.
+    Protocol(String),
+}
+
+impl fmt::Display for Remote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Remote::Reply { code, text } => write!(f, "{code} {text}"),
+            Remote::Connect(m)
+            | Remote::Login(m)
+            | Remote::Tls(m)
+            | Remote::Lost(m)
+            | Remote::Protocol(m) => f.write_str(m),
+        }
+    }
+}
+impl std::error::Error for Remote {}
+
+impl Remote {
+    pub fn code(&self) -> Code {
+        match self {
+            Remote::Reply { code, .. } => match code {
+                530 | 332 => Code::Login,
+                450 | 550 | 551 | 553 => Code::NotFound,
+                421 => Code::Lost,
+                _ => Code::Failed,
+            },
+            Remote::Connect(_) => Code::Connect,
+            Remote::Login(_) => Code::Login,
+            Remote::Tls(_) => Code::Tls,
+            Remote::Lost(_) => Code::Lost,
+            Remote::Protocol(_) => Code::Failed,
+        }
+    }
+
+    /// Whether the control connection is gone and the session must reconnect before going on.
+    pub fn connection_gone(&self) -> bool {
+        matches!(self, Remote::Lost(_) | Remote::Reply { code: 421, .. })
+    }
+}
+
+/// The user pressed Ctrl-C during a command. Exit 130.
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("interrupted")
+    }
+}
+impl std::error::Error for Interrupted {}
+
+/// `exit [CODE]`/`bye`: not an error, but it unwinds the line runner the same way.
+#[derive(Debug)]
+pub struct ExitRequest(pub i32);
+
+impl fmt::Display for ExitRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "exit {}", self.0)
+    }
+}
+impl std::error::Error for ExitRequest {}
+
+/// The documented exit code for an error: the first typed error found in its chain decides.
+pub fn exit_code(err: &anyhow::Error) -> i32 {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<ExitRequest>() {
+            return e.0;
+        }
+        if cause.is::<UsageError>() || cause.is::<clap::Error>() {
+            return Code::Usage.as_i32();
+        }
+        if cause.is::<LocalError>() {
+            return Code::Local.as_i32();
+        }
+        if let Some(r) = cause.downcast_ref::<Remote>() {
+            return r.code().as_i32();
+        }
+        if cause.is::<Interrupted>() {
+            return Code::Interrupted.as_i32();
+        }
+    }
+    Code::Failed.as_i32()
+}
+
+/// An io::Error rendered without Rust's "(os error 2)" suffix, as other Unix tools print it.
+pub fn io_message(e: &io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// Render an error chain on one line: `context: context: cause`, skipping repeats.
+pub fn render(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let s = cause.to_string();
+        let s = s.trim().replace('\n', " ");
+        if s.is_empty() || parts.iter().any(|p| p.ends_with(&s)) {
+            continue;
+        }
+        parts.push(s);
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_codes_map_to_documented_exit_codes() {
+        let r = |code| Remote::Reply {
+            code,
+            text: String::new(),
+        };
+        assert_eq!(r(550).code(), Code::NotFound);
+        assert_eq!(r(553).code(), Code::NotFound);
+        assert_eq!(r(450).code(), Code::NotFound);
+        assert_eq!(r(530).code(), Code::Login);
+        assert_eq!(r(421).code(), Code::Lost);
+        assert_eq!(r(500).code(), Code::Failed);
+    }
+
+    #[test]
+    fn exit_code_walks_the_chain() {
+        let e = anyhow::Error::new(LocalError::new(
+            "x",
+            io::Error::from(io::ErrorKind::PermissionDenied),
+        ))
+        .context("get: a");
+        assert_eq!(exit_code(&e), 6);
+        let e = anyhow::anyhow!("plain");
+        assert_eq!(exit_code(&e), 1);
+    }
+
+    #[test]
+    fn render_is_one_line_without_repeats() {
+        let e = anyhow::Error::new(Remote::Reply {
+            code: 550,
+            text: "No such file".into(),
+        })
+        .context("/pub/x")
+        .context("get");
+        assert_eq!(render(&e), "get: /pub/x: 550 No such file");
+    }
+}

@@ -1,0 +1,33 @@
+//! ftpsh: an interactive FTP shell, scriptable from the command line.
+//!
+//! `main` parses argv, runs the app and renders a fatal error once (the other place errors are
+//! rendered is the line runner in `app.rs`); the exit code comes from `error::exit_code`.
+
+mod app;
+mod cli;
+mod commands;
+mod config;
+mod error;
+mod generate;
+mod listing;
+mod printer;
+mod repl;
+mod session;
+mod tls;
+mod transfer;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let code = match app::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ftpsh: {}", error::render(&e));
+            error::exit_code(&e)
+        }
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}

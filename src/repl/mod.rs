@@ -1,0 +1,176 @@
+//! The interactive shell: rustyline loop, prompt, history, Ctrl-C and Ctrl-D.
+//!
+//! The REPL owns the editor; lines go to the same [`Runner`] as `-c`, `-f` and stdin. History
+//! is appended on exit and never holds a password: an `open` URL with a password and a `user`
+//! line with a password are stored scrubbed, and `quote PASS` lines are not stored at all.
+
+mod complete;
+
+use rustyline::error::ReadlineError;
+use rustyline::history::{FileHistory, History};
+use rustyline::{Config, Editor};
+
+use crate::app::{Flow, Runner};
+use crate::commands;
+use crate::listing::display_name;
+
+pub use complete::ShellHelper;
+
+pub fn run(runner: &mut Runner) -> i32 {
+    let config = Config::builder()
+        .auto_add_history(false)
+        .max_history_size(5000)
+        .map(|b| b.build())
+        .unwrap_or_default();
+    let mut editor: Editor<ShellHelper, FileHistory> = match Editor::with_config(config) {
+        Ok(e) => e,
+        Err(e) => {
+            runner
+                .out
+                .error(&format!("ftpsh: cannot start the line editor: {e}"));
+            return crate::error::Code::Local.as_i32();
+        }
+    };
+    editor.set_helper(Some(ShellHelper::new()));
+    let history = crate::config::history_file();
+    if let Some(h) = &history {
+        let _ = editor.load_history(h);
+    }
+    let loaded = editor.history().len();
+    let code = loop {
+        let prompt = prompt(runner);
+        match editor.readline(prompt.as_str()) {
+            Ok(line) => {
+                let trimmed = line.trim();
+                if trimmed.is_empty() {
+                    continue;
+                }
+                if let Some(entry) = scrub_history(trimmed) {
+                    let _ = editor.add_history_entry(entry);
+                }
+                if let Flow::Exit(code) = runner.run_line(trimmed) {
+                    break code;
+                }
+            }
+            // Ctrl-C at the prompt clears the line, like bash.
+            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Eof) => {
+                runner.session.close();
+                break 0;
+            }
+            Err(e) => {
+                runner.out.error(&format!("ftpsh: {e}"));
+                break crate::error::Code::Local.as_i32();
+            }
+        }
+    };
+    if let Some(h) = &history
+        && editor.history().len() > loaded
+    {
+        if let Some(dir) = h.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        if let Err(e) = editor.append_history(h) {
+            runner
+                .out
+                .warn(&format!("cannot save history to {}: {e}", h.display()));
+        }
+    }
+    code
+}
+
+/// `ftpsh> ` or `ftpsh user@host:/cwd> `.
+fn prompt(runner: &Runner) -> String {
+    match runner.session.conn_ref() {
+        Some(c) => format!(
+            "ftpsh {}@{}:{}> ",
+            display_name(c.target.login_name()),
+            c.target.display_host(),
+            display_name(&c.cwd)
+        ),
+        None => "ftpsh> ".to_string(),
+    }
+}
+
+/// The line as history may keep it: passwords removed, or `None` to keep nothing.
+pub fn scrub_history(line: &str) -> Option<String> {
+    let Ok(parts) = commands::split_line(line) else {
+        return Some(line.to_string());
+    };
+    let mut changed = false;
+    let mut kept = Vec::new();
+    for part in parts {
+        let Ok(mut words) = shell_words::split(&part) else {
+            kept.push(part);
+            continue;
+        };
+        let name = words
+            .first()
+            .and_then(|w| commands::resolve_name(w).ok())
+            .unwrap_or_default();
+        if (name == "quote" || name == "site")
+            && words
+                .get(1)
+                .is_some_and(|w| w.eq_ignore_ascii_case("PASS") || w.eq_ignore_ascii_case("ACCT"))
+        {
+            return None;
+        }
+        let mut scrubbed = false;
+        if name == "user" && words.len() > 2 {
+            words.truncate(2);
+            scrubbed = true;
+        }
+        for w in words.iter_mut() {
+            if let Some(clean) = strip_url_password(w) {
+                *w = clean;
+                scrubbed = true;
+            }
+        }
+        if scrubbed {
+            changed = true;
+            kept.push(shell_words::join(&words));
+        } else {
+            kept.push(part);
+        }
+    }
+    if changed {
+        Some(kept.join("; "))
+    } else {
+        Some(line.to_string())
+    }
+}
+
+/// `ftp://user:secret@host/x` → `ftp://user@host/x`; `None` when there is no password.
+fn strip_url_password(word: &str) -> Option<String> {
+    if !commands::is_url(word) {
+        return None;
+    }
+    let mut url = url::Url::parse(word).ok()?;
+    url.password()?;
+    url.set_password(None).ok()?;
+    Some(url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_never_holds_passwords() {
+        assert_eq!(
+            scrub_history("open ftp://bob:s3cret@h/pub").unwrap(),
+            "open ftp://bob@h/pub"
+        );
+        assert_eq!(scrub_history("user bob s3cret").unwrap(), "user bob");
+        assert_eq!(
+            scrub_history("cd x; user bob pw").unwrap(),
+            "cd x; user bob"
+        );
+        assert_eq!(scrub_history("quote PASS pw"), None);
+        assert_eq!(scrub_history("ls -l").unwrap(), "ls -l");
+        assert_eq!(
+            scrub_history("get ftp://a:b@h/f -o 'x y'").unwrap(),
+            "get ftp://a@h/f -o 'x y'"
+        );
+    }
+}

@@ -1,0 +1,669 @@
+//! The connection: connect, log in, TLS policy, passive/active mode, directories, reconnect.
+//!
+//! The session owns the suppaftp stream and the credentials (kept in memory so a dropped
+//! connection can be re-established, never printed). It does no terminal I/O except through
+//! the `Printer` it is handed. Every suppaftp error is converted to [`Remote`] here
+//! ([`Session::ftp_err`]), so nothing above this module sees `FtpError`.
+
+use std::collections::HashMap;
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use percent_encoding::percent_decode_str;
+use suppaftp::types::FileType;
+use suppaftp::{FtpError, Mode};
+
+use crate::cli::TlsMode;
+use crate::error::{Remote, UsageError};
+use crate::printer::Printer;
+use crate::tls;
+
+pub type Ftp = suppaftp::ImplFtpStream<tls::Stream>;
+
+/// How data sockets poll: short reads let a transfer notice Ctrl-C within this time, while the
+/// idle limit (`Opts::timeout`) is counted across polls.
+pub const DATA_TICK: Duration = Duration::from_millis(250);
+
+/// Connection settings from the command line; they apply to every connection of the session.
+#[derive(Debug, Clone)]
+pub struct Opts {
+    pub tls: TlsMode,
+    pub ca_file: Option<PathBuf>,
+    pub insecure: bool,
+    pub active: bool,
+    pub timeout: Duration,
+    pub netrc_file: Option<PathBuf>,
+    /// A person is at the terminal: a missing password may be asked for.
+    pub interactive: bool,
+}
+
+/// Where to connect, parsed from `host`, `host:port` or an `ftp://`/`ftps://` URL.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Target {
+    pub implicit_tls: bool,
+    pub host: String,
+    pub port: u16,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    /// The URL path, decoded: relative to the login directory unless it starts with `/`
+    /// (written `%2F` in the URL), as curl and RFC 1738 have it.
+    pub path: Option<String>,
+}
+
+impl std::fmt::Debug for Target {
+    // Never print the password, not even in a debug dump.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("implicit_tls", &self.implicit_tls)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "****"))
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl Target {
+    pub fn parse(text: &str) -> Result<Target, UsageError> {
+        let bad = |why: &str| UsageError(format!("{text}: {why}"));
+        let lower = text.to_ascii_lowercase();
+        let with_scheme = if lower.starts_with("ftp://") || lower.starts_with("ftps://") {
+            text.to_string()
+        } else if lower.contains("://") {
+            return Err(bad("unsupported URL scheme (use ftp:// or ftps://)"));
+        } else {
+            format!("ftp://{text}")
+        };
+        let url = url::Url::parse(&with_scheme).map_err(|e| bad(&format!("bad URL: {e}")))?;
+        let implicit_tls = url.scheme() == "ftps";
+        let host = match url.host() {
+            Some(url::Host::Ipv6(a)) => a.to_string(),
+            Some(h) => h.to_string(),
+            None => return Err(bad("no host")),
+        };
+        if host.is_empty() {
+            return Err(bad("no host"));
+        }
+        let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
+        let user = (!url.username().is_empty()).then(|| decode(url.username()));
+        let password = url.password().map(decode);
+        let raw_path = url.path();
+        let path = match raw_path.strip_prefix('/') {
+            Some("") | None => None,
+            Some(rest) => Some(decode(rest)),
+        };
+        let port = url.port().unwrap_or(if implicit_tls { 990 } else { 21 });
+        Ok(Target {
+            implicit_tls,
+            host,
+            port,
+            user,
+            password,
+            path,
+        })
+    }
+
+    pub fn is_anonymous(&self) -> bool {
+        matches!(self.user.as_deref(), None | Some("anonymous") | Some("ftp"))
+    }
+
+    pub fn login_name(&self) -> &str {
+        self.user.as_deref().unwrap_or("anonymous")
+    }
+
+    /// `host` or `host:port` (port shown only when not the default), IPv6 in brackets.
+    pub fn display_host(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        let default = if self.implicit_tls { 990 } else { 21 };
+        if self.port == default {
+            host
+        } else {
+            format!("{host}:{}", self.port)
+        }
+    }
+
+    /// The same server and account (used to decide whether a URL argument may reuse the
+    /// open connection).
+    pub fn same_server(&self, other: &Target) -> bool {
+        self.host == other.host
+            && self.port == other.port
+            && self.implicit_tls == other.implicit_tls
+            && self.login_name() == other.login_name()
+    }
+}
+
+/// One logged-in connection.
+pub struct Conn {
+    pub ftp: Ftp,
+    pub target: Target,
+    pub tls: Option<tls::SharedInfo>,
+    pub features: HashMap<String, Option<String>>,
+    pub welcome: Option<String>,
+    pub login_dir: String,
+    pub cwd: String,
+    pub prev_dir: Option<String>,
+    /// The control connection is known to be gone; the next command reconnects.
+    pub dead: bool,
+    /// EPSV in use (else PASV); only meaningful in passive mode.
+    pub epsv: bool,
+}
+
+impl Conn {
+    pub fn has_feature(&self, name: &str) -> bool {
+        self.features.contains_key(name)
+    }
+}
+
+pub struct Session {
+    pub opts: Opts,
+    conn: Option<Conn>,
+    pub ascii: bool,
+    pub passive: bool,
+    /// The local directory before the last `lcd`, for `lcd -`.
+    pub local_prev: Option<PathBuf>,
+    tls_config: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl Session {
+    pub fn new(opts: Opts) -> Session {
+        let passive = !opts.active;
+        Session {
+            opts,
+            conn: None,
+            ascii: false,
+            passive,
+            local_prev: None,
+            tls_config: None,
+        }
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.conn.is_some()
+    }
+
+    pub fn conn(&mut self) -> Result<&mut Conn> {
+        self.conn
+            .as_mut()
+            .ok_or_else(|| anyhow::anyhow!("not connected (use 'open HOST')"))
+    }
+
+    pub fn conn_ref(&self) -> Option<&Conn> {
+        self.conn.as_ref()
+    }
+
+    /// Connect and log in to `target`, replacing any open connection.
+    pub fn connect(&mut self, mut target: Target, out: &Printer) -> Result<()> {
+        self.close();
+        self.fill_credentials(&mut target)?;
+        let conn = self.establish(target)?;
+        if let Some(w) = &conn.welcome {
+            out.info(w);
+        }
+        if let Some(info) = conn.tls.as_ref().and_then(|i| i.lock().ok()?.clone()) {
+            out.debug(&format!("TLS: {} {}", info.version, info.cipher));
+        }
+        let path = conn.target.path.clone();
+        self.conn = Some(conn);
+        if let Some(path) = path {
+            self.cd(&path)
+                .with_context(|| format!("cd {}", crate::listing::display_name(&path)))?;
+        }
+        Ok(())
+    }
+
+    /// Log in as another user on the same server (the `user` command).
+    pub fn relogin(&mut self, user: String, password: Option<String>, out: &Printer) -> Result<()> {
+        let mut target = self.conn()?.target.clone();
+        target.user = Some(user);
+        target.password = password;
+        target.path = None;
+        self.connect(target, out)
+    }
+
+    /// Password from the URL, FTPSH_PASSWORD, the netrc file, or a prompt; user from netrc
+    /// when none was given.
+    fn fill_credentials(&self, target: &mut Target) -> Result<()> {
+        if target.user.is_some() && target.password.is_some() {
+            return Ok(());
+        }
+        let netrc = crate::config::netrc_lookup(self.opts.netrc_file.as_deref(), &target.host)?;
+        if target.user.is_none() {
+            if let Some(entry) = &netrc
+                && let Some(login) = &entry.login
+            {
+                target.user = Some(login.clone());
+                target.password = entry.password.clone();
+                return Ok(());
+            }
+            return Ok(());
+        }
+        if let Ok(pw) = std::env::var("FTPSH_PASSWORD") {
+            target.password = Some(pw);
+            return Ok(());
+        }
+        if let Some(entry) = netrc
+            && entry
+                .login
+                .is_none_or(|l| Some(l.as_str()) == target.user.as_deref())
+            && entry.password.is_some()
+        {
+            target.password = entry.password;
+            return Ok(());
+        }
+        if !target.is_anonymous() && self.opts.interactive {
+            let prompt = format!("Password for {}@{}: ", target.login_name(), target.host);
+            let pw = rpassword::prompt_password(prompt)
+                .map_err(|e| anyhow::anyhow!("cannot read the password: {e}"))?;
+            target.password = Some(pw);
+        }
+        Ok(())
+    }
+
+    fn tls_config(&mut self) -> Result<Arc<rustls::ClientConfig>> {
+        if let Some(c) = &self.tls_config {
+            return Ok(Arc::clone(c));
+        }
+        let c = tls::client_config(self.opts.ca_file.as_deref(), self.opts.insecure)?;
+        self.tls_config = Some(Arc::clone(&c));
+        Ok(c)
+    }
+
+    fn establish(&mut self, target: Target) -> Result<Conn> {
+        let timeout = self.opts.timeout;
+        let where_ = target.display_host();
+        let addrs: Vec<SocketAddr> = (target.host.as_str(), target.port)
+            .to_socket_addrs()
+            .map_err(|e| {
+                Remote::Connect(format!(
+                    "cannot resolve {}: {}",
+                    target.host,
+                    crate::error::io_message(&e)
+                ))
+            })?
+            .collect();
+        let needs_tls = target.implicit_tls
+            || self.opts.tls == TlsMode::Require
+            || (self.opts.tls == TlsMode::Auto && !target.is_anonymous());
+        let config = if needs_tls {
+            Some(self.tls_config()?)
+        } else {
+            None
+        };
+        let info: tls::SharedInfo = Arc::new(Mutex::new(None));
+        let domain = target.host.clone();
+
+        let mut last_err = None;
+        let mut ftp = None;
+        for addr in &addrs {
+            let attempt = if target.implicit_tls {
+                let connector = tls::Connector::new(
+                    Arc::clone(config.as_ref().expect("tls config for implicit")),
+                    timeout,
+                    Arc::clone(&info),
+                );
+                Ftp::connect_secure_implicit(addr, connector, &domain)
+            } else {
+                match TcpStream::connect_timeout(addr, timeout) {
+                    Ok(tcp) => {
+                        let _ = tcp.set_read_timeout(Some(timeout));
+                        let _ = tcp.set_write_timeout(Some(timeout));
+                        Ftp::connect_with_stream(tcp)
+                    }
+                    Err(e) => Err(FtpError::ConnectionError(e)),
+                }
+            };
+            match attempt {
+                Ok(f) => {
+                    ftp = Some(f);
+                    break;
+                }
+                Err(e) => last_err = Some(e),
+            }
+        }
+        let mut ftp = match (ftp, last_err) {
+            (Some(f), _) => f,
+            (None, Some(e)) => {
+                return Err(match Self::ftp_err(e) {
+                    Remote::Lost(m) | Remote::Protocol(m) => {
+                        Remote::Connect(format!("cannot connect to {where_}: {m}"))
+                    }
+                    other => other,
+                }
+                .into());
+            }
+            (None, None) => {
+                return Err(Remote::Connect(format!("cannot resolve {}", target.host)).into());
+            }
+        };
+        let _ = ftp.get_ref().set_read_timeout(Some(timeout));
+        let welcome = ftp.get_welcome_msg().map(str::to_string);
+
+        ftp = ftp.passive_stream_builder(move |addr| {
+            let s =
+                TcpStream::connect_timeout(&addr, timeout).map_err(FtpError::ConnectionError)?;
+            s.set_read_timeout(Some(DATA_TICK))
+                .and_then(|_| s.set_write_timeout(Some(timeout)))
+                .map_err(FtpError::ConnectionError)?;
+            Ok(s)
+        });
+        if !self.passive {
+            ftp = ftp.active_mode(timeout);
+        }
+        // A NAT-ed server announces its private address in 227; the control peer is right.
+        ftp.set_passive_nat_workaround(true);
+
+        let mut features = HashMap::new();
+        let mut tls_info = None;
+        if target.implicit_tls {
+            tls_info = Some(Arc::clone(&info));
+        } else if needs_tls {
+            let offered = if self.opts.tls == TlsMode::Require {
+                true
+            } else {
+                features = ftp.feat().unwrap_or_default();
+                features.get("AUTH").is_some_and(|v| {
+                    v.as_deref()
+                        .unwrap_or("")
+                        .to_ascii_uppercase()
+                        .contains("TLS")
+                })
+            };
+            if offered {
+                let connector = tls::Connector::new(
+                    Arc::clone(config.as_ref().expect("tls config")),
+                    timeout,
+                    Arc::clone(&info),
+                );
+                ftp = ftp
+                    .into_secure(connector, &domain)
+                    .map_err(|e| match Self::ftp_err(e) {
+                        Remote::Reply { code, text } => {
+                            Remote::Tls(format!("server refused TLS (AUTH TLS): {code} {text}"))
+                        }
+                        other => other,
+                    })?;
+                tls_info = Some(Arc::clone(&info));
+            }
+        }
+
+        let (user, password) = if target.is_anonymous() {
+            (
+                target.login_name().to_string(),
+                target
+                    .password
+                    .clone()
+                    .unwrap_or_else(|| "anonymous@".to_string()),
+            )
+        } else {
+            (
+                target.login_name().to_string(),
+                target.password.clone().unwrap_or_default(),
+            )
+        };
+        ftp.login(&user, &password)
+            .map_err(|e| match Self::ftp_err(e) {
+                Remote::Reply { code, text } if (500..600).contains(&code) || code == 332 => {
+                    Remote::Login(format!("login as {user} failed: {code} {text}"))
+                }
+                other => other,
+            })?;
+
+        if let Ok(f) = ftp.feat() {
+            features = f;
+        }
+        if features.contains_key("UTF8") {
+            let _ = ftp.opts("UTF8", Some("ON"));
+        }
+        // Servers such as pyftpdlib offer unix.mode but do not send it unless asked; with it
+        // `ls -l` shows rwx permissions instead of RFC 3659 perm letters.
+        if let Some(Some(facts)) = features.get("MLST")
+            && facts.to_ascii_lowercase().contains("unix.mode")
+            && !facts.to_ascii_lowercase().contains("unix.mode*")
+        {
+            let _ = ftp.custom_command(
+                "OPTS MLST type;size;modify;perm;unix.mode;",
+                &[suppaftp::Status::CommandOk],
+            );
+        }
+        let file_type = if self.ascii {
+            FileType::Ascii(suppaftp::types::FormatControl::Default)
+        } else {
+            FileType::Binary
+        };
+        ftp.transfer_type(file_type).map_err(Self::ftp_err)?;
+        let login_dir = ftp.pwd().unwrap_or_else(|_| "/".to_string());
+        let ipv6 = addrs.first().is_some_and(|a| a.is_ipv6());
+        let epsv = ipv6 || features.contains_key("EPSV");
+        let mut conn = Conn {
+            ftp,
+            target,
+            tls: tls_info,
+            features,
+            welcome,
+            cwd: login_dir.clone(),
+            login_dir,
+            prev_dir: None,
+            dead: false,
+            epsv,
+        };
+        apply_mode(&mut conn, self.passive);
+        Ok(conn)
+    }
+
+    /// Reconnect when the server dropped the control connection since the last command
+    /// (421 or EOF): log in again and go back to the same directory.
+    pub fn ensure_alive(&mut self, out: &Printer) -> Result<()> {
+        let Some(conn) = self.conn.as_mut() else {
+            return Ok(());
+        };
+        if !conn.dead && control_alive(conn) {
+            return Ok(());
+        }
+        let target = conn.target.clone();
+        let cwd = conn.cwd.clone();
+        let prev = conn.prev_dir.clone();
+        self.conn = None;
+        out.info(&format!(
+            "connection to {} lost; reconnecting",
+            target.display_host()
+        ));
+        let mut conn = self.establish(Target {
+            path: None,
+            ..target
+        })?;
+        conn.ftp.cwd(&cwd).map_err(Self::ftp_err)?;
+        conn.cwd = cwd;
+        conn.prev_dir = prev;
+        self.conn = Some(conn);
+        Ok(())
+    }
+
+    /// Remember that the connection is gone when a command failed that way.
+    pub fn note_failure(&mut self, err: &anyhow::Error) {
+        let gone = err
+            .chain()
+            .filter_map(|c| c.downcast_ref::<Remote>())
+            .any(Remote::connection_gone);
+        if gone && let Some(c) = self.conn.as_mut() {
+            c.dead = true;
+        }
+    }
+
+    /// Send QUIT (best effort) and forget the connection.
+    pub fn close(&mut self) {
+        if let Some(mut c) = self.conn.take()
+            && !c.dead
+        {
+            let _ = c
+                .ftp
+                .get_ref()
+                .set_read_timeout(Some(Duration::from_secs(2)));
+            let _ = c.ftp.quit();
+        }
+    }
+
+    pub fn cd(&mut self, path: &str) -> Result<()> {
+        let conn = self.conn()?;
+        conn.ftp.cwd(path).map_err(Self::ftp_err)?;
+        let new = conn.ftp.pwd().map_err(Self::ftp_err)?;
+        let old = std::mem::replace(&mut conn.cwd, new);
+        if old != conn.cwd {
+            conn.prev_dir = Some(old);
+        }
+        Ok(())
+    }
+
+    pub fn set_ascii(&mut self, ascii: bool) -> Result<()> {
+        self.ascii = ascii;
+        if let Some(conn) = self.conn.as_mut() {
+            let t = if ascii {
+                FileType::Ascii(suppaftp::types::FormatControl::Default)
+            } else {
+                FileType::Binary
+            };
+            conn.ftp.transfer_type(t).map_err(Self::ftp_err)?;
+        }
+        Ok(())
+    }
+
+    pub fn set_passive(&mut self, passive: bool) {
+        self.passive = passive;
+        if let Some(conn) = self.conn.as_mut() {
+            apply_mode(conn, passive);
+        }
+    }
+
+    /// Convert a suppaftp error into what it means for the user.
+    pub fn ftp_err(e: FtpError) -> Remote {
+        match e {
+            FtpError::UnexpectedResponse(r) => Remote::Reply {
+                code: r.status.code(),
+                text: reply_text(&r.body),
+            },
+            FtpError::ConnectionError(io) => {
+                if let Some(m) = tls::describe_tls_error(&io) {
+                    return Remote::Tls(m);
+                }
+                use std::io::ErrorKind::*;
+                match io.kind() {
+                    TimedOut | WouldBlock => Remote::Lost("timed out".to_string()),
+                    UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe => {
+                        Remote::Lost("connection closed by the server".to_string())
+                    }
+                    ConnectionRefused => Remote::Connect("connection refused".to_string()),
+                    _ => Remote::Lost(crate::error::io_message(&io)),
+                }
+            }
+            FtpError::SecureError(m) => Remote::Tls(format!("TLS failure: {m}")),
+            FtpError::BadResponse => Remote::Protocol("malformed reply from the server".into()),
+            FtpError::InvalidAddress(e) => {
+                Remote::Protocol(format!("bad address in the server's reply: {e}"))
+            }
+            FtpError::DataConnectionAlreadyOpen => {
+                Remote::Protocol("a data connection is already open".into())
+            }
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn apply_mode(conn: &mut Conn, passive: bool) {
+    conn.ftp.set_mode(match (passive, conn.epsv) {
+        (false, _) => Mode::Active,
+        (true, true) => Mode::ExtendedPassive,
+        (true, false) => Mode::Passive,
+    });
+}
+
+/// Between commands the server has nothing to say; pending bytes (a 421) or EOF mean it has
+/// closed the connection. A non-blocking peek answers that without a round trip.
+fn control_alive(conn: &Conn) -> bool {
+    let sock = conn.ftp.get_ref();
+    if sock.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 1];
+    let alive = matches!(sock.peek(&mut buf), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock);
+    let _ = sock.set_nonblocking(false);
+    alive
+}
+
+/// The text of a reply without its codes: `550 No such file` → `No such file`; multi-line
+/// replies are joined with spaces. Control characters are replaced: this text is printed.
+pub fn reply_text(body: &[u8]) -> String {
+    let s = String::from_utf8_lossy(body);
+    let parts: Vec<String> = s
+        .lines()
+        .map(|l| {
+            let l = l.trim_end();
+            let bytes = l.as_bytes();
+            if bytes.len() >= 4
+                && bytes[..3].iter().all(u8::is_ascii_digit)
+                && (bytes[3] == b' ' || bytes[3] == b'-')
+            {
+                l[4..].trim().to_string()
+            } else if bytes.len() == 3 && bytes.iter().all(u8::is_ascii_digit) {
+                String::new()
+            } else {
+                l.trim().to_string()
+            }
+        })
+        .filter(|l| !l.is_empty())
+        .collect();
+    crate::listing::display_name(&parts.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse() {
+        let t = Target::parse("ftp.example.org").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port, t.user, t.path),
+            ("ftp.example.org", 21, None, None)
+        );
+        let t = Target::parse("host:2121").unwrap();
+        assert_eq!(t.port, 2121);
+        let t = Target::parse("ftp://us%40er:p%3Aw@h/pub/a%20b").unwrap();
+        assert_eq!(t.user.as_deref(), Some("us@er"));
+        assert_eq!(t.password.as_deref(), Some("p:w"));
+        assert_eq!(t.path.as_deref(), Some("pub/a b"));
+        let t = Target::parse("ftp://h/%2Fetc").unwrap();
+        assert_eq!(t.path.as_deref(), Some("/etc"));
+        let t = Target::parse("ftps://h").unwrap();
+        assert!(t.implicit_tls);
+        assert_eq!(t.port, 990);
+        let t = Target::parse("ftp://[::1]:2121/").unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("::1", 2121));
+        assert!(Target::parse("http://h").is_err());
+        assert!(Target::parse("ftp://").is_err());
+    }
+
+    #[test]
+    fn target_debug_hides_password() {
+        let t = Target::parse("ftp://u:secret@h").unwrap();
+        assert!(!format!("{t:?}").contains("secret"));
+    }
+
+    #[test]
+    fn reply_text_strips_codes() {
+        assert_eq!(reply_text(b"550 No such file\r\n"), "No such file");
+        assert_eq!(reply_text(b"230-Hi\r\n230 OK\r\n"), "Hi OK");
+        assert_eq!(reply_text(b"550 bad\x1b[31m\r\n"), "bad?[31m");
+    }
+}
