@@ -205,6 +205,13 @@ pub fn render(err: &anyhow::Error) -> String {
         if s.is_empty() || parts.iter().any(|p| p.ends_with(&s)) {
             continue;
         }
+        // `nope.txt` then `nope.txt: No such file`: the cause already names it.
+        if parts
+            .last()
+            .is_some_and(|p| s.starts_with(&format!("{p}: ")))
+        {
+            parts.pop();
+        }
         parts.push(s);
     }
     parts.join(": ")
@@ -249,5 +256,11 @@ mod tests {
         .context("/pub/x")
         .context("get");
         assert_eq!(render(&e), "get: /pub/x: 550 No such file");
+        let e = anyhow::Error::new(LocalError::new(
+            "a.txt",
+            io::Error::from(io::ErrorKind::NotFound),
+        ))
+        .context("a.txt");
+        assert_eq!(render(&e), "a.txt: entity not found");
     }
 }

@@ -332,7 +332,7 @@ impl Session {
             (Some(f), _) => f,
             (None, Some(e)) => {
                 return Err(match Self::ftp_err(e) {
-                    Remote::Lost(m) | Remote::Protocol(m) => {
+                    Remote::Lost(m) | Remote::Protocol(m) | Remote::Connect(m) => {
                         Remote::Connect(format!("cannot connect to {where_}: {m}"))
                     }
                     other => other,

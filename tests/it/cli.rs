@@ -1,0 +1,739 @@
+//! End-to-end tests of the `ftpsh` binary through `-c`, `-f` and piped stdin against the
+//! in-process libunftp server (and the fake server for faults). Each bad input is checked for
+//! its one-line error and its documented exit code.
+
+use std::time::Duration;
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::fake::{Action, FakeServer, default_script};
+use crate::server::ServerOpts;
+use crate::util::{Env, ftpsh, pattern, stderr_of, stdout_of};
+
+// --- the seed tutorial: welcome, dir, pwd, cd, mkdir, size, text and binary transfers -------
+
+#[test]
+fn welcome_banner_goes_to_stderr_and_quiet_hides_it() {
+    let env = Env::new();
+    let out = env.run("pwd").output().unwrap();
+    assert!(out.status.success());
+    assert!(stderr_of(&out).starts_with("220 "), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "/\n");
+    let out = env.run("pwd").arg("-q").output().unwrap();
+    assert_eq!(stderr_of(&out), "");
+}
+
+#[test]
+fn navigation_pwd_cd_cdup_and_back() {
+    let env = Env::new();
+    env.remote_file("pub/debian/README", b"x");
+    env.run("cd pub; pwd; cd debian; pwd; cdup; pwd; cd -; pwd; cd; pwd")
+        .assert()
+        .success()
+        .stdout("/pub\n/pub/debian\n/pub\n/pub/debian\n/\n");
+}
+
+#[test]
+fn url_path_changes_into_the_directory() {
+    let env = Env::new();
+    env.remote_file("pub/a b/f", b"x");
+    let mut c = env.cmd();
+    c.arg(format!("{}/pub/a%20b", env.url()))
+        .arg("-c")
+        .arg("pwd");
+    c.assert().success().stdout("/pub/a b\n");
+}
+
+#[test]
+fn ls_forms_short_long_all_json() {
+    let env = Env::new();
+    env.remote_file("b file.txt", b"12345");
+    env.remote_file("a/inner", b"");
+    env.remote_file(".hidden", b"");
+    env.remote_file("naïve ü.txt", b"1");
+    // Not a terminal: one name per line, directories not marked, sorted, no dotfiles.
+    env.run("ls")
+        .assert()
+        .success()
+        .stdout("a\nb file.txt\nnaïve ü.txt\n");
+    env.run("ls -a")
+        .assert()
+        .success()
+        .stdout(contains(".hidden\n"));
+    let out = env.run("ls -l").output().unwrap();
+    let text = stdout_of(&out);
+    let line = text.lines().find(|l| l.ends_with(" b file.txt")).unwrap();
+    assert!(line.starts_with('-') && line.contains(" 5 "), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with('d') && l.ends_with(" a")),
+        "{text}"
+    );
+    let out = env.run("ls --json").output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let arr = v.as_array().unwrap();
+    let f = arr.iter().find(|e| e["name"] == "b file.txt").unwrap();
+    assert_eq!(f["type"], "file");
+    assert_eq!(f["size"], 5);
+    assert!(f["modified"].as_str().unwrap().ends_with('Z'));
+    let d = arr.iter().find(|e| e["name"] == "a").unwrap();
+    assert_eq!(d["type"], "dir");
+    // ls of a subdirectory, and -h sizes.
+    env.run("ls a").assert().success().stdout("inner\n");
+    env.run("ls -lh").assert().success().stdout(contains("5 B"));
+}
+
+#[test]
+fn dir_and_nlist_print_raw_server_output() {
+    let env = Env::new();
+    env.remote_file("f.txt", b"abc");
+    env.run("dir")
+        .assert()
+        .success()
+        .stdout(contains("f.txt").and(contains("-rw")));
+    env.run("nlist")
+        .assert()
+        .success()
+        .stdout(contains("f.txt"));
+    // Unique prefix of a command name.
+    env.run("di").assert().success().stdout(contains("f.txt"));
+}
+
+#[test]
+fn mkdir_rmdir_rm_mv_size_modtime() {
+    let env = Env::new();
+    env.remote_file("old.txt", b"hello");
+    env.run("mkdir new; mkdir -p x/y/z; mkdir -p x/y; mv old.txt new/moved.txt; size new/moved.txt; modtime new/moved.txt")
+        .assert()
+        .success()
+        .stdout(contains("5\n").and(predicate::str::is_match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC").unwrap()));
+    assert!(env.remote("x/y/z").is_dir());
+    assert!(env.remote("new/moved.txt").is_file());
+    env.run("rm new/moved.txt; rmdir new").assert().success();
+    assert!(!env.remote("new").exists());
+    // rename is an alias of mv.
+    env.remote_file("r1", b"");
+    env.run("rename r1 r2").assert().success();
+    assert!(env.remote("r2").exists());
+}
+
+#[test]
+fn cat_writes_remote_files_to_stdout_only() {
+    let env = Env::new();
+    env.remote_file("a.txt", b"first\n");
+    env.remote_file("b.txt", b"second\n");
+    env.run("cat a.txt b.txt")
+        .arg("-q")
+        .assert()
+        .success()
+        .stdout("first\nsecond\n")
+        .stderr("");
+}
+
+#[test]
+fn get_and_put_with_spaces_and_non_ascii_names() {
+    let env = Env::new();
+    env.remote_file("dir with space/naïve file.txt", b"content \xc3\xbc");
+    env.run("cd 'dir with space'; get \"naïve file.txt\"")
+        .assert()
+        .success()
+        .stderr(contains("get: naïve file.txt: 10 bytes in"));
+    assert_eq!(
+        std::fs::read(env.local("naïve file.txt")).unwrap(),
+        b"content \xc3\xbc"
+    );
+    assert!(!env.local("naïve file.txt.part").exists());
+    env.local_file("up load ü.bin", b"xyz");
+    env.run("put 'up load ü.bin'").assert().success();
+    assert_eq!(std::fs::read(env.remote("up load ü.bin")).unwrap(), b"xyz");
+}
+
+#[test]
+fn get_several_into_a_directory_and_output_names() {
+    let env = Env::new();
+    env.remote_file("pub/one", b"1");
+    env.remote_file("pub/two", b"22");
+    std::fs::create_dir(env.local("dl")).unwrap();
+    env.run("get -o dl pub/one pub/two; get -o renamed pub/two")
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(env.local("dl/one")).unwrap(), b"1");
+    assert_eq!(std::fs::read(env.local("dl/two")).unwrap(), b"22");
+    assert_eq!(std::fs::read(env.local("renamed")).unwrap(), b"22");
+    // Several files need a directory target.
+    env.run("get -o nodir pub/one pub/two")
+        .assert()
+        .code(6)
+        .stderr(contains("not a directory"));
+}
+
+#[test]
+fn put_several_and_output_targets() {
+    let env = Env::new();
+    env.local_file("a", b"A");
+    env.local_file("b", b"BB");
+    std::fs::create_dir(env.remote("up")).unwrap();
+    env.run("put -o up a b; put -o renamed a; put -o up/ b")
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(env.remote("up/a")).unwrap(), b"A");
+    assert_eq!(std::fs::read(env.remote("up/b")).unwrap(), b"BB");
+    assert_eq!(std::fs::read(env.remote("renamed")).unwrap(), b"A");
+}
+
+#[test]
+fn fifty_megabytes_round_trip_by_content() {
+    let env = Env::new();
+    let data = pattern(50 * 1024 * 1024, 7);
+    env.local_file("big.bin", &data);
+    env.run("put big.bin -o up.bin; get up.bin -o back.bin")
+        .assert()
+        .success()
+        .stderr(
+            contains("put: up.bin: 52428800 bytes").and(contains("get: up.bin: 52428800 bytes")),
+        );
+    assert!(std::fs::read(env.remote("up.bin")).unwrap() == data);
+    assert!(std::fs::read(env.local("back.bin")).unwrap() == data);
+}
+
+#[test]
+fn ascii_mode_converts_line_endings_both_ways() {
+    let env = Env::new();
+    env.local_file("text.txt", b"one\ntwo\n");
+    // libunftp ignores TYPE A, so what it stores is exactly what went over the wire: CRLF.
+    env.run("ascii; put text.txt; type")
+        .assert()
+        .success()
+        .stdout("ascii\n");
+    assert_eq!(
+        std::fs::read(env.remote("text.txt")).unwrap(),
+        b"one\r\ntwo\r\n"
+    );
+    env.run("ascii; get text.txt -o back.txt; binary; get text.txt -o raw.txt")
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(env.local("back.txt")).unwrap(), b"one\ntwo\n");
+    assert_eq!(
+        std::fs::read(env.local("raw.txt")).unwrap(),
+        b"one\r\ntwo\r\n"
+    );
+}
+
+#[test]
+fn get_resumes_a_part_file_with_rest() {
+    let env = Env::new();
+    let data = pattern(3 * 1024 * 1024 + 17, 3);
+    env.remote_file("f.bin", &data);
+    env.local_file("f.bin.part", &data[..1_000_000]);
+    env.run("get -c f.bin")
+        .assert()
+        .success()
+        .stderr(contains(format!("{} bytes", data.len() - 1_000_000)));
+    assert!(std::fs::read(env.local("f.bin")).unwrap() == data);
+    assert!(!env.local("f.bin.part").exists());
+    // Already complete: nothing to do, still success.
+    env.run("get -c f.bin")
+        .assert()
+        .success()
+        .stderr(contains("already complete"));
+}
+
+#[test]
+fn put_resumes_where_the_server_copy_ends() {
+    let env = Env::new();
+    let data = pattern(2 * 1024 * 1024, 5);
+    env.local_file("u.bin", &data);
+    env.remote_file("u.bin", &data[..700_000]);
+    env.run("put -c u.bin")
+        .assert()
+        .success()
+        .stderr(contains(format!("{} bytes", data.len() - 700_000)));
+    assert!(std::fs::read(env.remote("u.bin")).unwrap() == data);
+}
+
+#[test]
+fn url_arguments_connect_for_one_command() {
+    let env = Env::new();
+    env.remote_file("pub/README", b"read me\n");
+    let url = env.url();
+    let home = env.home.path();
+    ftpsh(env.local.path(), home)
+        .arg("-c")
+        .arg(format!("get {url}/pub/README"))
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(env.local("README")).unwrap(), b"read me\n");
+    ftpsh(env.local.path(), home)
+        .arg("-c")
+        .arg(format!("ls {url}/pub/; cat {url}/pub/README"))
+        .assert()
+        .success()
+        .stdout("README\nread me\n");
+}
+
+#[test]
+fn commands_from_file_and_from_stdin() {
+    let env = Env::new();
+    env.remote_file("pub/x", b"1");
+    let script = env.local_file("s.ftp", b"# a comment\n\ncd pub\n  pwd\nls\n");
+    let mut c = env.cmd();
+    c.arg(env.url()).arg("-f").arg(&script);
+    c.assert().success().stdout("/pub\nx\n");
+    let mut c = env.cmd();
+    c.arg(env.url()).write_stdin("cd pub; pwd\n# c\nls\n");
+    c.assert().success().stdout("/pub\nx\n");
+}
+
+#[test]
+fn batch_stops_at_first_failure_unless_keep_going() {
+    let env = Env::new();
+    env.run("pwd; get missing; pwd")
+        .assert()
+        .code(5)
+        .stdout("/\n")
+        .stderr(contains("get: missing: 550"));
+    let mut c = env.run("get missing; pwd; frobnicate; pwd");
+    c.arg("-k");
+    c.assert()
+        .code(2)
+        .stdout("/\n/\n")
+        .stderr(contains("frobnicate: unknown command"));
+}
+
+#[test]
+fn bye_and_exit_codes() {
+    let env = Env::new();
+    env.run("bye").assert().code(0);
+    env.run("exit 3; pwd").assert().code(3).stdout("");
+    env.run("quit").assert().code(0);
+}
+
+#[test]
+fn help_comes_from_the_table() {
+    let env = Env::new();
+    let out = env.cmd().arg("-c").arg("help").output().unwrap();
+    let text = stdout_of(&out);
+    for name in [
+        "open",
+        "get",
+        "put",
+        "ls",
+        "mkdir",
+        "chmod",
+        "passive",
+        "bye (quit, exit)",
+    ] {
+        assert!(text.contains(name), "help lacks {name}: {text}");
+    }
+    env.cmd()
+        .arg("-c")
+        .arg("help get")
+        .assert()
+        .success()
+        .stdout(contains("--continue").and(contains("REMOTE")));
+    env.cmd()
+        .arg("-c")
+        .arg("get --help")
+        .assert()
+        .success()
+        .stdout(contains("--output"));
+}
+
+#[test]
+fn status_features_quote_site_passive_type_debug() {
+    let env = Env::new();
+    let out = env
+        .run("status; features; quote SYST; passive off; passive on; type binary; debug on; pwd; debug off")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    assert!(text.contains("Connected to 127.0.0.1:"), "{text}");
+    assert!(text.contains("TLS: off"), "{text}");
+    assert!(text.contains("MLST"), "{text}");
+    assert!(text.contains("215 "), "{text}");
+    assert!(stderr_of(&out).contains("--> PWD"), "{}", stderr_of(&out));
+    // A refused raw command: the reply is the error, exit 1.
+    env.run("quote FROB")
+        .assert()
+        .code(1)
+        .stderr(contains("quote: 5"));
+    // Data commands through quote would desynchronise the control channel.
+    env.run("quote LIST")
+        .assert()
+        .code(2)
+        .stderr(contains("use 'dir'"));
+}
+
+#[test]
+fn active_mode_transfers() {
+    let env = Env::new();
+    env.remote_file("f", b"active data");
+    let mut c = env.run("ls; get f");
+    c.arg("--active");
+    c.assert().success().stdout("f\n");
+    assert_eq!(std::fs::read(env.local("f")).unwrap(), b"active data");
+}
+
+#[test]
+fn lcd_lpwd_lls_and_shell_escape() {
+    let env = Env::new();
+    env.remote_file("f", b"x");
+    std::fs::create_dir(env.local("sub")).unwrap();
+    env.local_file("sub/local.txt", b"");
+    // `!` takes the rest of the line (it belongs to the shell), so it comes last.
+    let out = env
+        .run("lcd sub; lpwd; lls; get f; lcd -; lpwd; !echo shell-ran; echo more")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    let sub = std::fs::canonicalize(env.local("sub")).unwrap();
+    assert!(
+        text.contains(&format!("{}\nlocal.txt\n", sub.display())),
+        "{text}"
+    );
+    assert!(text.contains("shell-ran\nmore\n"), "{text}");
+    let top = std::fs::canonicalize(env.local.path()).unwrap();
+    assert!(text.contains(&format!("{}\n", top.display())), "{text}");
+    assert!(env.local("sub/f").exists());
+    env.cmd().arg("-c").arg("!exit 3").assert().code(1);
+}
+
+#[test]
+fn user_command_and_password_sources() {
+    let env = Env::with(ServerOpts {
+        user: Some(("alice".into(), "s3cret pw".into())),
+        ..Default::default()
+    });
+    // From the environment.
+    let mut c = env.run("pwd");
+    c.args(["-u", "alice", "--no-tls"])
+        .env("FTPSH_PASSWORD", "s3cret pw");
+    c.assert().success().stdout("/\n");
+    // From a netrc file.
+    let netrc = env.local_file(
+        "netrc",
+        b"machine 127.0.0.1 login alice password \"unused\"\n",
+    );
+    std::fs::write(
+        &netrc,
+        "machine 127.0.0.1\n login alice\n password s3cret\\ pw\n",
+    )
+    .unwrap();
+    // netrc tokens have no quoting here; use a password without spaces for this check.
+    let env2 = Env::with(ServerOpts {
+        user: Some(("bob".into(), "pw2".into())),
+        ..Default::default()
+    });
+    std::fs::write(&netrc, "machine 127.0.0.1 login bob password pw2\n").unwrap();
+    let mut c = env2.run("pwd");
+    c.args(["--no-tls", "--netrc-file"]).arg(&netrc);
+    c.assert().success().stdout("/\n");
+    // From the URL (percent-decoded), then `user` switches accounts.
+    let url = env.url().replace("ftp://", "ftp://alice:s3cret%20pw@");
+    let mut c = env.cmd();
+    c.arg(url).args(["--no-tls", "-c", "user bob nope"]);
+    c.assert()
+        .code(4)
+        .stderr(contains("user: login as bob failed: 530"));
+}
+
+#[test]
+fn wrong_password_is_exit_4_and_never_echoed() {
+    let env = Env::with(ServerOpts {
+        user: Some(("alice".into(), "right".into())),
+        ..Default::default()
+    });
+    let mut c = env.run("pwd");
+    c.args(["-u", "alice", "--no-tls", "-v"])
+        .env("FTPSH_PASSWORD", "wrong-Secret-9");
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert!(err.contains("login as alice failed: 530"), "{err}");
+    assert!(err.contains("--> PASS ****"), "{err}");
+    assert!(!err.contains("wrong-Secret-9"), "{err}");
+}
+
+#[test]
+fn connection_errors_have_their_codes() {
+    let env = Env::new();
+    // A closed port: bind, learn the port, close.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut c = env.cmd();
+    c.arg(format!("127.0.0.1:{port}")).args(["-c", "pwd"]);
+    c.assert()
+        .code(3)
+        .stderr(contains("ftpsh: cannot connect to 127.0.0.1:").and(contains("refused")));
+    let mut c = env.cmd();
+    c.arg("no-such-host.invalid")
+        .args(["-c", "pwd", "--timeout", "5"]);
+    c.assert()
+        .code(3)
+        .stderr(contains("cannot resolve no-such-host.invalid"));
+    // Not connected at all.
+    env.cmd()
+        .arg("-c")
+        .arg("pwd")
+        .assert()
+        .code(1)
+        .stderr(contains("pwd: not connected"));
+}
+
+#[test]
+fn usage_errors_are_exit_2_with_one_line() {
+    let env = Env::new();
+    for (cmds, needle) in [
+        ("frobnicate", "frobnicate: unknown command"),
+        ("c", "ambiguous command"),
+        ("get 'unterminated", "unterminated quote"),
+        ("get", "get: "),
+        ("pwd extra", "pwd: "),
+        ("chmod 9z9 f", "chmod: "),
+        ("passive maybe", "passive: "),
+    ] {
+        let out = env.run(cmds).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{cmds}: {}", stderr_of(&out));
+        let err = stderr_of(&out);
+        let lines: Vec<&str> = err.lines().filter(|l| !l.starts_with("220")).collect();
+        assert_eq!(lines.len(), 1, "{cmds}: {err}");
+        assert!(lines[0].contains(needle), "{cmds}: {err}");
+    }
+    // Bad argv: clap's own usage error, exit 2.
+    env.cmd().arg("--no-such-flag").assert().code(2);
+    env.cmd().args(["--timeout", "0"]).assert().code(2);
+    env.cmd()
+        .arg("http://example.org")
+        .assert()
+        .code(2)
+        .stderr(contains("unsupported URL scheme"));
+}
+
+#[test]
+fn missing_files_on_either_side() {
+    let env = Env::new();
+    env.run("get nope.txt")
+        .assert()
+        .code(5)
+        .stderr(contains("get: nope.txt: 550"));
+    // No stray file for a download that never started.
+    assert!(
+        std::fs::read_dir(env.local.path())
+            .unwrap()
+            .next()
+            .is_none()
+    );
+    env.run("put nope.txt")
+        .assert()
+        .code(6)
+        .stderr(contains("put: nope.txt: No such file or directory"));
+    env.run("cd nowhere")
+        .assert()
+        .code(5)
+        .stderr(contains("cd: nowhere: 550"));
+    env.run("rm nowhere").assert().code(5);
+    env.remote_file("exists/x", b"");
+    env.run("mkdir exists")
+        .assert()
+        .code(5)
+        .stderr(contains("mkdir: exists: 5"));
+}
+
+#[test]
+fn unwritable_local_target_is_exit_6_and_leaves_nothing() {
+    let env = Env::new();
+    env.remote_file("f", b"data");
+    env.local_file("plainfile", b"");
+    // A path through a regular file can never be written, even by root.
+    env.run("get -o plainfile/sub/f f")
+        .assert()
+        .code(6)
+        .stderr(contains("get: plainfile/sub/f: "));
+    env.run("get -o plainfile/f f").assert().code(6);
+    assert_eq!(std::fs::read(env.local("plainfile")).unwrap(), b"");
+}
+
+#[test]
+fn hostile_remote_names_are_refused_as_local_paths() {
+    let env = Env::new();
+    env.run("get ..")
+        .assert()
+        .code(2)
+        .stderr(contains("refusing"));
+    env.run("get 'a\x1b[2Jb'")
+        .assert()
+        .code(2)
+        .stderr(contains("refusing").and(contains("\x1b").not()));
+}
+
+#[test]
+fn reconnects_after_the_server_drops_an_idle_connection() {
+    let env = Env::with(ServerOpts {
+        idle_timeout: Some(1),
+        ..Default::default()
+    });
+    env.remote_file("d/f", b"x");
+    let mut c = env.cmd();
+    c.arg(env.url()).write_stdin("cd d\n!sleep 2.5\npwd\nls\n");
+    c.assert()
+        .success()
+        .stdout("/d\nf\n")
+        .stderr(contains("reconnecting"));
+}
+
+// --- faults only the scripted server can produce ----------------------------------------------
+
+fn verb(c: &str) -> String {
+    c.split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase()
+}
+
+#[test]
+fn transfer_cut_midway_keeps_part_and_resume_completes_it() {
+    let data = pattern(200_000, 11);
+    let full = data.clone();
+    let server = FakeServer::start(move |c| match verb(c).as_str() {
+        "SIZE" => Action::Reply(format!("213 {}", full.len())),
+        "REST" => Action::Reply("350 Restarting".into()),
+        "RETR" => Action::Data {
+            preliminary: "150 Opening".into(),
+            data: full[..80_000].to_vec(),
+            cut: true,
+            then: String::new(),
+        },
+        _ => default_script(c).unwrap_or(Action::Reply("502 no".into())),
+    });
+    let env = Env::new();
+    let mut c = env.cmd();
+    c.arg(server.url())
+        .args(["-c", "get f.bin", "--timeout", "5"]);
+    c.assert().code(8).stderr(contains("get: f.bin:"));
+    assert!(!env.local("f.bin").exists(), "no file under the final name");
+    assert_eq!(
+        std::fs::read(env.local("f.bin.part")).unwrap(),
+        &data[..80_000]
+    );
+
+    // A server that serves the rest after REST 80000.
+    let rest = data[80_000..].to_vec();
+    let total = data.len();
+    let server2 = FakeServer::start(move |c| match verb(c).as_str() {
+        "SIZE" => Action::Reply(format!("213 {total}")),
+        "REST" if c.ends_with(" 80000") => Action::Reply("350 Restarting at 80000".into()),
+        "RETR" => Action::Data {
+            preliminary: "150 Opening".into(),
+            data: rest.clone(),
+            cut: false,
+            then: "226 Done".into(),
+        },
+        _ => default_script(c).unwrap_or(Action::Reply("502 no".into())),
+    });
+    let mut c = env.cmd();
+    c.arg(server2.url())
+        .args(["-c", "get -c f.bin", "--timeout", "5"]);
+    c.assert().success();
+    assert!(std::fs::read(env.local("f.bin")).unwrap() == data);
+    assert!(server2.commands().iter().any(|c| c == "REST 80000"));
+}
+
+#[test]
+fn short_transfer_is_not_renamed_into_place() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "SIZE" => Action::Reply("213 1000".into()),
+        "RETR" => Action::Data {
+            preliminary: "150 Opening".into(),
+            data: vec![b'x'; 600],
+            cut: false,
+            then: "226 Done".into(),
+        },
+        _ => default_script(c).unwrap_or(Action::Reply("502 no".into())),
+    });
+    let env = Env::new();
+    let mut c = env.cmd();
+    c.arg(server.url()).args(["-c", "get f", "--timeout", "5"]);
+    c.assert()
+        .code(8)
+        .stderr(contains("short transfer: 600 of 1000"));
+    assert!(!env.local("f").exists());
+    assert!(env.local("f.part").exists());
+}
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "PWD" => Action::Hang,
+        _ => default_script(c).unwrap_or(Action::Reply("502 no".into())),
+    });
+    let env = Env::new();
+    let start = std::time::Instant::now();
+    let mut c = env.cmd();
+    c.arg(server.url()).args(["-c", "pwd", "--timeout", "2"]);
+    c.assert().code(8).stderr(contains("timed out"));
+    assert!(start.elapsed() < Duration::from_secs(30));
+}
+
+#[test]
+fn a_server_that_closes_after_login_is_connection_lost() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "FEAT" => Action::Close,
+        _ => default_script(c).unwrap_or(Action::Reply("502 no".into())),
+    });
+    let env = Env::new();
+    let mut c = env.cmd();
+    c.arg(server.url()).args(["-c", "pwd", "--timeout", "5"]);
+    c.assert().code(8).stderr(contains("connection closed"));
+}
+
+#[test]
+fn hostile_listing_names_never_reach_the_terminal_raw() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "LIST" => Action::Data {
+            preliminary: "150 Here".into(),
+            data: b"-rw-r--r-- 1 u g 5 Jan 01 2024 evil\x1b]0;pwned\x07name\r\n\
+                    -rw-r--r-- 1 u g 5 Jan 01 2024 ../../etc/passwd\r\n\
+                    this line is not a listing\r\n"
+                .to_vec(),
+            cut: false,
+            then: "226 Done".into(),
+        },
+        _ => default_script(c).unwrap_or(Action::Reply("502 no".into())),
+    });
+    let env = Env::new();
+    for cmd in ["ls", "ls -l", "dir"] {
+        let mut c = env.cmd();
+        c.arg(server.url()).args(["-c", cmd, "--timeout", "5"]);
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{cmd}: {}", stderr_of(&out));
+        let text = stdout_of(&out);
+        assert!(
+            !text.contains('\x1b') && !text.contains('\x07'),
+            "{cmd}: {text:?}"
+        );
+        assert!(text.contains("evil?]0;pwned?name"), "{cmd}: {text:?}");
+        assert!(
+            text.contains("this line is not a listing"),
+            "{cmd}: unparsed lines are kept: {text}"
+        );
+    }
+}
+
+#[test]
+fn password_never_appears_in_history_or_traces() {
+    let server = FakeServer::start(|c| default_script(c).unwrap_or(Action::Reply("502 no".into())));
+    let env = Env::new();
+    let mut c = env.cmd();
+    c.arg(server.url().replace("ftp://", "ftp://bob:Sup3r-Secret@"))
+        .args(["-v", "--no-tls", "-c", "pwd", "--timeout", "5"]);
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(server.commands().contains(&"PASS Sup3r-Secret".to_string()));
+    assert!(!stderr_of(&out).contains("Sup3r-Secret"));
+    assert!(stderr_of(&out).contains("PASS ****"));
+}
