@@ -737,3 +737,70 @@ fn password_never_appears_in_history_or_traces() {
     assert!(!stderr_of(&out).contains("Sup3r-Secret"));
     assert!(stderr_of(&out).contains("PASS ****"));
 }
+
+// --- FTPS ------------------------------------------------------------------------------------
+
+fn tls_env() -> Env {
+    Env::with(ServerOpts {
+        user: Some(("alice".into(), "pw".into())),
+        tls: true,
+        ..Default::default()
+    })
+}
+
+#[test]
+fn ftps_with_a_trusted_ca_transfers_and_reports_the_cipher() {
+    let env = tls_env();
+    let data = pattern(3 * 1024 * 1024, 9);
+    env.local_file("up.bin", &data);
+    let mut c = env.run("status; put up.bin; get up.bin -o back.bin; ls");
+    c.args(["-u", "alice", "--tls", "--ca-file"])
+        .arg(env.server.ca_file().unwrap())
+        .env("FTPSH_PASSWORD", "pw");
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    assert!(text.contains("TLS: TLSv1."), "{text}");
+    assert!(text.contains("up.bin"), "{text}");
+    assert!(std::fs::read(env.remote("up.bin")).unwrap() == data);
+    assert!(std::fs::read(env.local("back.bin")).unwrap() == data);
+    // Auto mode: a named user gets TLS because the server offers AUTH TLS.
+    let mut c = env.run("status");
+    c.args(["-u", "alice", "--ca-file"])
+        .arg(env.server.ca_file().unwrap())
+        .env("FTPSH_PASSWORD", "pw");
+    c.assert().success().stdout(contains("TLS: TLSv1."));
+}
+
+#[test]
+fn ftps_with_an_untrusted_certificate_fails_with_exit_7() {
+    let env = tls_env();
+    let mut c = env.run("pwd");
+    c.args(["-u", "alice", "--tls"]).env("FTPSH_PASSWORD", "pw");
+    c.assert()
+        .code(7)
+        .stderr(contains("certificate").and(contains("--ca-file")));
+    // --insecure connects, but says loudly what it gives up.
+    let mut c = env.run("pwd");
+    c.args(["-u", "alice", "--tls", "--insecure"])
+        .env("FTPSH_PASSWORD", "pw");
+    c.assert()
+        .success()
+        .stdout("/\n")
+        .stderr(contains("warning: --insecure"));
+    // A CA file that is not a certificate is a local error.
+    let bogus = env.local_file("bogus.pem", b"not a pem");
+    let mut c = env.run("pwd");
+    c.args(["-u", "alice", "--tls", "--ca-file"])
+        .arg(&bogus)
+        .env("FTPSH_PASSWORD", "pw");
+    c.assert().code(6).stderr(contains("bogus.pem"));
+}
+
+#[test]
+fn tls_required_but_not_offered_is_exit_7() {
+    let env = Env::new();
+    let mut c = env.run("pwd");
+    c.arg("--tls");
+    c.assert().code(7).stderr(contains("refused TLS"));
+}

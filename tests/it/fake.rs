@@ -29,6 +29,16 @@ pub enum Action {
         cut: bool,
         then: String,
     },
+    /// For RETR: like `Data`, but `chunk` is written `count` times with `every` in between, so
+    /// a transfer lasts long enough for a test to watch its progress bar and interrupt it.
+    /// When the client goes away mid-way the server replies 426 and carries on.
+    Trickle {
+        preliminary: String,
+        chunk: Vec<u8>,
+        count: usize,
+        every: Duration,
+        then: String,
+    },
     /// For STOR/APPE: reply `preliminary`, read the data connection to EOF (kept for
     /// [`FakeServer::uploads`]), then reply `then`.
     Upload { preliminary: String, then: String },
@@ -252,6 +262,34 @@ fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                     send(&mut out, "426 Data connection lost")?;
                 } else {
                     send(&mut out, &then)?;
+                }
+            }
+            Action::Trickle {
+                preliminary,
+                chunk,
+                count,
+                every,
+                then,
+            } => {
+                send(&mut out, &preliminary)?;
+                let Some(mut conn) = accept_data(passive.take(), shared) else {
+                    send(&mut out, "425 Can't open data connection")?;
+                    continue;
+                };
+                let mut ok = true;
+                for _ in 0..count {
+                    if shared.stopped() || conn.write_all(&chunk).is_err() {
+                        ok = false;
+                        break;
+                    }
+                    std::thread::sleep(every);
+                }
+                let _ = conn.shutdown(Shutdown::Both);
+                drop(conn);
+                if ok {
+                    send(&mut out, &then)?;
+                } else {
+                    send(&mut out, "426 Connection closed; transfer aborted")?;
                 }
             }
             Action::Upload { preliminary, then } => {

@@ -3,5 +3,6 @@
 
 mod cli;
 mod fake;
+mod pty;
 mod server;
 mod util;

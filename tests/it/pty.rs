@@ -1,0 +1,163 @@
+//! The interactive shell driven through a real pseudo-terminal (expectrl): prompt, Tab
+//! completion, `open`, `ls`, `cd`, a `get` with its progress bar, Ctrl-C during a transfer and
+//! a working shell afterwards, `bye`.
+
+use std::process::Command;
+use std::time::Duration;
+
+use expectrl::{ControlCode, Eof, Expect, Regex, Session};
+
+use crate::fake::{Action, FakeServer, default_script};
+use crate::util::Env;
+
+/// `ftpsh` in a pseudo-terminal with the test environment of `util::ftpsh`.
+pub fn spawn_shell(env: &Env, args: &[&str]) -> expectrl::session::OsSession {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("ftpsh"));
+    cmd.args(args)
+        .current_dir(env.local.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.home.path())
+        .env("FTPSH_DATA_DIR", env.home.path().join("data"))
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env("TERM", "xterm");
+    let mut p = Session::spawn(cmd).expect("spawn ftpsh in a pty");
+    p.set_expect_timeout(Some(Duration::from_secs(20)));
+    p
+}
+
+fn verb(c: &str) -> String {
+    c.split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase()
+}
+
+/// A server whose downloads trickle (64 KiB every 20 ms) so progress is visible and a
+/// transfer can be interrupted half-way.
+fn slow_server() -> FakeServer {
+    FakeServer::start(|c| {
+        let arg = c.split_once(' ').map(|x| x.1).unwrap_or("");
+        match (verb(c).as_str(), arg) {
+            ("SIZE", "slow.bin") => Action::Reply(format!("213 {}", 30 * 65536)),
+            ("SIZE", "endless.bin") => Action::Reply(format!("213 {}", 10_000 * 65536)),
+            ("RETR", name) => Action::Trickle {
+                preliminary: "150 Opening BINARY mode data connection".into(),
+                chunk: vec![b'z'; 65536],
+                count: if name == "slow.bin" { 30 } else { 10_000 },
+                every: Duration::from_millis(20),
+                then: "226 Transfer complete".into(),
+            },
+            ("ABOR", _) => Action::Reply("226 Abort successful".into()),
+            ("LIST", _) => Action::Data {
+                preliminary: "150 Here comes the listing".into(),
+                data: b"-rw-r--r-- 1 u g 1966080 Jan 01 2024 slow.bin\r\n".to_vec(),
+                cut: false,
+                then: "226 Done".into(),
+            },
+            _ => default_script(c).unwrap_or(Action::Reply("502 no".into())),
+        }
+    })
+}
+
+#[test]
+fn interactive_session_end_to_end() {
+    let env = Env::new();
+    env.remote_file("pub/README", b"hello\n");
+    env.remote_file("pub/sub/x", b"");
+    let slow = slow_server();
+    let mut p = spawn_shell(&env, &[]);
+    p.expect("ftpsh> ").unwrap();
+
+    // Tab completes a command name from the table.
+    p.send("stat").unwrap();
+    p.send(ControlCode::HorizontalTabulation).unwrap();
+    p.expect("status ").unwrap();
+    p.send("\r").unwrap();
+    p.expect("Not connected").unwrap();
+    p.expect("ftpsh> ").unwrap();
+
+    p.send_line(format!("open {}", env.url())).unwrap();
+    p.expect(Regex(r"ftpsh anonymous@127\.0\.0\.1:\d+:/> "))
+        .unwrap();
+    p.send_line("ls").unwrap();
+    p.expect("pub/").unwrap();
+    p.send_line("cd pub").unwrap();
+    p.expect(Regex(r":/pub> ")).unwrap();
+    p.send_line("get README").unwrap();
+    p.expect("get: README: 6 bytes").unwrap();
+    p.expect(Regex(r":/pub> ")).unwrap();
+
+    // A transfer long enough to show its progress bar, which the summary replaces.
+    p.send_line(format!("open {}", slow.url())).unwrap();
+    p.expect(Regex(r"ftpsh anonymous@127\.0\.0\.1:\d+:/> "))
+        .unwrap();
+    p.send_line("get slow.bin").unwrap();
+    p.expect(Regex(r"slow\.bin.*\[.*\] .*ETA")).unwrap();
+    p.expect("get: slow.bin: 1966080 bytes").unwrap();
+
+    // Ctrl-C aborts the transfer, keeps the .part, and the shell stays usable.
+    p.send_line("get endless.bin").unwrap();
+    p.expect(Regex(r"endless\.bin.*ETA")).unwrap();
+    p.send(ControlCode::EndOfText).unwrap();
+    p.expect("get: endless.bin: interrupted").unwrap();
+    p.expect("> ").unwrap();
+    p.send_line("ls").unwrap();
+    p.expect("slow.bin").unwrap();
+    p.expect("> ").unwrap();
+    assert!(env.local("pub").exists() || env.local("README").exists());
+    assert!(env.local("endless.bin.part").exists());
+    assert!(!env.local("endless.bin").exists());
+    assert_eq!(std::fs::read(env.local("slow.bin")).unwrap().len(), 1966080);
+    assert!(slow.commands().iter().any(|c| c == "ABOR"));
+
+    // Ctrl-C at the prompt clears the line; bye leaves with status 0.
+    p.send("garbage").unwrap();
+    p.send(ControlCode::EndOfText).unwrap();
+    p.send_line("bye").unwrap();
+    p.expect(Eof).unwrap();
+    let status = p.get_process_mut().wait().unwrap();
+    // nix's WaitStatus is not re-exported; its Debug form is `Exited(Pid(n), 0)`.
+    let status = format!("{status:?}");
+    assert!(
+        status.starts_with("Exited(") && status.ends_with(", 0)"),
+        "{status}"
+    );
+    // The history was appended.
+    let history = std::fs::read_to_string(env.home.path().join("data/history")).unwrap();
+    assert!(history.contains("get slow.bin"), "{history}");
+    assert!(!history.contains("garbage"), "{history}");
+}
+
+#[test]
+fn password_prompt_echoes_nothing_and_history_is_scrubbed() {
+    let env = Env::with(crate::server::ServerOpts {
+        user: Some(("alice".into(), "Hidden-Pw-42".into())),
+        ..Default::default()
+    });
+    let mut p = spawn_shell(&env, &[]);
+    p.expect("ftpsh> ").unwrap();
+    p.send_line(format!("open --user alice {}", env.url()))
+        .unwrap();
+    p.expect("Password for alice@127.0.0.1: ").unwrap();
+    p.send_line("Hidden-Pw-42").unwrap();
+    let seen = p
+        .expect(Regex(r"ftpsh alice@127\.0\.0\.1:\d+:/> "))
+        .unwrap();
+    // The typed password is not echoed.
+    let echoed = String::from_utf8_lossy(seen.before()).into_owned();
+    assert!(!echoed.contains("Hidden-Pw-42"), "{echoed:?}");
+    let url = env.url().replace("ftp://", "ftp://alice:Hidden-Pw-42@");
+    p.send_line(format!("open {url}")).unwrap();
+    p.expect(Regex(r"ftpsh alice@127\.0\.0\.1:\d+:/> "))
+        .unwrap();
+    p.send_line("user alice Hidden-Pw-42").unwrap();
+    p.expect(Regex(r"ftpsh alice@127\.0\.0\.1:\d+:/> "))
+        .unwrap();
+    p.send_line("bye").unwrap();
+    p.expect(Eof).unwrap();
+    let history = std::fs::read_to_string(env.home.path().join("data/history")).unwrap();
+    assert!(!history.contains("Hidden-Pw-42"), "{history}");
+    assert!(history.contains("user alice"), "{history}");
+}
