@@ -68,6 +68,11 @@ impl Runner {
                 return self.fail(Some(&name), e);
             }
         }
+        // Quote and site can change anything; the others say what they change.
+        let changed = match &cmd {
+            commands::Command::Quote(_) | commands::Command::Site(_) => None,
+            c => Some(c.changed_dirs()),
+        };
         let result = {
             let mut ctx = Ctx {
                 session: &mut self.session,
@@ -75,6 +80,10 @@ impl Runner {
             };
             commands::dispatch(cmd, &mut ctx)
         };
+        match changed {
+            Some(dirs) => self.session.invalidate(&dirs),
+            None => self.session.invalidate_all(),
+        }
         match result {
             Ok(()) => Flow::Continue,
             Err(e) => {
@@ -167,7 +176,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
 
     if interactive {
-        return Ok(crate::repl::run(&mut runner));
+        return Ok(crate::repl::run(runner));
     }
     let flow = if let Some(cmds) = &cli.command {
         runner.run_line(cmds)

@@ -8,8 +8,9 @@
 use std::collections::HashMap;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use percent_encoding::percent_decode_str;
@@ -18,6 +19,7 @@ use suppaftp::{FtpError, Mode};
 
 use crate::cli::TlsMode;
 use crate::error::{Remote, UsageError};
+use crate::listing::{self, Entry};
 use crate::printer::Printer;
 use crate::tls;
 
@@ -160,6 +162,25 @@ impl Conn {
     pub fn has_feature(&self, name: &str) -> bool {
         self.features.contains_key(name)
     }
+
+    /// PWD, without the trailing `/` some servers (libunftp) add.
+    pub fn pwd(&mut self) -> Result<String, Remote> {
+        let dir = self.ftp.pwd().map_err(Session::ftp_err)?;
+        Ok(match dir.trim_end_matches('/') {
+            "" => "/".to_string(),
+            d => d.to_string(),
+        })
+    }
+
+    /// After CWD or CDUP: learn where we are and remember where we were.
+    fn moved(&mut self) -> Result<(), Remote> {
+        let new = self.pwd()?;
+        let old = std::mem::replace(&mut self.cwd, new);
+        if old != self.cwd {
+            self.prev_dir = Some(old);
+        }
+        Ok(())
+    }
 }
 
 pub struct Session {
@@ -169,18 +190,25 @@ pub struct Session {
     pub passive: bool,
     /// The local directory before the last `lcd`, for `lcd -`.
     pub local_prev: Option<PathBuf>,
+    /// Listings by absolute directory, for Tab completion.
+    cache: ListingCache,
+    /// Connect/read timeout of new data connections in milliseconds.
+    data_timeout: Arc<AtomicU64>,
     tls_config: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Session {
     pub fn new(opts: Opts) -> Session {
         let passive = !opts.active;
+        let data_timeout = Arc::new(AtomicU64::new(opts.timeout.as_millis() as u64));
         Session {
             opts,
             conn: None,
             ascii: false,
             passive,
             local_prev: None,
+            cache: ListingCache::default(),
+            data_timeout,
             tls_config: None,
         }
     }
@@ -202,6 +230,7 @@ impl Session {
     /// Connect and log in to `target`, replacing any open connection.
     pub fn connect(&mut self, mut target: Target, out: &Printer) -> Result<()> {
         self.close();
+        self.invalidate_all();
         self.fill_credentials(&mut target)?;
         let conn = self.establish(target)?;
         if let Some(w) = &conn.welcome {
@@ -346,11 +375,15 @@ impl Session {
         let _ = ftp.get_ref().set_read_timeout(Some(timeout));
         let welcome = ftp.get_welcome_msg().map(str::to_string);
 
+        // Listings read the data socket through suppaftp, which gives up on the first read
+        // timeout: give them the whole idle timeout (shortened while Tab completion fetches).
+        // Transfers switch their socket to DATA_TICK polling themselves.
+        let data_timeout = Arc::clone(&self.data_timeout);
         ftp = ftp.passive_stream_builder(move |addr| {
-            let s =
-                TcpStream::connect_timeout(&addr, timeout).map_err(FtpError::ConnectionError)?;
-            s.set_read_timeout(Some(DATA_TICK))
-                .and_then(|_| s.set_write_timeout(Some(timeout)))
+            let t = Duration::from_millis(data_timeout.load(Ordering::Relaxed));
+            let s = TcpStream::connect_timeout(&addr, t).map_err(FtpError::ConnectionError)?;
+            s.set_read_timeout(Some(t))
+                .and_then(|_| s.set_write_timeout(Some(t)))
                 .map_err(FtpError::ConnectionError)?;
             Ok(s)
         });
@@ -439,7 +472,12 @@ impl Session {
             FileType::Binary
         };
         ftp.transfer_type(file_type).map_err(Self::ftp_err)?;
-        let login_dir = ftp.pwd().unwrap_or_else(|_| "/".to_string());
+        let login_dir = ftp
+            .pwd()
+            .map(|d| d.trim_end_matches('/').to_string())
+            .ok()
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| "/".to_string());
         let ipv6 = addrs.first().is_some_and(|a| a.is_ipv6());
         let epsv = ipv6 || features.contains_key("EPSV");
         let mut conn = Conn {
@@ -513,12 +551,13 @@ impl Session {
     pub fn cd(&mut self, path: &str) -> Result<()> {
         let conn = self.conn()?;
         conn.ftp.cwd(path).map_err(Self::ftp_err)?;
-        let new = conn.ftp.pwd().map_err(Self::ftp_err)?;
-        let old = std::mem::replace(&mut conn.cwd, new);
-        if old != conn.cwd {
-            conn.prev_dir = Some(old);
-        }
-        Ok(())
+        Ok(conn.moved()?)
+    }
+
+    pub fn cdup(&mut self) -> Result<()> {
+        let conn = self.conn()?;
+        conn.ftp.cdup().map_err(Self::ftp_err)?;
+        Ok(conn.moved()?)
     }
 
     pub fn set_ascii(&mut self, ascii: bool) -> Result<()> {
@@ -539,6 +578,112 @@ impl Session {
         if let Some(conn) = self.conn.as_mut() {
             apply_mode(conn, passive);
         }
+    }
+
+    /// Fetch and parse a directory listing: MLSD when the server offers MLST (vsftpd does not
+    /// and answers MLSD with 500), else LIST. A path MLSD refuses (a file, say) is tried with
+    /// LIST. A directory listing is kept in the completion cache.
+    pub fn list(&mut self, path: Option<&str>) -> Result<Vec<Entry>> {
+        let conn = self.conn()?;
+        let now = chrono::Utc::now();
+        let key = remote_join(&conn.cwd, path.unwrap_or("."));
+        if conn.has_feature("MLST") {
+            match conn.ftp.mlsd(path) {
+                Ok(lines) => {
+                    let entries = listing::parse_listing(&lines, true, now);
+                    self.cache.store(key, &entries);
+                    return Ok(entries);
+                }
+                Err(e) => match Self::ftp_err(e) {
+                    Remote::Reply { code, .. } if (500..600).contains(&code) && code != 530 => {}
+                    other => return Err(other.into()),
+                },
+            }
+        }
+        let lines = match conn.ftp.list(path) {
+            Ok(lines) => lines,
+            Err(e) => {
+                let err = Self::ftp_err(e);
+                // Servers such as libunftp list only directories; MLST describes one file
+                // (with an absolute path: libunftp answers 550 to a relative one).
+                if let (Some(p), Remote::Reply { code: 550, .. }) = (path, &err)
+                    && conn.has_feature("MLST")
+                    && let Ok(line) = conn.ftp.mlst(Some(&key))
+                    && let Some(mut entry) = listing::parse_mlsd_line(&line)
+                    && entry.raw.is_none()
+                {
+                    entry.name = p.to_string();
+                    return Ok(vec![entry]);
+                }
+                return Err(err.into());
+            }
+        };
+        let entries = listing::parse_listing(&lines, false, now);
+        // LIST of a file answers that file's line: only a listing of the working directory
+        // is surely a directory's.
+        if path.is_none() {
+            self.cache.store(key, &entries);
+        }
+        Ok(entries)
+    }
+
+    /// Entries of a remote directory for Tab completion: from the cache, else fetched with a
+    /// short timeout. Never reconnects and never blocks long: on any trouble, nothing.
+    pub fn completion_listing(&mut self, dir: &str) -> Vec<Entry> {
+        if let Some(entries) = self.cache.get(dir) {
+            return entries;
+        }
+        let Some(conn) = self.conn.as_mut() else {
+            return Vec::new();
+        };
+        if conn.dead || !control_alive(conn) {
+            return Vec::new();
+        }
+        let normal = Duration::from_millis(self.data_timeout.load(Ordering::Relaxed));
+        let _ = conn
+            .ftp
+            .get_ref()
+            .set_read_timeout(Some(COMPLETION_TIMEOUT));
+        self.data_timeout
+            .store(COMPLETION_TIMEOUT.as_millis() as u64, Ordering::Relaxed);
+        let result = self.list(Some(dir));
+        self.data_timeout
+            .store(normal.as_millis() as u64, Ordering::Relaxed);
+        if let Some(conn) = self.conn.as_mut() {
+            let _ = conn.ftp.get_ref().set_read_timeout(Some(self.opts.timeout));
+        }
+        match result {
+            Ok(entries) => {
+                self.cache.store(dir.to_string(), &entries);
+                entries
+            }
+            Err(e) => {
+                // A timed-out reply may still arrive later and would answer the wrong command.
+                self.note_failure(&e);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Forget cached listings of directories a command changed.
+    pub fn invalidate(&mut self, dirs: &[String]) {
+        let cwd = self
+            .conn
+            .as_ref()
+            .map(|c| c.cwd.clone())
+            .unwrap_or_default();
+        for d in dirs {
+            self.cache.remove(&remote_join(&cwd, d));
+        }
+    }
+
+    pub fn invalidate_all(&mut self) {
+        self.cache = ListingCache::default();
+    }
+
+    /// The remote working directory, if connected.
+    pub fn cwd(&self) -> Option<&str> {
+        self.conn.as_ref().map(|c| c.cwd.as_str())
     }
 
     /// Convert a suppaftp error into what it means for the user.
@@ -577,6 +722,67 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         self.close();
+    }
+}
+
+/// How long Tab completion may wait for a listing.
+const COMPLETION_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a cached listing is trusted.
+const CACHE_TTL: Duration = Duration::from_secs(30);
+
+/// Directory listings by absolute path, each trusted for [`CACHE_TTL`].
+#[derive(Default)]
+struct ListingCache {
+    dirs: HashMap<String, (Instant, Vec<Entry>)>,
+}
+
+impl ListingCache {
+    fn get(&self, dir: &str) -> Option<Vec<Entry>> {
+        let (when, entries) = self.dirs.get(dir)?;
+        (when.elapsed() < CACHE_TTL).then(|| entries.clone())
+    }
+
+    fn store(&mut self, dir: String, entries: &[Entry]) {
+        // Bounded: a long session cannot grow it without limit.
+        if self.dirs.len() >= 256 {
+            self.dirs.retain(|_, (when, _)| when.elapsed() < CACHE_TTL);
+        }
+        self.dirs.insert(dir, (Instant::now(), entries.to_vec()));
+    }
+
+    fn remove(&mut self, dir: &str) {
+        self.dirs.remove(dir);
+    }
+}
+
+/// `path` resolved against the remote directory `cwd`, with `.` and `..` folded:
+/// `("/pub", "a/../b/")` → `/pub/b`.
+pub fn remote_join(cwd: &str, path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    let full = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("{cwd}/{path}")
+    };
+    for part in full.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// The directory holding `path`: `a/b` → `a`, `b` → `.`, `/x` → `/`.
+pub fn remote_parent(path: &str) -> String {
+    let trimmed = path.trim_end_matches('/');
+    match trimmed.rfind('/') {
+        Some(0) => "/".to_string(),
+        Some(i) => trimmed[..i].to_string(),
+        None => ".".to_string(),
     }
 }
 
@@ -652,6 +858,18 @@ mod tests {
         assert_eq!((t.host.as_str(), t.port), ("::1", 2121));
         assert!(Target::parse("http://h").is_err());
         assert!(Target::parse("ftp://").is_err());
+    }
+
+    #[test]
+    fn remote_paths_join_and_fold() {
+        assert_eq!(remote_join("/pub", "a/../b/"), "/pub/b");
+        assert_eq!(remote_join("/pub", "/etc"), "/etc");
+        assert_eq!(remote_join("/", "."), "/");
+        assert_eq!(remote_join("/a", "../../.."), "/");
+        assert_eq!(remote_parent("a/b"), "a");
+        assert_eq!(remote_parent("b"), ".");
+        assert_eq!(remote_parent("/x"), "/");
+        assert_eq!(remote_parent("a/b/"), "a");
     }
 
     #[test]

@@ -3,28 +3,11 @@
 
 use anyhow::{Context, Result};
 
-use super::{ChmodArgs, Ctx, LsArgs, MkdirArgs, MvArgs, OneRemoteArg, PathArg, RemotesArgs};
-use crate::error::Remote;
-use crate::listing::{self, Entry, display_name};
+use super::{
+    ChmodArgs, Ctx, DirsArgs, LsArgs, MkdirArgs, MvArgs, OneRemoteArg, PathArg, RemotesArgs,
+};
+use crate::listing::display_name;
 use crate::session::Session;
-
-/// Fetch and parse a directory listing: MLSD when the server offers MLST (vsftpd does not and
-/// answers MLSD with 500), else LIST. A path MLSD refuses (a file, say) is tried with LIST.
-pub fn list(session: &mut Session, path: Option<&str>) -> Result<Vec<Entry>> {
-    let conn = session.conn()?;
-    let now = chrono::Utc::now();
-    if conn.has_feature("MLST") {
-        match conn.ftp.mlsd(path) {
-            Ok(lines) => return Ok(listing::parse_listing(&lines, true, now)),
-            Err(e) => match Session::ftp_err(e) {
-                Remote::Reply { code, .. } if (500..600).contains(&code) && code != 530 => {}
-                other => return Err(other.into()),
-            },
-        }
-    }
-    let lines = conn.ftp.list(path).map_err(Session::ftp_err)?;
-    Ok(listing::parse_listing(&lines, false, now))
-}
 
 pub fn ls(ctx: &mut Ctx, a: LsArgs) -> Result<()> {
     let path = a.path.map(|p| p.0);
@@ -32,9 +15,12 @@ pub fn ls(ctx: &mut Ctx, a: LsArgs) -> Result<()> {
         Some(p) if super::is_url(p) => {
             let (mut tmp, rel) = super::url_session(ctx, p)?;
             let rel = (!rel.is_empty()).then_some(rel);
-            list(&mut tmp, rel.as_deref())?
+            tmp.list(rel.as_deref())?
         }
-        p => list(ctx.session, p).with_context(|| display_name(p.unwrap_or(".")))?,
+        p => ctx
+            .session
+            .list(p)
+            .with_context(|| display_name(p.unwrap_or(".")))?,
     };
     if !a.all {
         entries.retain(|e| e.raw.is_some() || !e.name.starts_with('.'));
@@ -114,7 +100,7 @@ pub fn mkdir(ctx: &mut Ctx, a: MkdirArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn rmdir(ctx: &mut Ctx, a: RemotesArgs) -> Result<()> {
+pub fn rmdir(ctx: &mut Ctx, a: DirsArgs) -> Result<()> {
     for p in a.paths {
         let conn = ctx.session.conn()?;
         conn.ftp

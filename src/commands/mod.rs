@@ -15,11 +15,11 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use anyhow::Result;
-use clap::{Args, CommandFactory, FromArgMatches, Parser};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, ValueHint};
 
 use crate::error::UsageError;
 use crate::printer::Printer;
-use crate::session::{Session, Target};
+use crate::session::{Session, Target, remote_parent};
 
 /// A path on the server. Its own type so that the table says which arguments are remote paths
 /// (completion and the table tests read it back through the value parser's type id).
@@ -119,7 +119,7 @@ pub enum Command {
     /// Create remote directories
     Mkdir(MkdirArgs),
     /// Remove empty remote directories
-    Rmdir(RemotesArgs),
+    Rmdir(DirsArgs),
     /// Delete remote files
     Rm(RemotesArgs),
     /// Rename or move a remote file or directory
@@ -193,14 +193,14 @@ pub struct DebugArgs {
 #[derive(Debug, Args)]
 pub struct CdArgs {
     /// Remote directory, or '-' for the previous one
-    #[arg(value_name = "DIR")]
+    #[arg(value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub dir: Option<RemotePath>,
 }
 
 #[derive(Debug, Args)]
 pub struct LcdArgs {
     /// Local directory, or '-' for the previous one
-    #[arg(value_name = "DIR")]
+    #[arg(value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub dir: Option<LocalPath>,
 }
 
@@ -254,7 +254,7 @@ pub struct MkdirArgs {
     #[arg(short = 'p', long = "parents")]
     pub parents: bool,
     /// Remote directories to create
-    #[arg(value_name = "DIR", required = true, num_args = 1..)]
+    #[arg(value_name = "DIR", required = true, num_args = 1.., value_hint = ValueHint::DirPath)]
     pub dirs: Vec<RemotePath>,
 }
 
@@ -262,6 +262,13 @@ pub struct MkdirArgs {
 pub struct RemotesArgs {
     /// Remote paths (ftp:// URLs work for cat)
     #[arg(value_name = "REMOTE", required = true, num_args = 1..)]
+    pub paths: Vec<RemotePath>,
+}
+
+#[derive(Debug, Args)]
+pub struct DirsArgs {
+    /// Remote directories
+    #[arg(value_name = "DIR", required = true, num_args = 1.., value_hint = ValueHint::DirPath)]
     pub paths: Vec<RemotePath>,
 }
 
@@ -385,6 +392,68 @@ impl Command {
             | Command::Type(_)
             | Command::Passive(_)
             | Command::Help(_) => false,
+        }
+    }
+}
+
+impl Command {
+    /// Remote directories (relative to the working directory) whose listing this command may
+    /// change, so the completion cache forgets them.
+    pub fn changed_dirs(&self) -> Vec<String> {
+        let parents = |paths: &[RemotePath]| -> Vec<String> {
+            paths.iter().map(|p| remote_parent(&p.0)).collect()
+        };
+        match self {
+            Command::Rm(a) => parents(&a.paths),
+            Command::Rmdir(a) => parents(&a.paths),
+            Command::Chmod(a) => parents(&a.paths),
+            Command::Mv(a) => parents(&[a.from.clone(), a.to.clone()]),
+            Command::Mkdir(a) => a
+                .dirs
+                .iter()
+                .flat_map(|d| {
+                    // With -p every level may be new.
+                    let mut dirs = vec![remote_parent(&d.0)];
+                    let mut p = d.0.trim_end_matches('/').to_string();
+                    while p.contains('/') {
+                        p = remote_parent(&p);
+                        dirs.push(remote_parent(&p));
+                    }
+                    dirs
+                })
+                .collect(),
+            Command::Put(a) => match &a.output {
+                Some(o) => vec![o.0.clone(), remote_parent(&o.0)],
+                None => vec![".".to_string()],
+            },
+            Command::Open(_)
+            | Command::User(_)
+            | Command::Close
+            | Command::Bye(_)
+            | Command::Status
+            | Command::Features
+            | Command::Quote(_)
+            | Command::Site(_)
+            | Command::Debug(_)
+            | Command::Pwd
+            | Command::Cd(_)
+            | Command::Cdup
+            | Command::Lcd(_)
+            | Command::Lpwd
+            | Command::Lls(_)
+            | Command::Shell(_)
+            | Command::Ls(_)
+            | Command::Dir(_)
+            | Command::Nlist(_)
+            | Command::Size(_)
+            | Command::Modtime(_)
+            | Command::Cat(_)
+            | Command::Binary
+            | Command::Ascii
+            | Command::Type(_)
+            | Command::Passive(_)
+            | Command::Get(_)
+            | Command::Help(_) => Vec::new(),
         }
     }
 }

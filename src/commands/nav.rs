@@ -178,7 +178,7 @@ pub fn debug(ctx: &mut Ctx, a: DebugArgs) -> Result<()> {
 
 pub fn pwd(ctx: &mut Ctx) -> Result<()> {
     let conn = ctx.session.conn()?;
-    let dir = conn.ftp.pwd().map_err(Session::ftp_err)?;
+    let dir = conn.pwd()?;
     conn.cwd = dir.clone();
     ctx.out.data(&display_name(&dir))
 }
@@ -197,12 +197,7 @@ pub fn cd(ctx: &mut Ctx, a: CdArgs) -> Result<()> {
 }
 
 pub fn cdup(ctx: &mut Ctx) -> Result<()> {
-    let conn = ctx.session.conn()?;
-    conn.ftp.cdup().map_err(Session::ftp_err)?;
-    let new = conn.ftp.pwd().map_err(Session::ftp_err)?;
-    let old = std::mem::replace(&mut conn.cwd, new);
-    conn.prev_dir = Some(old);
-    Ok(())
+    ctx.session.cdup()
 }
 
 pub fn set_type(ctx: &mut Ctx, kind: Option<TypeName>) -> Result<()> {

@@ -6,9 +6,12 @@
 
 mod complete;
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use rustyline::error::ReadlineError;
 use rustyline::history::{FileHistory, History};
-use rustyline::{Config, Editor};
+use rustyline::{CompletionType, Config, Editor};
 
 use crate::app::{Flow, Runner};
 use crate::commands;
@@ -16,9 +19,13 @@ use crate::listing::display_name;
 
 pub use complete::ShellHelper;
 
-pub fn run(runner: &mut Runner) -> i32 {
+pub fn run(runner: Runner) -> i32 {
+    // The completer needs the session between lines (remote listings); the loop needs it for
+    // each line. They never overlap: rustyline calls the completer only inside readline.
+    let runner = Rc::new(RefCell::new(runner));
     let config = Config::builder()
         .auto_add_history(false)
+        .completion_type(CompletionType::List)
         .max_history_size(5000)
         .map(|b| b.build())
         .unwrap_or_default();
@@ -26,19 +33,20 @@ pub fn run(runner: &mut Runner) -> i32 {
         Ok(e) => e,
         Err(e) => {
             runner
+                .borrow()
                 .out
                 .error(&format!("ftpsh: cannot start the line editor: {e}"));
             return crate::error::Code::Local.as_i32();
         }
     };
-    editor.set_helper(Some(ShellHelper::new()));
+    editor.set_helper(Some(ShellHelper::new(Some(Rc::clone(&runner)))));
     let history = crate::config::history_file();
     if let Some(h) = &history {
         let _ = editor.load_history(h);
     }
     let loaded = editor.history().len();
     let code = loop {
-        let prompt = prompt(runner);
+        let prompt = prompt(&runner.borrow());
         match editor.readline(prompt.as_str()) {
             Ok(line) => {
                 let trimmed = line.trim();
@@ -48,18 +56,19 @@ pub fn run(runner: &mut Runner) -> i32 {
                 if let Some(entry) = scrub_history(trimmed) {
                     let _ = editor.add_history_entry(entry);
                 }
-                if let Flow::Exit(code) = runner.run_line(trimmed) {
+                let flow = runner.borrow_mut().run_line(trimmed);
+                if let Flow::Exit(code) = flow {
                     break code;
                 }
             }
             // Ctrl-C at the prompt clears the line, like bash.
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => {
-                runner.session.close();
+                runner.borrow_mut().session.close();
                 break 0;
             }
             Err(e) => {
-                runner.out.error(&format!("ftpsh: {e}"));
+                runner.borrow().out.error(&format!("ftpsh: {e}"));
                 break crate::error::Code::Local.as_i32();
             }
         }
@@ -72,6 +81,7 @@ pub fn run(runner: &mut Runner) -> i32 {
         }
         if let Err(e) = editor.append_history(h) {
             runner
+                .borrow()
                 .out
                 .warn(&format!("cannot save history to {}: {e}", h.display()));
         }

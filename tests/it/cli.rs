@@ -804,3 +804,13 @@ fn tls_required_but_not_offered_is_exit_7() {
     c.arg("--tls");
     c.assert().code(7).stderr(contains("refused TLS"));
 }
+
+#[test]
+fn ls_of_a_single_file_lists_that_file() {
+    let env = Env::new();
+    env.remote_file("pub/debian/README", b"d");
+    env.run("ls pub/debian/README; ls -l pub/debian/README")
+        .assert()
+        .success()
+        .stdout(contains("README\n").and(contains(" 1 ")));
+}

@@ -161,3 +161,65 @@ fn password_prompt_echoes_nothing_and_history_is_scrubbed() {
     assert!(!history.contains("Hidden-Pw-42"), "{history}");
     assert!(history.contains("user alice"), "{history}");
 }
+
+#[test]
+fn tab_completes_commands_remote_and_local_paths() {
+    let env = Env::new();
+    env.remote_file("readme.txt", b"r");
+    env.remote_file("pub/debian/README", b"d");
+    env.remote_file("pub/docs/x", b"");
+    env.remote_file("dir with space/inner.txt", b"s");
+    env.local_file("local file.bin", b"upload me");
+    let mut p = spawn_shell(&env, &[&env.url()]);
+    p.expect(Regex(r":/> ")).unwrap();
+
+    // A command prefix.
+    p.send("hel\t").unwrap();
+    p.expect("help ").unwrap();
+    p.send(ControlCode::EndOfText).unwrap();
+    p.expect(Regex(r":/> ")).unwrap();
+
+    // A remote file, completed and then run as completed.
+    p.send("get rea\t").unwrap();
+    p.expect("get readme.txt ").unwrap();
+    p.send("\r").unwrap();
+    p.expect("get: readme.txt: 1 bytes").unwrap();
+    p.expect(Regex(r":/> ")).unwrap();
+
+    // A directory inside a subdirectory, then a file inside it.
+    p.send("ls pub/deb\t").unwrap();
+    p.expect("ls pub/debian/").unwrap();
+    p.send("\t").unwrap();
+    p.expect("pub/debian/README ").unwrap();
+    p.send("\r").unwrap();
+    p.expect(Regex(r"README\r?\n")).unwrap();
+    p.expect(Regex(r":/> ")).unwrap();
+
+    // cd offers directories only: two Tabs list the candidates.
+    p.send("cd \t\t").unwrap();
+    let listed = p.expect("pub/").unwrap();
+    let shown = String::from_utf8_lossy(listed.before()).into_owned();
+    assert!(shown.contains("dir with space/"), "{shown:?}");
+    assert!(!shown.contains("readme.txt"), "{shown:?}");
+    p.send(ControlCode::EndOfText).unwrap();
+    p.expect(Regex(r":/> ")).unwrap();
+
+    // A remote name with a space comes back quoted and the parser reads it as one name.
+    p.send("cd dir\t").unwrap();
+    p.expect("cd dir\\ with\\ space/").unwrap();
+    p.send("\r").unwrap();
+    p.expect(":/dir with space> ").unwrap();
+
+    // A local path for put.
+    p.send("put loc\t").unwrap();
+    p.expect("put local\\ file.bin ").unwrap();
+    p.send("\r").unwrap();
+    p.expect("put: local file.bin: 9 bytes").unwrap();
+    p.send_line("bye").unwrap();
+    p.expect(Eof).unwrap();
+    assert_eq!(
+        std::fs::read(env.remote("dir with space/local file.bin")).unwrap(),
+        b"upload me"
+    );
+    assert_eq!(std::fs::read(env.local("readme.txt")).unwrap(), b"r");
+}
