@@ -39,9 +39,21 @@ pub fn write(kind: &str, w: &mut dyn Write) -> Result<()> {
             .into());
         }
     };
-    let mut cmd = Cli::command();
-    clap_complete::generate(shell, &mut cmd, "ftpsh", w);
+    clap_complete::generate(shell, &mut completion_command(), "ftpsh", w);
     Ok(())
+}
+
+/// The argv definition without hidden arguments: clap_complete offers hidden flags in some
+/// shells (bash), and `--generate` is for packagers, not users.
+fn completion_command() -> clap::Command {
+    let full = Cli::command();
+    let mut cmd = clap::Command::new("ftpsh")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about(full.get_about().map(|a| a.to_string()).unwrap_or_default());
+    for arg in full.get_arguments().filter(|a| !a.is_hide_set()) {
+        cmd = cmd.arg(arg.clone());
+    }
+    cmd
 }
 
 /// Escape text for a roff line: backslashes, and a leading `.` or `'` that would be a request.
@@ -72,12 +84,10 @@ fn man(w: &mut dyn Write) -> Result<()> {
          Lines are split like a POSIX shell; \\fB;\\fR separates commands. \
          A unique prefix of a command name works (\\fBdi\\fR for \\fBdir\\fR)."
     )?;
-    let mut table = commands::table();
-    for sub in table.get_subcommands_mut() {
-        let usage = sub.render_usage().to_string();
-        let usage = usage.trim_start_matches("Usage: ").trim().to_string();
+    let table = commands::table();
+    for sub in table.get_subcommands() {
         writeln!(w, ".TP")?;
-        writeln!(w, "\\fB{}\\fR", roff(&usage))?;
+        writeln!(w, "\\fB{}\\fR", roff(&commands::usage_of(sub)))?;
         let about = sub.get_about().map(|s| s.to_string()).unwrap_or_default();
         let aliases: Vec<String> = sub.get_visible_aliases().map(str::to_string).collect();
         if aliases.is_empty() {
@@ -85,23 +95,36 @@ fn man(w: &mut dyn Write) -> Result<()> {
         } else {
             writeln!(w, "{}. Also: {}.", roff(&about), roff(&aliases.join(", ")))?;
         }
-        for arg in sub.get_arguments() {
-            if arg.is_hide_set() || arg.get_id() == "help" {
-                continue;
-            }
-            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
-            let name = match (arg.get_short(), arg.get_long()) {
-                (Some(s), Some(l)) => format!("\\-{s}, \\-\\-{}", roff(l)),
-                (None, Some(l)) => format!("\\-\\-{}", roff(l)),
-                (Some(s), None) => format!("\\-{s}"),
-                (None, None) => arg
-                    .get_value_names()
-                    .and_then(|v| v.first().map(|s| roff(s)))
-                    .unwrap_or_default(),
-            };
-            writeln!(w, ".br")?;
-            writeln!(w, "\\ \\ \\fI{name}\\fR: {}", roff(&help))?;
+        let options: Vec<&clap::Arg> = sub
+            .get_arguments()
+            .filter(|a| !a.is_hide_set() && a.get_id() != "help")
+            .collect();
+        if options.is_empty() {
+            continue;
         }
+        writeln!(w, ".RS")?;
+        for arg in options {
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            let mut name = match (arg.get_short(), arg.get_long()) {
+                (Some(s), Some(l)) => format!("\\fB\\-{s}\\fR, \\fB\\-\\-{}\\fR", roff(l)),
+                (None, Some(l)) => format!("\\fB\\-\\-{}\\fR", roff(l)),
+                (Some(s), None) => format!("\\fB\\-{s}\\fR"),
+                (None, None) => String::new(),
+            };
+            if arg.is_positional() {
+                let v = arg
+                    .get_value_names()
+                    .and_then(|v| v.first().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                name = format!("\\fI{}\\fR", roff(&v));
+            } else if arg.get_action().takes_values()
+                && let Some(v) = arg.get_value_names().and_then(|v| v.first())
+            {
+                name.push_str(&format!(" \\fI{}\\fR", roff(v)));
+            }
+            writeln!(w, ".TP\n{name}\n{}", roff(&help))?;
+        }
+        writeln!(w, ".RE")?;
     }
 
     writeln!(w, ".SH URLS")?;
@@ -169,8 +192,109 @@ fn man(w: &mut dyn Write) -> Result<()> {
         ),
         ("Run a command file", "ftpsh host \\-f script.ftp"),
     ] {
-        writeln!(w, ".TP\n{what}\n.B {example}")?;
+        // `.B` would take the double quotes as argument grouping.
+        writeln!(w, ".TP\n{what}\n.B {}", example.replace('"', "\\(dq"))?;
     }
     man.render_version_section(w)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use std::process::Command;
+
+    /// The committed completions and man page are what the table generates now.
+    /// `BLESS=1 cargo test` rewrites them.
+    #[test]
+    fn committed_files_are_up_to_date() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let bless = std::env::var_os("BLESS").is_some();
+        let mut stale = Vec::new();
+        for (kind, file) in KINDS {
+            let mut fresh = Vec::new();
+            write(kind, &mut fresh).unwrap();
+            let path = root.join(file);
+            if std::fs::read(&path).ok().as_deref() != Some(fresh.as_slice()) {
+                if bless {
+                    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                    std::fs::write(&path, &fresh).unwrap();
+                } else {
+                    stale.push(*file);
+                }
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "stale generated files {stale:?}: run `BLESS=1 cargo test` and commit them"
+        );
+    }
+
+    #[test]
+    fn unknown_kind_is_a_usage_error() {
+        let e = write("tcsh", &mut Vec::new()).unwrap_err();
+        assert_eq!(crate::error::exit_code(&e), 2);
+    }
+
+    #[test]
+    fn man_page_has_every_section_and_command() {
+        let mut out = Vec::new();
+        man(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for section in [
+            "NAME",
+            "SYNOPSIS",
+            "DESCRIPTION",
+            "OPTIONS",
+            "COMMANDS",
+            "URLS",
+            "\"EXIT STATUS\"",
+            "ENVIRONMENT",
+            "FILES",
+            "EXAMPLES",
+        ] {
+            assert!(text.contains(&format!(".SH {section}")), "no {section}");
+        }
+        for sub in commands::table().get_subcommands() {
+            let usage = roff(&commands::usage_of(sub));
+            assert!(text.contains(&usage), "man page lacks {usage}");
+        }
+    }
+
+    /// Runs a formatter over the generated page; any warning fails. Under CI the tools must
+    /// be there (.ci/run installs groff and man-db).
+    fn render_without_warnings(program: &str, args: &[&str]) {
+        let page = Path::new(env!("CARGO_MANIFEST_DIR")).join("man/ftpsh.1");
+        let out = match Command::new(program)
+            .args(args)
+            .arg(&page)
+            .env("MANWIDTH", "80")
+            .output()
+        {
+            Ok(o) => o,
+            Err(e) if std::env::var_os("CI").is_none() => {
+                eprintln!("skipping: {program} not available ({e})");
+                return;
+            }
+            Err(e) => panic!("{program} is required under CI: {e}"),
+        };
+        assert!(out.status.success(), "{program} failed");
+        assert!(out.stdout.len() > 1000, "{program} rendered almost nothing");
+        let warnings = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            warnings.trim().is_empty(),
+            "{program} warnings:\n{warnings}"
+        );
+    }
+
+    #[test]
+    fn man_page_renders_without_warnings_in_groff() {
+        render_without_warnings("groff", &["-ww", "-man", "-Tutf8"]);
+    }
+
+    #[test]
+    fn man_page_renders_without_warnings_in_man() {
+        render_without_warnings("man", &["--warnings", "-l"]);
+    }
 }

@@ -656,14 +656,47 @@ fn clap_error_line(name: &str, e: &clap::Error) -> String {
     format!("{name}: {first} (usage: {})", usage(name))
 }
 
-/// `get [OPTIONS] <REMOTE>...` style usage of one command, from the table.
+/// The usage line of one command, from the table: `get [-c] [-o LOCAL] REMOTE...`.
 pub fn usage(name: &str) -> String {
-    let mut t = table();
-    let Some(sub) = t.find_subcommand_mut(name) else {
-        return name.to_string();
+    let t = table();
+    match t.find_subcommand(name) {
+        Some(sub) => usage_of(sub),
+        None => name.to_string(),
+    }
+}
+
+pub fn usage_of(sub: &clap::Command) -> String {
+    let value_name = |a: &clap::Arg| {
+        a.get_value_names()
+            .and_then(|v| v.first().map(|s| s.to_string()))
+            .unwrap_or_else(|| a.get_id().to_string().to_uppercase())
     };
-    let u = sub.render_usage().to_string();
-    u.trim_start_matches("Usage: ").trim().to_string()
+    let mut parts = vec![sub.get_name().to_string()];
+    for a in sub.get_arguments() {
+        if a.is_positional() || a.is_hide_set() || a.get_id() == "help" {
+            continue;
+        }
+        let flag = match (a.get_short(), a.get_long()) {
+            (Some(s), _) => format!("-{s}"),
+            (None, Some(l)) => format!("--{l}"),
+            (None, None) => continue,
+        };
+        if a.get_action().takes_values() {
+            parts.push(format!("[{flag} {}]", value_name(a)));
+        } else {
+            parts.push(format!("[{flag}]"));
+        }
+    }
+    for a in sub.get_positionals() {
+        let multi = a.get_num_args().is_some_and(|r| r.max_values() > 1);
+        let text = format!("{}{}", value_name(a), if multi { "..." } else { "" });
+        parts.push(if a.is_required_set() {
+            text
+        } else {
+            format!("[{text}]")
+        });
+    }
+    parts.join(" ")
 }
 
 /// Everything a handler needs: the connection and the terminal.
@@ -872,7 +905,10 @@ mod tests {
 
     #[test]
     fn bad_lines_are_usage_errors() {
-        assert!(parse_command("get").unwrap_err().0.contains("usage: get"));
+        let e = parse_command("get").unwrap_err().0;
+        assert!(e.contains("(usage: get [-c] [-o LOCAL] REMOTE...)"), "{e}");
+        assert_eq!(usage("quote"), "quote CMD...");
+        assert_eq!(usage("cd"), "cd [DIR]");
         assert!(parse_command("pwd extra").is_err());
         assert!(parse_command("chmod 9x9 f").is_err());
         assert!(parse_command("passive maybe").is_err());

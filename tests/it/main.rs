@@ -2,7 +2,9 @@
 //! server harness itself) against servers on 127.0.0.1.
 
 mod cli;
+mod completions;
 mod fake;
+mod interop;
 mod pty;
 mod server;
 mod util;

@@ -113,8 +113,11 @@ fn interactive_session_end_to_end() {
     assert!(slow.commands().iter().any(|c| c == "ABOR"));
 
     // Ctrl-C at the prompt clears the line; bye leaves with status 0.
+    // (Wait for each prompt: rustyline discards typed-ahead input when it starts reading.)
     p.send("garbage").unwrap();
+    p.expect("garbage").unwrap();
     p.send(ControlCode::EndOfText).unwrap();
+    p.expect(Regex(r":/> ")).unwrap();
     p.send_line("bye").unwrap();
     p.expect(Eof).unwrap();
     let status = p.get_process_mut().wait().unwrap();

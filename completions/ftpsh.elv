@@ -1,0 +1,48 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[ftpsh] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'ftpsh'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'ftpsh'= {
+            cand -c 'Run these commands (separated by '';''), then exit'
+            cand --command 'Run these commands (separated by '';''), then exit'
+            cand -f 'Run the commands in FILE (one per line, ''#'' comments), then exit'
+            cand --file 'Run the commands in FILE (one per line, ''#'' comments), then exit'
+            cand -u 'Log in as USER (password from the URL, FTPSH_PASSWORD, ~/.netrc or a prompt)'
+            cand --user 'Log in as USER (password from the URL, FTPSH_PASSWORD, ~/.netrc or a prompt)'
+            cand --port 'Server port (default 21, or 990 for ftps://)'
+            cand --netrc-file 'Read credentials from FILE instead of ~/.netrc'
+            cand --ca-file 'Trust the certificate(s) in this PEM file as well as the system roots'
+            cand --timeout 'Connect and idle timeout in seconds'
+            cand -k 'In -c/-f/stdin mode, run the remaining commands after a failure'
+            cand --keep-going 'In -c/-f/stdin mode, run the remaining commands after a failure'
+            cand --tls 'Require explicit TLS (AUTH TLS); fail if the server does not offer it'
+            cand --no-tls 'Never use TLS (default: TLS for non-anonymous logins when offered)'
+            cand --insecure 'Do not verify TLS certificates (dangerous: anyone on the path can read your password)'
+            cand --active 'Use active mode (PORT/EPRT) instead of passive (EPSV, then PASV)'
+            cand -q 'Print only errors and data (no banner, no transfer summaries, no progress)'
+            cand --quiet 'Print only errors and data (no banner, no transfer summaries, no progress)'
+            cand -v 'Trace the protocol on stderr (passwords are masked)'
+            cand --verbose 'Trace the protocol on stderr (passwords are masked)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,1277 @@
+//! Interop tests: the real `ftpsh` binary against real FTP servers that each test starts
+//! itself on 127.0.0.1 over a temporary directory, and kills when its guard drops.
+//!
+//! - vsftpd (Debian's package, installed by `.ci/run`): a LIST-only server (MLSD answers
+//!   500), ASCII conversion when `ascii_{up,down}load_enable` is set, REST resume, and
+//!   explicit TLS with `require_ssl_reuse=YES`, which only passes when every data
+//!   connection resumes the control connection's TLS session. Needs root (vsftpd chroots
+//!   anonymous sessions) and, for logins, the local user `ftpsh-test` that `.ci/run` makes.
+//! - pyftpdlib (`tests/interop/pyftpd.py`, from PyPI): MLSD facts from another
+//!   implementation, rename/delete, MDTM, names with spaces and non-ASCII characters.
+//!
+//! They cover what the in-process libunftp server cannot show. Under `CI=true` a missing
+//! server is a test failure; elsewhere the test prints `skipping: ...` to stderr and passes.
+//! The `*_server_sanity` tests check the server set-up itself with suppaftp, so a broken
+//! harness is told apart from a broken `ftpsh`.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{BufRead, BufReader, Read};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use assert_cmd::Command;
+use suppaftp::types::FileType;
+use suppaftp::{FtpStream, RustlsConnector, RustlsFtpStream};
+use tempfile::TempDir;
+
+use crate::util::{self, pattern};
+
+/// The local system user `.ci/run` creates for vsftpd's login tests.
+const VSFTPD_USER: &str = "ftpsh-test";
+const VSFTPD_PASSWORD: &str = "ftpsh-test-pw";
+/// The account pyftpd.py is started with (pyftpdlib keeps its own user table).
+const PY_USER: &str = "alice";
+const PY_PASSWORD: &str = "py-secret";
+
+/// How long a server gets to start listening and greet.
+const READY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Every ftpsh run is bounded.
+const FTPSH_TIMEOUT: Duration = Duration::from_secs(60);
+/// Control and data socket timeouts of the suppaftp sanity clients.
+const IO_TIMEOUT: Duration = Duration::from_secs(15);
+/// Start attempts (a fresh port each time: the probed port can be taken meanwhile).
+const START_ATTEMPTS: usize = 4;
+
+const FIVE_MB: usize = 5 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------
+// Environment checks: skip outside CI, fail under CI.
+
+fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Returns false (after printing `skipping: REASON`) when the test should not run; panics
+/// under CI, where every interop test must run.
+fn require(ok: bool, reason: &str) -> bool {
+    if ok {
+        return true;
+    }
+    if under_ci() {
+        panic!("{reason} (CI=true: interop tests must run; `.ci/run` sets the machine up)");
+    }
+    eprintln!("skipping: {reason}");
+    false
+}
+
+fn is_root() -> bool {
+    // /proc/self is owned by the process's effective user.
+    fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+fn find_vsftpd() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin".into(), "/sbin".into()])
+        .map(|dir| dir.join("vsftpd"))
+        .find(|p| p.is_file())
+}
+
+/// uid and gid of a local user, from /etc/passwd.
+fn local_user(name: &str) -> Option<(u32, u32)> {
+    let passwd = fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        if fields.len() >= 4 && fields[0] == name {
+            Some((fields[2].parse().ok()?, fields[3].parse().ok()?))
+        } else {
+            None
+        }
+    })
+}
+
+fn python() -> String {
+    std::env::var("FTPSH_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
+}
+
+fn has_pyftpdlib() -> bool {
+    std::process::Command::new(python())
+        .args(["-c", "import pyftpdlib"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The vsftpd binary, or None when this test should be skipped.
+fn vsftpd_or_skip() -> Option<PathBuf> {
+    let bin = find_vsftpd();
+    if !require(bin.is_some(), "vsftpd not installed") {
+        return None;
+    }
+    if !require(is_root(), "vsftpd tests need root") {
+        return None;
+    }
+    bin
+}
+
+/// The vsftpd binary and the login user's ids, or None when this test should be skipped.
+fn vsftpd_with_user_or_skip() -> Option<(PathBuf, (u32, u32))> {
+    let bin = vsftpd_or_skip()?;
+    let user = local_user(VSFTPD_USER);
+    if !require(
+        user.is_some(),
+        &format!("local user {VSFTPD_USER} does not exist (.ci/run creates it)"),
+    ) {
+        return None;
+    }
+    Some((bin, user?))
+}
+
+fn pyftpdlib_or_skip() -> bool {
+    require(has_pyftpdlib(), "pyftpdlib not installed")
+}
+
+// ---------------------------------------------------------------------------------------
+// Server processes.
+
+/// A started server: killed and reaped on drop.
+struct ServerGuard {
+    child: Child,
+}
+
+impl Drop for ServerGuard {
+    fn drop(&mut self) {
+        // SIGKILL cannot be ignored, so the wait is bounded.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port that was free a moment ago.
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local_addr").port()
+}
+
+fn tail(path: &Path, lines: usize) -> String {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// Waits until the server on `port` greets with 220, or fails with the reason.
+fn wait_ready(child: &mut Child, port: u16, log: &Path) -> Result<(), String> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + READY_TIMEOUT;
+    loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            return Err(format!(
+                "server exited with {status} before listening; log:\n{}",
+                tail(log, 20)
+            ));
+        }
+        if let Ok(stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(3)));
+            let mut banner = String::new();
+            let _ = BufReader::new(stream).read_line(&mut banner);
+            if banner.starts_with("220") {
+                return Ok(());
+            }
+            // Anything else (vsftpd's "500 OOPS: ...") is a broken set-up: no retry helps.
+            return Err(format!(
+                "server on port {port} greeted with {banner:?}; log:\n{}",
+                tail(log, 20)
+            ));
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "server did not listen on port {port} within {READY_TIMEOUT:?}; log:\n{}",
+                tail(log, 20)
+            ));
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Starts a server on a fresh free port, retrying with another port if it does not come up.
+/// `spawn(port, attempt)` starts the process.
+fn start_server(
+    name: &str,
+    log: &Path,
+    mut spawn: impl FnMut(u16) -> std::io::Result<Child>,
+) -> (ServerGuard, u16) {
+    let mut errors = String::new();
+    for attempt in 1..=START_ATTEMPTS {
+        let port = free_port();
+        let child = spawn(port).unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        let mut guard = ServerGuard { child };
+        match wait_ready(&mut guard.child, port, log) {
+            Ok(()) => return (guard, port),
+            Err(e) => {
+                let _ = writeln!(errors, "attempt {attempt}: {e}");
+            }
+        }
+    }
+    panic!("{name} did not start after {START_ATTEMPTS} attempts:\n{errors}");
+}
+
+fn write_file(path: &Path, contents: &[u8], mode: u32) {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).unwrap();
+    }
+    fs::write(path, contents).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn make_dir(path: &Path, mode: u32) {
+    fs::create_dir_all(path).unwrap();
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Compares big byte strings without dumping them into the panic message.
+#[track_caller]
+fn assert_same_bytes(actual: &[u8], expected: &[u8], what: &str) {
+    if actual != expected {
+        let first_diff = actual
+            .iter()
+            .zip(expected)
+            .position(|(a, b)| a != b)
+            .unwrap_or(actual.len().min(expected.len()));
+        panic!(
+            "{what}: contents differ: {} bytes vs {} expected, first difference at byte {first_diff}",
+            actual.len(),
+            expected.len()
+        );
+    }
+}
+
+#[track_caller]
+fn read(path: &Path) -> Vec<u8> {
+    fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+struct TlsFiles {
+    ca_pem: PathBuf,
+    cert_pem: PathBuf,
+    key_pem: PathBuf,
+    ca_der: rustls::pki_types::CertificateDer<'static>,
+}
+
+/// A CA and a leaf certificate for 127.0.0.1 signed by it (rustls rejects a self-signed
+/// CA certificate used as an end entity, so the leaf must be separate).
+fn make_certificates(dir: &Path) -> TlsFiles {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+        KeyPair, KeyUsagePurpose,
+    };
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "ftpsh interop test CA");
+    ca_params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+
+    let leaf_key = KeyPair::generate().unwrap();
+    let mut leaf_params =
+        CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
+    leaf_params
+        .distinguished_name
+        .push(DnType::CommonName, "127.0.0.1");
+    leaf_params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    leaf_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let leaf_cert = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
+
+    let files = TlsFiles {
+        ca_pem: dir.join("ca.pem"),
+        cert_pem: dir.join("server-cert.pem"),
+        key_pem: dir.join("server-key.pem"),
+        ca_der: ca_cert.der().clone(),
+    };
+    write_file(&files.ca_pem, ca_cert.pem().as_bytes(), 0o644);
+    write_file(&files.cert_pem, leaf_cert.pem().as_bytes(), 0o644);
+    write_file(&files.key_pem, leaf_key.serialize_pem().as_bytes(), 0o600);
+    files
+}
+
+// ---------------------------------------------------------------------------------------
+// vsftpd
+
+#[derive(Default, Clone, Copy)]
+struct VsftpdOptions {
+    /// Explicit TLS, required for local logins and their data (anonymous stays plain).
+    tls: bool,
+    /// ASCII mode converts line ends (vsftpd ignores TYPE A for data by default).
+    ascii: bool,
+}
+
+struct Vsftpd {
+    // Field order is drop order: kill the server before removing its files.
+    _guard: ServerGuard,
+    port: u16,
+    /// Root of anonymous sessions: root-owned 0755, files 0644 (read-only download).
+    anon_root: PathBuf,
+    /// Start directory of `ftpsh-test` logins, owned by that user (no chroot: vsftpd
+    /// reports the full path in PWD).
+    local_root: PathBuf,
+    log: PathBuf,
+    tls: Option<TlsFiles>,
+    _dir: TempDir,
+}
+
+impl Vsftpd {
+    /// `user`: uid/gid to give `local_root` to (None when the local user does not exist).
+    fn start(bin: &Path, user: Option<(u32, u32)>, options: VsftpdOptions) -> Vsftpd {
+        let dir = tempfile::Builder::new()
+            .prefix("ftpsh-vsftpd-")
+            .tempdir()
+            .unwrap();
+        // Local users chdir into local_root after dropping root: every parent must be
+        // searchable.
+        make_dir(dir.path(), 0o755);
+        let anon_root = dir.path().join("anon");
+        make_dir(&anon_root, 0o755);
+        let local_root = dir.path().join("local");
+        make_dir(&local_root, 0o755);
+        if let Some((uid, gid)) = user {
+            std::os::unix::fs::chown(&local_root, Some(uid), Some(gid)).unwrap();
+        }
+        // Our own empty secure_chroot_dir, so nothing depends on /var/run/vsftpd/empty.
+        let empty = dir.path().join("empty");
+        make_dir(&empty, 0o755);
+        let log = dir.path().join("vsftpd.log");
+        let tls = options.tls.then(|| make_certificates(dir.path()));
+        let conf = dir.path().join("vsftpd.conf");
+
+        let (guard, port) = start_server("vsftpd", &log, |port| {
+            // A per-instance passive range just above the control port; vsftpd picks a
+            // random port in it and retries on EADDRINUSE.
+            let pasv_min = port.saturating_add(1).min(65_000);
+            let pasv_max = pasv_min + 40;
+            let mut text = format!(
+                "\
+listen=YES
+listen_ipv6=NO
+listen_address=127.0.0.1
+listen_port={port}
+background=NO
+seccomp_sandbox=NO
+secure_chroot_dir={empty}
+pasv_enable=YES
+pasv_min_port={pasv_min}
+pasv_max_port={pasv_max}
+port_enable=YES
+connect_from_port_20=NO
+anonymous_enable=YES
+anon_root={anon}
+no_anon_password=YES
+anon_upload_enable=NO
+anon_mkdir_write_enable=NO
+local_enable=YES
+write_enable=YES
+local_root={local}
+local_umask=022
+chroot_local_user=NO
+pam_service_name=vsftpd
+dirmessage_enable=NO
+use_localtime=NO
+idle_session_timeout=120
+data_connection_timeout=60
+xferlog_enable=YES
+xferlog_std_format=NO
+log_ftp_protocol=YES
+vsftpd_log_file={log}
+",
+                empty = empty.display(),
+                anon = anon_root.display(),
+                local = local_root.display(),
+                log = log.display(),
+            );
+            if options.ascii {
+                text.push_str("ascii_upload_enable=YES\nascii_download_enable=YES\n");
+            }
+            if let Some(tls) = &tls {
+                // vsftpd 3.0.3 defaults ssl_ciphers to DES-CBC3-SHA, which rustls does not
+                // offer; HIGH gives ECDHE + AES-GCM (TLS 1.3 suites are separate).
+                let _ = write!(
+                    text,
+                    "\
+ssl_enable=YES
+rsa_cert_file={cert}
+rsa_private_key_file={key}
+ssl_ciphers=HIGH
+ssl_request_cert=NO
+require_ssl_reuse=YES
+force_local_logins_ssl=YES
+force_local_data_ssl=YES
+allow_anon_ssl=NO
+",
+                    cert = tls.cert_pem.display(),
+                    key = tls.key_pem.display(),
+                );
+            }
+            write_file(&conf, text.as_bytes(), 0o600);
+            let stderr = fs::File::create(dir.path().join("vsftpd.stderr"))?;
+            std::process::Command::new(bin)
+                .arg(&conf)
+                .stdin(Stdio::null())
+                .stdout(stderr.try_clone()?)
+                .stderr(stderr)
+                .spawn()
+        });
+        Vsftpd {
+            _guard: guard,
+            port,
+            anon_root,
+            local_root,
+            log,
+            tls,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("ftp://127.0.0.1:{}", self.port)
+    }
+
+    fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    fn ca_pem(&self) -> &Path {
+        &self.tls.as_ref().expect("TLS variant").ca_pem
+    }
+
+    /// Adds a world-readable file for anonymous download.
+    fn publish(&self, name: &str, contents: &[u8]) {
+        write_file(&self.anon_root.join(name), contents, 0o644);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// pyftpdlib
+
+struct Pyftpd {
+    _guard: ServerGuard,
+    port: u16,
+    /// The served directory (full permissions for PY_USER, read-only for anonymous).
+    root: PathBuf,
+    log: PathBuf,
+    _dir: TempDir,
+}
+
+impl Pyftpd {
+    fn start() -> Pyftpd {
+        let dir = tempfile::Builder::new()
+            .prefix("ftpsh-pyftpd-")
+            .tempdir()
+            .unwrap();
+        let root = dir.path().join("root");
+        make_dir(&root, 0o755);
+        let log = dir.path().join("pyftpd.log");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/pyftpd.py");
+        let (guard, port) = start_server("pyftpdlib", &log, |port| {
+            let log_file = fs::File::create(&log)?;
+            std::process::Command::new(python())
+                .arg(&script)
+                .arg(port.to_string())
+                .arg(&root)
+                .args([PY_USER, PY_PASSWORD])
+                .stdin(Stdio::null())
+                .stdout(log_file.try_clone()?)
+                .stderr(log_file)
+                .spawn()
+        });
+        Pyftpd {
+            _guard: guard,
+            port,
+            root,
+            log,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("ftp://127.0.0.1:{}", self.port)
+    }
+
+    fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Running ftpsh
+
+/// The client side of a test: a HOME/data dir (so no real ~/.netrc or history is touched)
+/// and a working directory for local files.
+struct Client {
+    home: TempDir,
+    work: PathBuf,
+}
+
+impl Client {
+    fn new() -> Client {
+        let home = tempfile::Builder::new()
+            .prefix("ftpsh-client-")
+            .tempdir()
+            .unwrap();
+        let work = home.path().join("work");
+        fs::create_dir(&work).unwrap();
+        Client { home, work }
+    }
+
+    /// `ftpsh ARGS...` in the work dir: the shared deterministic environment (a cleared
+    /// environment, so no SSL_CERT_FILE can make the test CA trusted), bounded.
+    fn ftpsh(&self, args: &[&str]) -> Command {
+        let mut cmd = util::ftpsh(&self.work, self.home.path());
+        // `modtime` and listings print times: make local time UTC.
+        cmd.args(args).env("TZ", "UTC").timeout(FTPSH_TIMEOUT);
+        cmd
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.work.join(name)
+    }
+}
+
+/// What one ftpsh run did, with the server's log for failure messages.
+struct Outcome {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    server_log: String,
+    command: String,
+}
+
+impl Outcome {
+    #[track_caller]
+    fn expect_code(&self, code: i32) -> &Self {
+        if self.code != Some(code) {
+            panic!(
+                "`{}`: expected exit code {code}, got {}\n--- stdout\n{}\n--- stderr\n{}\n--- server log (tail)\n{}",
+                self.command,
+                self.code
+                    .map_or("none (killed: timed out?)".to_owned(), |c| c.to_string()),
+                self.stdout,
+                self.stderr,
+                self.server_log,
+            );
+        }
+        self
+    }
+
+    #[track_caller]
+    fn success(&self) -> &Self {
+        self.expect_code(0)
+    }
+}
+
+fn run(mut cmd: Command, server_log: &Path) -> Outcome {
+    let command = format!("{cmd:?}");
+    let output = cmd.output().expect("run ftpsh");
+    Outcome {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        server_log: tail(server_log, 40),
+        command,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// suppaftp sanity clients (they check the servers, not ftpsh)
+
+fn plain_ftp(addr: SocketAddr) -> FtpStream {
+    let tcp = TcpStream::connect_timeout(&addr, IO_TIMEOUT).expect("connect");
+    tcp.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    tcp.set_write_timeout(Some(IO_TIMEOUT)).unwrap();
+    FtpStream::connect_with_stream(tcp)
+        .expect("greeting")
+        .passive_stream_builder(data_stream)
+}
+
+fn data_stream(addr: SocketAddr) -> suppaftp::FtpResult<TcpStream> {
+    let tcp = TcpStream::connect_timeout(&addr, IO_TIMEOUT)
+        .map_err(suppaftp::FtpError::ConnectionError)?;
+    tcp.set_read_timeout(Some(IO_TIMEOUT)).ok();
+    tcp.set_write_timeout(Some(IO_TIMEOUT)).ok();
+    Ok(tcp)
+}
+
+fn tls_config(ca: &rustls::pki_types::CertificateDer<'static>) -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca.clone()).unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    // One config for control and data connections: its session cache is what lets the
+    // data connections resume the control connection's session (require_ssl_reuse).
+    Arc::new(
+        rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    )
+}
+
+fn tls_ftp(addr: SocketAddr, ca: &rustls::pki_types::CertificateDer<'static>) -> RustlsFtpStream {
+    let tcp = TcpStream::connect_timeout(&addr, IO_TIMEOUT).expect("connect");
+    tcp.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    tcp.set_write_timeout(Some(IO_TIMEOUT)).unwrap();
+    RustlsFtpStream::connect_with_stream(tcp)
+        .expect("greeting")
+        .passive_stream_builder(data_stream)
+        .into_secure(RustlsConnector::from(tls_config(ca)), "127.0.0.1")
+        .expect("AUTH TLS")
+}
+
+/// The whole file through RETR, as the bytes on the wire.
+fn retr_bytes<T: suppaftp::TlsStream>(ftp: &mut suppaftp::ImplFtpStream<T>, name: &str) -> Vec<u8> {
+    let mut stream = ftp.retr_as_stream(name).expect("RETR");
+    let mut buf = Vec::new();
+    stream.read_to_end(&mut buf).expect("read data connection");
+    stream.finish().expect("226 after RETR");
+    buf
+}
+
+// ---------------------------------------------------------------------------------------
+// vsftpd: anonymous, plain FTP, LIST only
+
+/// Anonymous vsftpd with hello.txt (6 bytes), big.bin (5 MiB) and a directory pub/.
+fn anonymous_vsftpd(bin: &Path) -> (Vsftpd, Vec<u8>) {
+    let server = Vsftpd::start(bin, None, VsftpdOptions::default());
+    let big = pattern(FIVE_MB, 1);
+    server.publish("hello.txt", b"hello\n");
+    server.publish("big.bin", &big);
+    make_dir(&server.anon_root.join("pub"), 0o755);
+    (server, big)
+}
+
+#[test]
+fn vsftpd_anonymous_server_sanity() {
+    let Some(bin) = vsftpd_or_skip() else { return };
+    let (server, big) = anonymous_vsftpd(&bin);
+    let mut ftp = plain_ftp(server.addr());
+    ftp.login("anonymous", "ftpsh@").expect("anonymous login");
+    ftp.transfer_type(FileType::Binary).unwrap();
+    let list = ftp.list(None).expect("LIST");
+    assert!(list.iter().any(|l| l.ends_with(" hello.txt")), "{list:?}");
+    // The quirk ftpsh must handle: no MLSD/MLST, so `ls` falls back to LIST.
+    let mlsd = ftp.mlsd(None);
+    assert!(mlsd.is_err(), "vsftpd has no MLSD: {mlsd:?}");
+    let features = ftp.feat().expect("FEAT");
+    assert!(!features.contains_key("MLST"), "{features:?}");
+    assert_eq!(ftp.size("big.bin").unwrap(), FIVE_MB);
+    assert_same_bytes(&retr_bytes(&mut ftp, "big.bin"), &big, "RETR big.bin");
+    ftp.resume_transfer(FIVE_MB / 2).unwrap();
+    assert_same_bytes(
+        &retr_bytes(&mut ftp, "big.bin"),
+        &big[FIVE_MB / 2..],
+        "REST + RETR",
+    );
+    // Anonymous sessions are read-only.
+    assert!(ftp.put_file("up.txt", &mut &b"x"[..]).is_err());
+    ftp.quit().unwrap();
+}
+
+#[test]
+fn vsftpd_anonymous_ls_falls_back_to_list() {
+    let Some(bin) = vsftpd_or_skip() else { return };
+    let (server, _) = anonymous_vsftpd(&bin);
+    let client = Client::new();
+    // The plain host:port form of the URL.
+    let out = run(
+        client.ftpsh(&[&format!("127.0.0.1:{}", server.port), "-c", "ls"]),
+        &server.log,
+    );
+    out.success();
+    for name in ["hello.txt", "big.bin", "pub"] {
+        assert!(
+            out.stdout.lines().any(|l| l.contains(name)),
+            "`ls` lacks {name}:\n{}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn vsftpd_anonymous_ls_long() {
+    let Some(bin) = vsftpd_or_skip() else { return };
+    let (server, _) = anonymous_vsftpd(&bin);
+    let client = Client::new();
+    let out = run(client.ftpsh(&[&server.url(), "-c", "ls -l"]), &server.log);
+    out.success();
+    let hello = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("hello.txt"))
+        .unwrap_or_else(|| panic!("`ls -l` lacks hello.txt:\n{}", out.stdout));
+    assert!(
+        hello
+            .split_whitespace()
+            .any(|w| w == "6" || w == "6B" || w == "6b"),
+        "`ls -l` line for hello.txt lacks its size 6: {hello:?}"
+    );
+    assert!(
+        out.stdout.lines().any(|l| l.contains("pub")),
+        "`ls -l` lacks pub:\n{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn vsftpd_anonymous_get_5mb_byte_for_byte() {
+    let Some(bin) = vsftpd_or_skip() else { return };
+    let (server, big) = anonymous_vsftpd(&bin);
+    let client = Client::new();
+    run(
+        client.ftpsh(&[&server.url(), "-c", "get big.bin"]),
+        &server.log,
+    )
+    .success();
+    assert_same_bytes(&read(&client.path("big.bin")), &big, "downloaded big.bin");
+    assert!(
+        !client.path("big.bin.part").exists(),
+        "the .part file was left behind"
+    );
+}
+
+#[test]
+fn vsftpd_anonymous_cat() {
+    let Some(bin) = vsftpd_or_skip() else { return };
+    let (server, _) = anonymous_vsftpd(&bin);
+    let client = Client::new();
+    let out = run(
+        client.ftpsh(&["-q", &server.url(), "-c", "cat hello.txt"]),
+        &server.log,
+    );
+    out.success();
+    assert_eq!(out.stdout, "hello\n", "stdout carries only the file");
+}
+
+#[test]
+fn vsftpd_anonymous_size() {
+    let Some(bin) = vsftpd_or_skip() else { return };
+    let (server, _) = anonymous_vsftpd(&bin);
+    let client = Client::new();
+    let out = run(
+        client.ftpsh(&[&server.url(), "-c", "size big.bin"]),
+        &server.log,
+    );
+    out.success();
+    assert_eq!(out.stdout.trim(), FIVE_MB.to_string());
+}
+
+#[test]
+fn vsftpd_anonymous_dir_prints_raw_list() {
+    let Some(bin) = vsftpd_or_skip() else { return };
+    let (server, _) = anonymous_vsftpd(&bin);
+    let client = Client::new();
+    let out = run(client.ftpsh(&[&server.url(), "-c", "dir"]), &server.log);
+    out.success();
+    // vsftpd's own LIST line, untouched: "-rw-r--r--    1 0        0     6 Nov 25 11:40 hello.txt"
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("-rw-r--r--") && l.ends_with(" hello.txt")),
+        "`dir` should print vsftpd's LIST lines:\n{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with('d') && l.ends_with(" pub")),
+        "`dir` should print vsftpd's LIST lines:\n{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn vsftpd_anonymous_get_missing_file_is_exit_5() {
+    let Some(bin) = vsftpd_or_skip() else { return };
+    let (server, _) = anonymous_vsftpd(&bin);
+    let client = Client::new();
+    run(
+        client.ftpsh(&[&server.url(), "-c", "get no-such-file.txt"]),
+        &server.log,
+    )
+    .expect_code(5);
+    assert!(!client.path("no-such-file.txt").exists());
+}
+
+#[test]
+fn vsftpd_anonymous_get_resume_completes_part_file() {
+    let Some(bin) = vsftpd_or_skip() else { return };
+    let server = Vsftpd::start(&bin, None, VsftpdOptions::default());
+    let contents = pattern(2 * 1024 * 1024 + 123, 7);
+    server.publish("resume.bin", &contents);
+    let client = Client::new();
+    let half = contents.len() / 2;
+    fs::write(client.path("resume.bin.part"), &contents[..half]).unwrap();
+    run(
+        client.ftpsh(&[&server.url(), "-c", "get -c resume.bin"]),
+        &server.log,
+    )
+    .success();
+    assert_same_bytes(
+        &read(&client.path("resume.bin")),
+        &contents,
+        "resumed resume.bin",
+    );
+    assert!(!client.path("resume.bin.part").exists());
+    // It resumed rather than downloading everything again.
+    let log = fs::read_to_string(&server.log).unwrap();
+    assert!(
+        log.contains(&format!("\"REST {half}\"")),
+        "no REST {half} in vsftpd's log:\n{}",
+        tail(&server.log, 40)
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// vsftpd: ASCII mode
+
+#[test]
+fn vsftpd_ascii_server_sanity() {
+    let Some(bin) = vsftpd_or_skip() else { return };
+    let server = Vsftpd::start(
+        &bin,
+        None,
+        VsftpdOptions {
+            ascii: true,
+            ..Default::default()
+        },
+    );
+    server.publish("lf.txt", b"one\ntwo\n");
+    server.publish("crlf.txt", b"one\r\ntwo\r\n");
+    let mut ftp = plain_ftp(server.addr());
+    ftp.login("anonymous", "ftpsh@").unwrap();
+    ftp.transfer_type(FileType::Binary).unwrap();
+    assert_eq!(retr_bytes(&mut ftp, "lf.txt"), b"one\ntwo\n");
+    assert_eq!(retr_bytes(&mut ftp, "crlf.txt"), b"one\r\ntwo\r\n");
+    ftp.transfer_type(FileType::Ascii(suppaftp::types::FormatControl::Default))
+        .unwrap();
+    // In ASCII mode the wire carries CRLF (network ASCII); an existing CR is not doubled.
+    assert_eq!(retr_bytes(&mut ftp, "lf.txt"), b"one\r\ntwo\r\n");
+    assert_eq!(retr_bytes(&mut ftp, "crlf.txt"), b"one\r\ntwo\r\n");
+    ftp.quit().unwrap();
+}
+
+#[test]
+fn vsftpd_ascii_get_converts_crlf_to_lf() {
+    let Some(bin) = vsftpd_or_skip() else { return };
+    let server = Vsftpd::start(
+        &bin,
+        None,
+        VsftpdOptions {
+            ascii: true,
+            ..Default::default()
+        },
+    );
+    server.publish("crlf.txt", b"one\r\ntwo\r\n");
+    server.publish("lf.txt", b"one\ntwo\n");
+    let client = Client::new();
+    run(
+        client.ftpsh(&[
+            &server.url(),
+            "-c",
+            "binary; get -o crlf-binary.txt crlf.txt; \
+             ascii; get -o crlf-ascii.txt crlf.txt; get -o lf-ascii.txt lf.txt",
+        ]),
+        &server.log,
+    )
+    .success();
+    // Binary keeps the bytes; ASCII turns the wire's CRLF into local LF.
+    assert_eq!(read(&client.path("crlf-binary.txt")), b"one\r\ntwo\r\n");
+    assert_eq!(read(&client.path("crlf-ascii.txt")), b"one\ntwo\n");
+    assert_eq!(read(&client.path("lf-ascii.txt")), b"one\ntwo\n");
+}
+
+// ---------------------------------------------------------------------------------------
+// vsftpd: local user over explicit TLS with require_ssl_reuse=YES
+
+fn tls_vsftpd() -> Option<Vsftpd> {
+    let (bin, user) = vsftpd_with_user_or_skip()?;
+    Some(Vsftpd::start(
+        &bin,
+        Some(user),
+        VsftpdOptions {
+            tls: true,
+            ..Default::default()
+        },
+    ))
+}
+
+#[test]
+fn vsftpd_tls_server_sanity() {
+    let Some(server) = tls_vsftpd() else { return };
+    let ca = &server.tls.as_ref().unwrap().ca_der;
+
+    // force_local_logins_ssl: a plain login is refused.
+    let mut plain = plain_ftp(server.addr());
+    assert!(plain.login(VSFTPD_USER, VSFTPD_PASSWORD).is_err());
+    drop(plain);
+
+    let mut ftp = tls_ftp(server.addr(), ca);
+    ftp.login(VSFTPD_USER, VSFTPD_PASSWORD)
+        .expect("login over TLS");
+    ftp.transfer_type(FileType::Binary).unwrap();
+    assert_eq!(
+        ftp.pwd().unwrap(),
+        server.local_root.display().to_string(),
+        "local_root is the start directory"
+    );
+    // Data connections must resume the control session (require_ssl_reuse=YES).
+    let contents = pattern(1024 * 1024, 3);
+    ftp.put_file("sanity.bin", &mut &contents[..])
+        .expect("STOR over TLS");
+    assert_same_bytes(
+        &read(&server.local_root.join("sanity.bin")),
+        &contents,
+        "stored",
+    );
+    assert_same_bytes(
+        &retr_bytes(&mut ftp, "sanity.bin"),
+        &contents,
+        "RETR over TLS",
+    );
+    let list = ftp.list(None).expect("LIST over TLS");
+    assert!(list.iter().any(|l| l.ends_with(" sanity.bin")), "{list:?}");
+    ftp.quit().unwrap();
+}
+
+#[test]
+fn vsftpd_tls_put_then_get_5mb() {
+    let Some(server) = tls_vsftpd() else { return };
+    let client = Client::new();
+    let contents = pattern(FIVE_MB, 5);
+    fs::write(client.path("up.bin"), &contents).unwrap();
+    let ca = server.ca_pem().to_str().unwrap().to_owned();
+    let mut cmd = client.ftpsh(&[
+        "--tls",
+        "--ca-file",
+        &ca,
+        "-u",
+        VSFTPD_USER,
+        &server.url(),
+        "-c",
+        "put up.bin; get -o back.bin up.bin",
+    ]);
+    cmd.env("FTPSH_PASSWORD", VSFTPD_PASSWORD);
+    run(cmd, &server.log).success();
+    assert_same_bytes(
+        &read(&server.local_root.join("up.bin")),
+        &contents,
+        "uploaded up.bin",
+    );
+    assert_same_bytes(
+        &read(&client.path("back.bin")),
+        &contents,
+        "downloaded back.bin",
+    );
+}
+
+#[test]
+fn vsftpd_auto_tls_for_local_login() {
+    // No --tls: vsftpd offers AUTH TLS in FEAT and refuses plain local logins, so this only
+    // passes if ftpsh upgrades on its own (the default "auto" policy).
+    let Some(server) = tls_vsftpd() else { return };
+    let client = Client::new();
+    fs::write(client.path("auto.txt"), b"auto tls\n").unwrap();
+    let ca = server.ca_pem().to_str().unwrap().to_owned();
+    let mut cmd = client.ftpsh(&[
+        "--ca-file",
+        &ca,
+        "-u",
+        VSFTPD_USER,
+        &server.url(),
+        "-c",
+        "put auto.txt",
+    ]);
+    cmd.env("FTPSH_PASSWORD", VSFTPD_PASSWORD);
+    run(cmd, &server.log).success();
+    assert_eq!(read(&server.local_root.join("auto.txt")), b"auto tls\n");
+}
+
+#[test]
+fn vsftpd_tls_password_in_url() {
+    let Some(server) = tls_vsftpd() else { return };
+    let client = Client::new();
+    let ca = server.ca_pem().to_str().unwrap().to_owned();
+    let url = format!(
+        "ftp://{VSFTPD_USER}:{VSFTPD_PASSWORD}@127.0.0.1:{}",
+        server.port
+    );
+    let out = run(
+        client.ftpsh(&["--tls", "--ca-file", &ca, &url, "-c", "pwd"]),
+        &server.log,
+    );
+    out.success();
+    assert_eq!(out.stdout.trim(), server.local_root.display().to_string());
+    assert!(
+        !out.stderr.contains(VSFTPD_PASSWORD),
+        "the password was printed:\n{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn vsftpd_tls_without_ca_file_is_exit_7() {
+    let Some(server) = tls_vsftpd() else { return };
+    let client = Client::new();
+    let mut cmd = client.ftpsh(&["--tls", "-u", VSFTPD_USER, &server.url(), "-c", "pwd"]);
+    cmd.env("FTPSH_PASSWORD", VSFTPD_PASSWORD);
+    let out = run(cmd, &server.log);
+    out.expect_code(7);
+    assert!(out.stdout.is_empty(), "nothing ran: {:?}", out.stdout);
+}
+
+#[test]
+fn vsftpd_tls_wrong_password_is_exit_4() {
+    let Some(server) = tls_vsftpd() else { return };
+    let client = Client::new();
+    let ca = server.ca_pem().to_str().unwrap().to_owned();
+    let mut cmd = client.ftpsh(&[
+        "--tls",
+        "--ca-file",
+        &ca,
+        "-u",
+        VSFTPD_USER,
+        &server.url(),
+        "-c",
+        "pwd",
+    ]);
+    cmd.env("FTPSH_PASSWORD", "not-the-password");
+    let out = run(cmd, &server.log);
+    out.expect_code(4);
+    assert!(!out.stderr.contains("not-the-password"), "{}", out.stderr);
+}
+
+// ---------------------------------------------------------------------------------------
+// pyftpdlib: MLSD, file management, non-ASCII names
+
+/// `ftpsh -u alice URL ARGS...` with the password in FTPSH_PASSWORD.
+fn py_ftpsh(client: &Client, server: &Pyftpd, args: &[&str]) -> Command {
+    let url = server.url();
+    let mut all = vec!["-u", PY_USER, url.as_str()];
+    all.extend_from_slice(args);
+    let mut cmd = client.ftpsh(&all);
+    cmd.env("FTPSH_PASSWORD", PY_PASSWORD);
+    cmd
+}
+
+/// The object named `name` anywhere in a JSON document (an array of entries, or an object
+/// holding one).
+fn find_entry<'a>(value: &'a serde_json::Value, name: &str) -> Option<&'a serde_json::Value> {
+    match value {
+        serde_json::Value::Object(map) => {
+            if map.get("name").and_then(|n| n.as_str()) == Some(name) {
+                return Some(value);
+            }
+            map.values().find_map(|v| find_entry(v, name))
+        }
+        serde_json::Value::Array(items) => items.iter().find_map(|v| find_entry(v, name)),
+        _ => None,
+    }
+}
+
+#[test]
+fn pyftpdlib_server_sanity() {
+    if !pyftpdlib_or_skip() {
+        return;
+    }
+    let server = Pyftpd::start();
+    write_file(&server.root.join("a.txt"), b"abc", 0o644);
+    let mut ftp = plain_ftp(server.addr());
+    ftp.login(PY_USER, PY_PASSWORD).expect("login");
+    ftp.transfer_type(FileType::Binary).unwrap();
+    let mlsd = ftp.mlsd(None).expect("pyftpdlib has MLSD");
+    assert!(
+        mlsd.iter()
+            .any(|l| l.contains("type=file;") && l.contains("size=3;") && l.ends_with(" a.txt")),
+        "{mlsd:?}"
+    );
+    ftp.mkdir("dir with space").unwrap();
+    ftp.put_file("dir with space/naïve file.txt", &mut &b"unicode\n"[..])
+        .unwrap();
+    assert_eq!(
+        read(&server.root.join("dir with space/naïve file.txt")),
+        b"unicode\n"
+    );
+    ftp.quit().unwrap();
+
+    // Anonymous is read-only.
+    let mut anon = plain_ftp(server.addr());
+    anon.login("anonymous", "ftpsh@").expect("anonymous login");
+    assert!(anon.put_file("nope.txt", &mut &b"x"[..]).is_err());
+    assert!(anon.list(None).is_ok());
+}
+
+#[test]
+fn pyftpdlib_mkdir_put_and_ls_json() {
+    if !pyftpdlib_or_skip() {
+        return;
+    }
+    let server = Pyftpd::start();
+    let client = Client::new();
+    let contents = pattern(100_000, 11);
+    fs::write(client.path("a.bin"), &contents).unwrap();
+    let out = run(
+        py_ftpsh(
+            &client,
+            &server,
+            &["-c", "mkdir d; put -o d/a.bin a.bin; ls --json d"],
+        ),
+        &server.log,
+    );
+    out.success();
+    assert!(server.root.join("d").is_dir());
+    assert_same_bytes(&read(&server.root.join("d/a.bin")), &contents, "uploaded");
+    let json: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("`ls --json` is not JSON ({e}):\n{}", out.stdout));
+    let entry = find_entry(&json, "a.bin")
+        .unwrap_or_else(|| panic!("`ls --json d` lacks a.bin:\n{json:#}"));
+    let kind = entry.get("type");
+    assert_eq!(
+        kind.and_then(|k| k.as_str()),
+        Some("file"),
+        "type of {entry}"
+    );
+    assert_eq!(
+        entry.get("size").and_then(|s| s.as_u64()),
+        Some(contents.len() as u64),
+        "size of {entry}"
+    );
+}
+
+#[test]
+fn pyftpdlib_mv_rm_rmdir() {
+    if !pyftpdlib_or_skip() {
+        return;
+    }
+    let server = Pyftpd::start();
+    write_file(&server.root.join("d/old.txt"), b"moving\n", 0o644);
+    write_file(&server.root.join("gone.txt"), b"bye\n", 0o644);
+    make_dir(&server.root.join("empty"), 0o755);
+    let client = Client::new();
+    let out = run(
+        py_ftpsh(
+            &client,
+            &server,
+            &[
+                "-c",
+                "mv d/old.txt d/new.txt; rm gone.txt; rmdir empty; ls d",
+            ],
+        ),
+        &server.log,
+    );
+    out.success();
+    assert_eq!(read(&server.root.join("d/new.txt")), b"moving\n");
+    assert!(!server.root.join("d/old.txt").exists());
+    assert!(!server.root.join("gone.txt").exists());
+    assert!(!server.root.join("empty").exists());
+    assert!(out.stdout.contains("new.txt"), "{}", out.stdout);
+    assert!(!out.stdout.contains("old.txt"), "{}", out.stdout);
+
+    // Removing what is not there is a 550: exit 5.
+    run(
+        py_ftpsh(&client, &server, &["-c", "rm gone.txt"]),
+        &server.log,
+    )
+    .expect_code(5);
+}
+
+#[test]
+fn pyftpdlib_modtime() {
+    if !pyftpdlib_or_skip() {
+        return;
+    }
+    let server = Pyftpd::start();
+    let path = server.root.join("dated.txt");
+    write_file(&path, b"x", 0o644);
+    // 2021-03-04 05:06:07 UTC; pyftpdlib answers MDTM in UTC (20210304050607).
+    let mtime = SystemTime::UNIX_EPOCH + Duration::from_secs(1_614_834_367);
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let client = Client::new();
+    let out = run(
+        py_ftpsh(&client, &server, &["-c", "modtime dated.txt"]),
+        &server.log,
+    );
+    out.success();
+    assert!(
+        out.stdout.contains("2021-03-04") && out.stdout.contains("05:06:07"),
+        "modtime should show 2021-03-04 05:06:07 (UTC): {:?}",
+        out.stdout
+    );
+}
+
+#[test]
+fn pyftpdlib_get_name_with_space_and_non_ascii() {
+    if !pyftpdlib_or_skip() {
+        return;
+    }
+    let server = Pyftpd::start();
+    let contents = "ünïcödé contents\n".as_bytes();
+    write_file(
+        &server.root.join("dir with space/naïve file.txt"),
+        contents,
+        0o644,
+    );
+    let client = Client::new();
+    let out = run(
+        py_ftpsh(
+            &client,
+            &server,
+            &[
+                "-c",
+                "ls \"dir with space\"; get \"dir with space/naïve file.txt\"",
+            ],
+        ),
+        &server.log,
+    );
+    out.success();
+    assert!(out.stdout.contains("naïve file.txt"), "{}", out.stdout);
+    assert_eq!(read(&client.path("naïve file.txt")), contents);
+}
+
+#[test]
+fn pyftpdlib_anonymous_is_read_only() {
+    if !pyftpdlib_or_skip() {
+        return;
+    }
+    let server = Pyftpd::start();
+    write_file(&server.root.join("readme.txt"), b"read me\n", 0o644);
+    let client = Client::new();
+    fs::write(client.path("up.txt"), b"nope\n").unwrap();
+    let out = run(
+        client.ftpsh(&[&server.url(), "-c", "cat readme.txt"]),
+        &server.log,
+    );
+    out.success();
+    assert_eq!(out.stdout, "read me\n");
+    run(
+        client.ftpsh(&[&server.url(), "-c", "put up.txt"]),
+        &server.log,
+    )
+    .expect_code(5);
+    assert!(!server.root.join("up.txt").exists());
+}
