@@ -396,6 +396,17 @@ impl Session {
         let mut features = HashMap::new();
         let mut tls_info = None;
         if target.implicit_tls {
+            // suppaftp's implicit connect leaves data connections in the clear; servers
+            // refuse that (vsftpd: 522), so ask for protected data as explicit TLS does.
+            for cmd in ["PBSZ 0", "PROT P"] {
+                ftp.custom_command(cmd, &[suppaftp::Status::CommandOk])
+                    .map_err(|e| match Self::ftp_err(e) {
+                        Remote::Reply { code, text } => {
+                            Remote::Tls(format!("server refused {cmd}: {code} {text}"))
+                        }
+                        other => other,
+                    })?;
+            }
             tls_info = Some(Arc::clone(&info));
         } else if needs_tls {
             let offered = if self.opts.tls == TlsMode::Require {
@@ -690,7 +701,7 @@ impl Session {
     pub fn ftp_err(e: FtpError) -> Remote {
         match e {
             FtpError::UnexpectedResponse(r) => Remote::Reply {
-                code: r.status.code(),
+                code: reply_code(&r.body).unwrap_or(r.status.code()),
                 text: reply_text(&r.body),
             },
             FtpError::ConnectionError(io) => {
@@ -807,6 +818,18 @@ fn control_alive(conn: &Conn) -> bool {
     alive
 }
 
+/// The code of a reply, read from its last line: suppaftp's `Status` has no variant for
+/// codes such as 522 and reports them as 0.
+pub fn reply_code(body: &[u8]) -> Option<u32> {
+    let s = String::from_utf8_lossy(body);
+    let last = s.lines().rev().find(|l| !l.trim().is_empty())?;
+    let code = last.get(..3)?;
+    code.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| code.parse().ok())
+        .flatten()
+}
+
 /// The text of a reply without its codes: `550 No such file` → `No such file`; multi-line
 /// replies are joined with spaces. Control characters are replaced: this text is printed.
 pub fn reply_text(body: &[u8]) -> String {
@@ -876,6 +899,16 @@ mod tests {
     fn target_debug_hides_password() {
         let t = Target::parse("ftp://u:secret@h").unwrap();
         assert!(!format!("{t:?}").contains("secret"));
+    }
+
+    #[test]
+    fn reply_codes_come_from_the_text() {
+        assert_eq!(
+            reply_code(b"522 Data connections must be encrypted.\r\n"),
+            Some(522)
+        );
+        assert_eq!(reply_code(b"230-Hi\r\n230 OK\r\n"), Some(230));
+        assert_eq!(reply_code(b"garbage"), None);
     }
 
     #[test]

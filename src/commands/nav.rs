@@ -151,7 +151,7 @@ pub fn quote(ctx: &mut Ctx, line: &str) -> Result<()> {
         Err(FtpError::UnexpectedResponse(r)) => r,
         Err(e) => return Err(Session::ftp_err(e).into()),
     };
-    let code = reply.status.code();
+    let code = crate::session::reply_code(&reply.body).unwrap_or(reply.status.code());
     if code >= 400 {
         return Err(crate::error::Remote::Reply {
             code,

@@ -167,8 +167,10 @@ fn tail(path: &Path, lines: usize) -> String {
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
-/// Waits until the server on `port` greets with 220, or fails with the reason.
-fn wait_ready(child: &mut Child, port: u16, log: &Path) -> Result<(), String> {
+/// Waits until the server on `port` greets with 220, or fails with the reason. An implicit
+/// FTPS server (`greets == false`) says nothing before the TLS handshake: accepting a
+/// connection is ready enough.
+fn wait_ready(child: &mut Child, port: u16, log: &Path, greets: bool) -> Result<(), String> {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let deadline = Instant::now() + READY_TIMEOUT;
     loop {
@@ -179,6 +181,9 @@ fn wait_ready(child: &mut Child, port: u16, log: &Path) -> Result<(), String> {
             ));
         }
         if let Ok(stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) {
+            if !greets {
+                return Ok(());
+            }
             let _ = stream.set_read_timeout(Some(Duration::from_secs(3)));
             let mut banner = String::new();
             let _ = BufReader::new(stream).read_line(&mut banner);
@@ -206,6 +211,7 @@ fn wait_ready(child: &mut Child, port: u16, log: &Path) -> Result<(), String> {
 fn start_server(
     name: &str,
     log: &Path,
+    greets: bool,
     mut spawn: impl FnMut(u16) -> std::io::Result<Child>,
 ) -> (ServerGuard, u16) {
     let mut errors = String::new();
@@ -213,7 +219,7 @@ fn start_server(
         let port = free_port();
         let child = spawn(port).unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
         let mut guard = ServerGuard { child };
-        match wait_ready(&mut guard.child, port, log) {
+        match wait_ready(&mut guard.child, port, log, greets) {
             Ok(()) => return (guard, port),
             Err(e) => {
                 let _ = writeln!(errors, "attempt {attempt}: {e}");
@@ -317,6 +323,10 @@ struct VsftpdOptions {
     tls: bool,
     /// ASCII mode converts line ends (vsftpd ignores TYPE A for data by default).
     ascii: bool,
+    /// Implicit FTPS: TLS from the first byte (with `tls`).
+    implicit: bool,
+    /// anon_max_rate in bytes per second, so a download lasts long enough to interrupt.
+    anon_max_rate: Option<u32>,
 }
 
 struct Vsftpd {
@@ -357,7 +367,7 @@ impl Vsftpd {
         let tls = options.tls.then(|| make_certificates(dir.path()));
         let conf = dir.path().join("vsftpd.conf");
 
-        let (guard, port) = start_server("vsftpd", &log, |port| {
+        let (guard, port) = start_server("vsftpd", &log, !options.implicit, |port| {
             // A per-instance passive range just above the control port; vsftpd picks a
             // random port in it and retries on EADDRINUSE.
             let pasv_min = port.saturating_add(1).min(65_000);
@@ -403,6 +413,12 @@ vsftpd_log_file={log}
             );
             if options.ascii {
                 text.push_str("ascii_upload_enable=YES\nascii_download_enable=YES\n");
+            }
+            if options.implicit {
+                text.push_str("implicit_ssl=YES\n");
+            }
+            if let Some(rate) = options.anon_max_rate {
+                let _ = writeln!(text, "anon_max_rate={rate}");
             }
             if let Some(tls) = &tls {
                 // vsftpd 3.0.3 defaults ssl_ciphers to DES-CBC3-SHA, which rustls does not
@@ -484,7 +500,7 @@ impl Pyftpd {
         make_dir(&root, 0o755);
         let log = dir.path().join("pyftpd.log");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/pyftpd.py");
-        let (guard, port) = start_server("pyftpdlib", &log, |port| {
+        let (guard, port) = start_server("pyftpdlib", &log, true, |port| {
             let log_file = fs::File::create(&log)?;
             std::process::Command::new(python())
                 .arg(&script)
@@ -1274,4 +1290,118 @@ fn pyftpdlib_anonymous_is_read_only() {
     )
     .expect_code(5);
     assert!(!server.root.join("up.txt").exists());
+}
+
+#[test]
+fn pyftpdlib_chmod_changes_the_mode() {
+    if !pyftpdlib_or_skip() {
+        return;
+    }
+    let server = Pyftpd::start();
+    write_file(&server.root.join("script.sh"), b"#!/bin/sh\n", 0o644);
+    let client = Client::new();
+    run(
+        py_ftpsh(&client, &server, &["-c", "chmod 751 script.sh"]),
+        &server.log,
+    )
+    .success();
+    let mode = fs::metadata(server.root.join("script.sh"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o751);
+    run(
+        py_ftpsh(&client, &server, &["-c", "chmod 600 missing.sh"]),
+        &server.log,
+    )
+    .expect_code(5);
+}
+
+// ---------------------------------------------------------------------------------------
+// vsftpd: implicit FTPS, and ABOR
+
+#[test]
+fn vsftpd_implicit_ftps_url() {
+    let Some((bin, user)) = vsftpd_with_user_or_skip() else {
+        return;
+    };
+    let server = Vsftpd::start(
+        &bin,
+        Some(user),
+        VsftpdOptions {
+            tls: true,
+            implicit: true,
+            ..Default::default()
+        },
+    );
+    let client = Client::new();
+    fs::write(client.path("imp.txt"), b"implicit tls\n").unwrap();
+    let ca = server.ca_pem().to_str().unwrap().to_owned();
+    let url = format!("ftps://{VSFTPD_USER}@127.0.0.1:{}", server.port);
+    let mut cmd = client.ftpsh(&[
+        "--ca-file",
+        &ca,
+        &url,
+        "-c",
+        "put imp.txt; status; get -o back.txt imp.txt",
+    ]);
+    cmd.env("FTPSH_PASSWORD", VSFTPD_PASSWORD);
+    let out = run(cmd, &server.log);
+    out.success();
+    assert!(
+        out.stdout.contains("TLS: implicit, TLSv1."),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(read(&client.path("back.txt")), b"implicit tls\n");
+    // Without the CA the handshake fails before any reply: exit 7.
+    let mut cmd = client.ftpsh(&[&url, "-c", "pwd"]);
+    cmd.env("FTPSH_PASSWORD", VSFTPD_PASSWORD);
+    run(cmd, &server.log).expect_code(7);
+}
+
+/// Ctrl-C in the shell during a vsftpd download: ABOR (vsftpd answers 426 then 225, which
+/// suppaftp does not expect), the .part is kept, and the same connection serves the next
+/// command without a reconnect.
+#[test]
+fn vsftpd_ctrl_c_aborts_and_the_shell_carries_on() {
+    use expectrl::{ControlCode, Eof, Expect, Regex};
+    let Some(bin) = vsftpd_or_skip() else { return };
+    let server = Vsftpd::start(
+        &bin,
+        None,
+        VsftpdOptions {
+            anon_max_rate: Some(2_000_000),
+            ..Default::default()
+        },
+    );
+    // Sparse: 200 MB on the server costs no disk; at 2 MB/s it never finishes here.
+    let big = server.anon_root.join("big.bin");
+    fs::File::create(&big)
+        .unwrap()
+        .set_len(200 * 1024 * 1024)
+        .unwrap();
+    fs::set_permissions(&big, fs::Permissions::from_mode(0o644)).unwrap();
+    server.publish("small.txt", b"small\n");
+    let client = Client::new();
+    let mut p = crate::pty::spawn_shell_in(&client.work, client.home.path(), &[&server.url()]);
+    p.expect(Regex(r":/> ")).unwrap();
+    p.send_line("get big.bin").unwrap();
+    p.expect(Regex(r"big\.bin.*ETA")).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    p.send(ControlCode::EndOfText).unwrap();
+    p.expect("get: big.bin: interrupted").unwrap();
+    p.expect(Regex(r":/> ")).unwrap();
+    p.send_line("cat small.txt").unwrap();
+    let seen = p.expect(Regex(r"small\r?\n")).unwrap();
+    let between = String::from_utf8_lossy(seen.before()).into_owned();
+    assert!(!between.contains("reconnect"), "{between}");
+    p.expect(Regex(r":/> ")).unwrap();
+    p.send_line("bye").unwrap();
+    p.expect(Eof).unwrap();
+    let part = fs::metadata(client.path("big.bin.part")).expect(".part kept");
+    assert!(part.len() > 0 && part.len() < 200 * 1024 * 1024);
+    assert!(!client.path("big.bin").exists());
+    let log = fs::read_to_string(&server.log).unwrap_or_default();
+    assert!(log.contains("ABOR"), "{}", tail(&server.log, 30));
 }

@@ -2,6 +2,7 @@
 //! completion, `open`, `ls`, `cd`, a `get` with its progress bar, Ctrl-C during a transfer and
 //! a working shell afterwards, `bye`.
 
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -12,13 +13,17 @@ use crate::util::Env;
 
 /// `ftpsh` in a pseudo-terminal with the test environment of `util::ftpsh`.
 pub fn spawn_shell(env: &Env, args: &[&str]) -> expectrl::session::OsSession {
+    spawn_shell_in(env.local.path(), env.home.path(), args)
+}
+
+pub fn spawn_shell_in(cwd: &Path, home: &Path, args: &[&str]) -> expectrl::session::OsSession {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("ftpsh"));
     cmd.args(args)
-        .current_dir(env.local.path())
+        .current_dir(cwd)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.home.path())
-        .env("FTPSH_DATA_DIR", env.home.path().join("data"))
+        .env("HOME", home)
+        .env("FTPSH_DATA_DIR", home.join("data"))
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100")
         .env("TERM", "xterm");
