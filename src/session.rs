@@ -234,7 +234,9 @@ impl Session {
         self.fill_credentials(&mut target)?;
         let conn = self.establish(target)?;
         if let Some(w) = &conn.welcome {
-            out.info(w);
+            // Server text: control characters (terminal escapes) are shown, not obeyed.
+            let lines: Vec<String> = w.lines().map(crate::listing::display_name).collect();
+            out.info(&lines.join("\n"));
         }
         if let Some(info) = conn.tls.as_ref().and_then(|i| i.lock().ok()?.clone()) {
             out.debug(&format!("TLS: {} {}", info.version, info.cipher));

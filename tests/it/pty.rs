@@ -40,9 +40,9 @@ fn verb(c: &str) -> String {
 }
 
 /// A server whose downloads trickle (64 KiB every 20 ms) so progress is visible and a
-/// transfer can be interrupted half-way.
-fn slow_server() -> FakeServer {
-    FakeServer::start(|c| {
+/// transfer can be interrupted half-way. `abor_reply` is its answer to ABOR.
+fn slow_server(abor_reply: &'static str) -> FakeServer {
+    FakeServer::start(move |c| {
         let arg = c.split_once(' ').map(|x| x.1).unwrap_or("");
         match (verb(c).as_str(), arg) {
             ("SIZE", "slow.bin") => Action::Reply(format!("213 {}", 30 * 65536)),
@@ -54,7 +54,7 @@ fn slow_server() -> FakeServer {
                 every: Duration::from_millis(20),
                 then: "226 Transfer complete".into(),
             },
-            ("ABOR", _) => Action::Reply("226 Abort successful".into()),
+            ("ABOR", _) => Action::Reply(abor_reply.into()),
             ("LIST", _) => Action::Data {
                 preliminary: "150 Here comes the listing".into(),
                 data: b"-rw-r--r-- 1 u g 1966080 Jan 01 2024 slow.bin\r\n".to_vec(),
@@ -71,7 +71,7 @@ fn interactive_session_end_to_end() {
     let env = Env::new();
     env.remote_file("pub/README", b"hello\n");
     env.remote_file("pub/sub/x", b"");
-    let slow = slow_server();
+    let slow = slow_server("226 Abort successful");
     let mut p = spawn_shell(&env, &[]);
     p.expect("ftpsh> ").unwrap();
 
@@ -182,10 +182,11 @@ fn tab_completes_commands_remote_and_local_paths() {
     p.expect(Regex(r":/> ")).unwrap();
 
     // A command prefix.
+    // Lines are cleared with Ctrl-U, not Ctrl-C: Ctrl-C restarts the line editor, which
+    // discards input typed before its next prompt, and an old prompt may still be unread.
     p.send("hel\t").unwrap();
     p.expect("help ").unwrap();
-    p.send(ControlCode::EndOfText).unwrap();
-    p.expect(Regex(r":/> ")).unwrap();
+    p.send(ControlCode::NegativeAcknowledge).unwrap();
 
     // A remote file, completed and then run as completed.
     p.send("get rea\t").unwrap();
@@ -209,8 +210,8 @@ fn tab_completes_commands_remote_and_local_paths() {
     let shown = String::from_utf8_lossy(listed.before()).into_owned();
     assert!(shown.contains("dir with space/"), "{shown:?}");
     assert!(!shown.contains("readme.txt"), "{shown:?}");
-    p.send(ControlCode::EndOfText).unwrap();
-    p.expect(Regex(r":/> ")).unwrap();
+    p.expect(Regex(r":/> cd ")).unwrap();
+    p.send(ControlCode::NegativeAcknowledge).unwrap();
 
     // A remote name with a space comes back quoted and the parser reads it as one name.
     p.send("cd dir\t").unwrap();
@@ -230,4 +231,32 @@ fn tab_completes_commands_remote_and_local_paths() {
         b"upload me"
     );
     assert_eq!(std::fs::read(env.local("readme.txt")).unwrap(), b"r");
+}
+
+/// libunftp answers ABOR with 226 and only later sends the 426 of the aborted transfer, so
+/// the next reply read belongs to the wrong command. The NOOP after ABOR catches it and the
+/// next command reconnects instead of reading out of step.
+#[test]
+fn late_426_after_abor_leads_to_a_clean_reconnect() {
+    let env = Env::new();
+    let slow = slow_server("226 Abort OK\n426 Connection closed; transfer aborted");
+    let mut p = spawn_shell(&env, &[&slow.url()]);
+    p.expect(Regex(r":/> ")).unwrap();
+    p.send_line("get endless.bin").unwrap();
+    p.expect(Regex(r"endless\.bin.*ETA")).unwrap();
+    p.send(ControlCode::EndOfText).unwrap();
+    p.expect("get: endless.bin: interrupted").unwrap();
+    p.expect(Regex(r":/> ")).unwrap();
+    p.send_line("ls").unwrap();
+    p.expect("reconnecting").unwrap();
+    p.expect("slow.bin").unwrap();
+    p.expect(Regex(r":/> ")).unwrap();
+    p.send_line("bye").unwrap();
+    p.expect(Eof).unwrap();
+    let logins = slow
+        .commands()
+        .iter()
+        .filter(|c| c.starts_with("USER"))
+        .count();
+    assert_eq!(logins, 2, "{:?}", slow.commands());
 }
