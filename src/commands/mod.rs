@@ -93,7 +93,7 @@ pub enum Command {
     Quote(RawArgs),
     /// Send a SITE command to the server and print its reply
     Site(RawArgs),
-    /// Trace the protocol on stderr (passwords masked)
+    /// Toggle or set the protocol trace on stderr (passwords masked)
     Debug(DebugArgs),
     /// Print the remote working directory
     Pwd,
@@ -139,7 +139,7 @@ pub enum Command {
     Ascii,
     /// Show or set the transfer type
     Type(TypeArgs),
-    /// Show or set passive mode (on by default)
+    /// Toggle or set passive mode (on by default)
     Passive(PassiveArgs),
     /// Download remote files
     Get(GetArgs),
