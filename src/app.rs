@@ -11,10 +11,10 @@ use anyhow::Result;
 
 use crate::cli::Cli;
 use crate::commands::{self, Ctx, Parsed};
-use crate::error::{self, Code, ExitRequest, LocalError};
+use crate::error::{self, Code, ExitRequest, Interrupted, LocalError};
+use crate::interrupt;
 use crate::printer::{self, Printer};
 use crate::session::{Opts, Session, Target};
-use crate::transfer;
 
 /// What the front end does after a line.
 #[derive(Debug, PartialEq, Eq)]
@@ -28,6 +28,8 @@ pub struct Runner {
     pub out: Printer,
     /// Batch mode stops at the first failure unless `-k`; the REPL never stops.
     pub stop_on_error: bool,
+    /// Commands come from -c, -f or stdin rather than a person at the shell.
+    pub batch: bool,
     pub last_failure: Option<i32>,
 }
 
@@ -47,7 +49,13 @@ impl Runner {
     }
 
     fn run_command(&mut self, text: &str) -> Flow {
-        transfer::clear_interrupt();
+        // The shell starts every command afresh; a batch run stops on a Ctrl-C pressed
+        // between commands.
+        if !self.batch {
+            interrupt::clear();
+        } else if interrupt::requested() {
+            return self.fail(None, Interrupted.into());
+        }
         let cmd = match commands::parse_command(text) {
             Ok(Parsed::Run(c)) => c,
             Ok(Parsed::Help(h)) => {
@@ -85,6 +93,10 @@ impl Runner {
             None => self.session.invalidate_all(),
         }
         match result {
+            // A Ctrl-C that nothing polled (a slow reply) still ends a batch run.
+            Ok(()) if self.batch && interrupt::requested() => {
+                self.fail(Some(&name), Interrupted.into())
+            }
             Ok(()) => Flow::Continue,
             Err(e) => {
                 if let Some(ExitRequest(code)) = e.downcast_ref::<ExitRequest>() {
@@ -105,7 +117,8 @@ impl Runner {
         };
         self.out.error(&line);
         self.last_failure = Some(code);
-        if self.stop_on_error {
+        // Ctrl-C ends a batch run even with -k.
+        if self.stop_on_error || (self.batch && code == Code::Interrupted.as_i32()) {
             Flow::Exit(code)
         } else {
             Flow::Continue
@@ -149,11 +162,12 @@ pub fn run(cli: Cli) -> Result<i32> {
         netrc_file: cli.netrc_file.clone(),
         interactive: stdin_tty,
     };
-    install_interrupt_handler();
+    interrupt::install(interactive);
     let mut runner = Runner {
         session: Session::new(opts),
         out,
         stop_on_error: !(interactive || cli.keep_going),
+        batch: !interactive,
         last_failure: None,
     };
 
@@ -214,15 +228,4 @@ fn run_lines(runner: &mut Runner, lines: impl Iterator<Item = std::io::Result<St
         }
     }
     Flow::Continue
-}
-
-/// Ctrl-C sets a flag that the running transfer polls; a second Ctrl-C before the first was
-/// handled (a command stuck somewhere that does not poll) exits at once.
-fn install_interrupt_handler() {
-    let _ = ctrlc::set_handler(|| {
-        if transfer::INTERRUPTED.swap(true, std::sync::atomic::Ordering::SeqCst) {
-            eprintln!();
-            std::process::exit(Code::Interrupted.as_i32());
-        }
-    });
 }

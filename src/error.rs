@@ -100,8 +100,11 @@ pub enum Remote {
     Login(String),
     /// TLS handshake or certificate failure.
     Tls(String),
-    /// The connection dropped or timed out in the middle of a command.
+    /// The control connection dropped or timed out in the middle of a command.
     Lost(String),
+    /// A transfer broke off or came up short while the control connection may still be
+    /// fine (the caller checks it): same exit code as `Lost`, but no reconnect.
+    Incomplete(String),
     /// The server sent something that is not an FTP reply.
     Protocol(String),
 }
@@ -114,6 +117,7 @@ impl fmt::Display for Remote {
             | Remote::Login(m)
             | Remote::Tls(m)
             | Remote::Lost(m)
+            | Remote::Incomplete(m)
             | Remote::Protocol(m) => f.write_str(m),
         }
     }
@@ -132,7 +136,7 @@ impl Remote {
             Remote::Connect(_) => Code::Connect,
             Remote::Login(_) => Code::Login,
             Remote::Tls(_) => Code::Tls,
-            Remote::Lost(_) => Code::Lost,
+            Remote::Lost(_) | Remote::Incomplete(_) => Code::Lost,
             Remote::Protocol(_) => Code::Failed,
         }
     }

@@ -9,6 +9,7 @@ mod commands;
 mod config;
 mod error;
 mod generate;
+mod interrupt;
 mod listing;
 mod printer;
 mod repl;

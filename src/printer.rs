@@ -81,10 +81,7 @@ impl Printer {
 
     /// A progress bar for a transfer (hidden unless stderr is a terminal and not `-q`).
     pub fn progress(&self, name: &str, total: Option<u64>, start: u64) -> ProgressBar {
-        let bar = match total {
-            Some(t) => ProgressBar::with_draw_target(Some(t), self.bar_target()),
-            None => ProgressBar::with_draw_target(None, self.bar_target()),
-        };
+        let bar = ProgressBar::with_draw_target(total, self.bar_target());
         let template = if total.is_some() {
             "{msg:20!} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}"
         } else {
@@ -299,6 +296,10 @@ impl log::Log for TraceLogger {
         }
         let msg = record.args().to_string();
         if let Some(cmd) = msg.strip_prefix("CC OUT: ") {
+            // A new command: its reply may repeat the last one and must still be shown.
+            if let Ok(mut last) = LAST_IN.lock() {
+                last.clear();
+            }
             eprintln!("--> {}", mask_password(cmd));
         } else if let Some(reply) = msg.strip_prefix("CC IN: ") {
             // suppaftp logs the first line of a reply twice; show it once.

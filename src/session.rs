@@ -71,7 +71,7 @@ impl std::fmt::Debug for Target {
 
 impl Target {
     pub fn parse(text: &str) -> Result<Target, UsageError> {
-        let bad = |why: &str| UsageError(format!("{text}: {why}"));
+        let bad = |why: &str| UsageError(format!("{}: {why}", redact(text)));
         let lower = text.to_ascii_lowercase();
         let with_scheme = if lower.starts_with("ftp://") || lower.starts_with("ftps://") {
             text.to_string()
@@ -156,6 +156,8 @@ pub struct Conn {
     pub dead: bool,
     /// EPSV in use (else PASV); only meaningful in passive mode.
     pub epsv: bool,
+    /// The control connection's normal read timeout (`--timeout`).
+    pub timeout: Duration,
 }
 
 impl Conn {
@@ -170,6 +172,15 @@ impl Conn {
             "" => "/".to_string(),
             d => d.to_string(),
         })
+    }
+
+    /// Run `f` with the control connection's read timeout set to `t`; the normal idle
+    /// timeout is back afterwards whatever `f` did.
+    pub fn with_timeout<T>(&mut self, t: Duration, f: impl FnOnce(&mut Conn) -> T) -> T {
+        let _ = self.ftp.get_ref().set_read_timeout(Some(t));
+        let result = f(self);
+        let _ = self.ftp.get_ref().set_read_timeout(Some(self.timeout));
+        result
     }
 
     /// After CWD or CDUP: learn where we are and remember where we were.
@@ -232,7 +243,7 @@ impl Session {
         self.close();
         self.invalidate_all();
         self.fill_credentials(&mut target)?;
-        let conn = self.establish(target)?;
+        let conn = self.establish(target, out)?;
         if let Some(w) = &conn.welcome {
             // Server text: control characters (terminal escapes) are shown, not obeyed.
             let lines: Vec<String> = w.lines().map(crate::listing::display_name).collect();
@@ -267,14 +278,11 @@ impl Session {
         }
         let netrc = crate::config::netrc_lookup(self.opts.netrc_file.as_deref(), &target.host)?;
         if target.user.is_none() {
-            if let Some(entry) = &netrc
-                && let Some(login) = &entry.login
-            {
-                target.user = Some(login.clone());
-                target.password = entry.password.clone();
-                return Ok(());
+            // No user given: the netrc entry for the host names one, or it is anonymous.
+            match netrc.as_ref().and_then(|e| e.login.clone()) {
+                Some(login) => target.user = Some(login),
+                None => return Ok(()),
             }
-            return Ok(());
         }
         if let Ok(pw) = std::env::var("FTPSH_PASSWORD") {
             target.password = Some(pw);
@@ -293,6 +301,9 @@ impl Session {
             let prompt = format!("Password for {}@{}: ", target.login_name(), target.host);
             let pw = rpassword::prompt_password(prompt)
                 .map_err(|e| anyhow::anyhow!("cannot read the password: {e}"))?;
+            if crate::interrupt::requested() {
+                return Err(crate::error::Interrupted.into());
+            }
             target.password = Some(pw);
         }
         Ok(())
@@ -307,7 +318,7 @@ impl Session {
         Ok(c)
     }
 
-    fn establish(&mut self, target: Target) -> Result<Conn> {
+    fn establish(&mut self, target: Target, out: &Printer) -> Result<Conn> {
         let timeout = self.opts.timeout;
         let where_ = target.display_host();
         let addrs: Vec<SocketAddr> = (target.host.as_str(), target.port)
@@ -340,7 +351,15 @@ impl Session {
                     timeout,
                     Arc::clone(&info),
                 );
-                Ftp::connect_secure_implicit(addr, connector, &domain)
+                // suppaftp connects without a timeout here; a blackholed host would hang
+                // for the kernel's SYN timeout. A bounded probe first fails fast instead.
+                match TcpStream::connect_timeout(addr, timeout) {
+                    Ok(probe) => {
+                        drop(probe);
+                        Ftp::connect_secure_implicit(addr, connector, &domain)
+                    }
+                    Err(e) => Err(FtpError::ConnectionError(e)),
+                }
             } else {
                 match TcpStream::connect_timeout(addr, timeout) {
                     Ok(tcp) => {
@@ -365,6 +384,10 @@ impl Session {
                 return Err(match Self::ftp_err(e) {
                     Remote::Lost(m) | Remote::Protocol(m) | Remote::Connect(m) => {
                         Remote::Connect(format!("cannot connect to {where_}: {m}"))
+                    }
+                    // "421 Too many connections" and the like: the server would not serve us.
+                    Remote::Reply { code, text } => {
+                        Remote::Connect(format!("cannot connect to {where_}: {code} {text}"))
                     }
                     other => other,
                 }
@@ -437,6 +460,11 @@ impl Session {
                         other => other,
                     })?;
                 tls_info = Some(Arc::clone(&info));
+            } else {
+                out.warn(&format!(
+                    "{where_} does not offer TLS: the password goes over the network in clear \
+                     (--tls refuses that, --no-tls silences this)"
+                ));
             }
         }
 
@@ -458,6 +486,9 @@ impl Session {
             .map_err(|e| match Self::ftp_err(e) {
                 Remote::Reply { code, text } if (500..600).contains(&code) || code == 332 => {
                     Remote::Login(format!("login as {user} failed: {code} {text}"))
+                }
+                Remote::Reply { code: 421, text } => {
+                    Remote::Connect(format!("{where_} refused the session: 421 {text}"))
                 }
                 other => other,
             })?;
@@ -504,6 +535,7 @@ impl Session {
             prev_dir: None,
             dead: false,
             epsv,
+            timeout,
         };
         apply_mode(&mut conn, self.passive);
         Ok(conn)
@@ -526,10 +558,13 @@ impl Session {
             "connection to {} lost; reconnecting",
             target.display_host()
         ));
-        let mut conn = self.establish(Target {
-            path: None,
-            ..target
-        })?;
+        let mut conn = self.establish(
+            Target {
+                path: None,
+                ..target
+            },
+            out,
+        )?;
         conn.ftp.cwd(&cwd).map_err(Self::ftp_err)?;
         conn.cwd = cwd;
         conn.prev_dir = prev;
@@ -553,11 +588,7 @@ impl Session {
         if let Some(mut c) = self.conn.take()
             && !c.dead
         {
-            let _ = c
-                .ftp
-                .get_ref()
-                .set_read_timeout(Some(Duration::from_secs(2)));
-            let _ = c.ftp.quit();
+            let _ = c.with_timeout(Duration::from_secs(2), |c| c.ftp.quit());
         }
     }
 
@@ -565,6 +596,17 @@ impl Session {
         let conn = self.conn()?;
         conn.ftp.cwd(path).map_err(Self::ftp_err)?;
         Ok(conn.moved()?)
+    }
+
+    /// Whether a remote path is a directory: CWD into it and back.
+    pub fn is_dir(&mut self, path: &str) -> Result<bool> {
+        let conn = self.conn()?;
+        if conn.ftp.cwd(path).is_err() {
+            return Ok(false);
+        }
+        let back = conn.cwd.clone();
+        conn.ftp.cwd(&back).map_err(Self::ftp_err)?;
+        Ok(true)
     }
 
     pub fn cdup(&mut self) -> Result<()> {
@@ -652,18 +694,17 @@ impl Session {
         if conn.dead || !control_alive(conn) {
             return Vec::new();
         }
-        let normal = Duration::from_millis(self.data_timeout.load(Ordering::Relaxed));
+        let normal = self.data_timeout.load(Ordering::Relaxed);
+        self.data_timeout
+            .store(COMPLETION_TIMEOUT.as_millis() as u64, Ordering::Relaxed);
         let _ = conn
             .ftp
             .get_ref()
             .set_read_timeout(Some(COMPLETION_TIMEOUT));
-        self.data_timeout
-            .store(COMPLETION_TIMEOUT.as_millis() as u64, Ordering::Relaxed);
         let result = self.list(Some(dir));
-        self.data_timeout
-            .store(normal.as_millis() as u64, Ordering::Relaxed);
+        self.data_timeout.store(normal, Ordering::Relaxed);
         if let Some(conn) = self.conn.as_mut() {
-            let _ = conn.ftp.get_ref().set_read_timeout(Some(self.opts.timeout));
+            let _ = conn.ftp.get_ref().set_read_timeout(Some(conn.timeout));
         }
         match result {
             Ok(entries) => {
@@ -820,6 +861,35 @@ fn control_alive(conn: &Conn) -> bool {
     alive
 }
 
+/// `text` with the password of every `[scheme://]user:password@host` in it removed, for
+/// error messages and history: `ftp://bob:pw@h/x` → `ftp://bob@h/x`.
+pub fn redact(text: &str) -> String {
+    text.split(' ')
+        .map(redact_word)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn redact_word(word: &str) -> String {
+    let start = word.find("://").map(|i| i + 3).unwrap_or(0);
+    let rest = &word[start..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let Some(at) = authority.rfind('@') else {
+        return word.to_string();
+    };
+    let userinfo = &authority[..at];
+    let Some(colon) = userinfo.find(':') else {
+        return word.to_string();
+    };
+    format!(
+        "{}{}{}",
+        &word[..start + colon],
+        &authority[at..],
+        &rest[authority_end..]
+    )
+}
+
 /// The code of a reply, read from its last line: suppaftp's `Status` has no variant for
 /// codes such as 522 and reports them as 0.
 pub fn reply_code(body: &[u8]) -> Option<u32> {
@@ -901,6 +971,18 @@ mod tests {
     fn target_debug_hides_password() {
         let t = Target::parse("ftp://u:secret@h").unwrap();
         assert!(!format!("{t:?}").contains("secret"));
+    }
+
+    #[test]
+    fn passwords_are_redacted_from_text() {
+        assert_eq!(redact("ftp://bob:pw@h/x y"), "ftp://bob@h/x y");
+        assert_eq!(redact("open bob:s3cret@host"), "open bob@host");
+        assert_eq!(redact("'ftp://a:b@h'"), "'ftp://a@h'");
+        assert_eq!(redact("ftp://h/a:b@c"), "ftp://h/a:b@c");
+        assert_eq!(redact("mail me@host.org"), "mail me@host.org");
+        assert_eq!(redact("ftp://u:p%40w@h:21"), "ftp://u@h:21");
+        let e = Target::parse("ftp://bob:s3cret@bad host/").unwrap_err();
+        assert!(!e.0.contains("s3cret"), "{}", e.0);
     }
 
     #[test]

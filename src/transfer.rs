@@ -8,7 +8,6 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -21,18 +20,6 @@ use crate::session::{Conn, DATA_TICK, Session};
 use crate::tls;
 
 const BLOCK: usize = 256 * 1024;
-
-/// Set by the SIGINT handler; a transfer polls it between blocks (and every `DATA_TICK`
-/// while the server is silent).
-pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
-}
-
-pub fn clear_interrupt() {
-    INTERRUPTED.store(false, Ordering::SeqCst);
-}
 
 /// How a finished transfer went, for the summary line.
 pub struct Done {
@@ -103,6 +90,14 @@ pub fn download(
         }
     }
 
+    // In a shared directory a planted `NAME.part` symlink would redirect the download.
+    if std::fs::symlink_metadata(&part).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(LocalError::new(
+            part.display().to_string(),
+            io::Error::other("is a symbolic link; refusing to write through it"),
+        )
+        .into());
+    }
     let existed = part.exists();
     let mut file = OpenOptions::new()
         .create(true)
@@ -157,7 +152,10 @@ pub fn download(
             return Err(e);
         }
     };
-    stream.finish().map_err(Session::ftp_err)?;
+    if let Err(e) = stream.finish() {
+        cleanup(file);
+        return Err(Session::ftp_err(e).into());
+    }
     file.flush()
         .map_err(|e| LocalError::new(part.display().to_string(), e))?;
     let on_disk = file
@@ -168,7 +166,7 @@ pub fn download(
     if let Some(total) = size
         && on_disk != total
     {
-        return Err(Remote::Lost(format!(
+        return Err(Remote::Incomplete(format!(
             "short transfer: {on_disk} of {total} bytes; the rest can be fetched with 'get -c'"
         ))
         .into());
@@ -222,7 +220,7 @@ fn copy_down<S: Read>(
     let mut total = 0u64;
     let mut idle = Duration::ZERO;
     loop {
-        if interrupted() {
+        if crate::interrupt::requested() {
             return Err(Stop::Interrupted);
         }
         let n = match stream.read(&mut buf) {
@@ -236,7 +234,7 @@ fn copy_down<S: Read>(
             {
                 idle += DATA_TICK;
                 if idle >= timeout {
-                    return Err(Stop::Remote(Remote::Lost(format!(
+                    return Err(Stop::Remote(Remote::Incomplete(format!(
                         "no data for {} s: transfer timed out",
                         timeout.as_secs()
                     ))));
@@ -270,25 +268,31 @@ fn io_remote(e: io::Error) -> Remote {
         io::ErrorKind::UnexpectedEof
         | io::ErrorKind::ConnectionReset
         | io::ErrorKind::ConnectionAborted
-        | io::ErrorKind::BrokenPipe => Remote::Lost("data connection closed by the server".into()),
-        _ => Remote::Lost(format!("data connection: {}", crate::error::io_message(&e))),
+        | io::ErrorKind::BrokenPipe => {
+            Remote::Incomplete("data connection closed by the server".into())
+        }
+        _ => Remote::Incomplete(format!("data connection: {}", crate::error::io_message(&e))),
     }
 }
 
+/// How long to wait for the replies that follow a broken or aborted transfer.
+const AFTERMATH: Duration = Duration::from_secs(5);
+
 /// Clean up a transfer that stopped early and say why. Ctrl-C sends ABOR; other failures
-/// drop the data connection. Either way the control connection may be out of step with the
-/// server afterwards (libunftp's late 426 after ABOR), so a NOOP checks it, and the session
-/// reconnects before the next command if it does not answer.
+/// close the data connection and read the server's final reply, which names the cause better
+/// than a broken socket does (552 quota exceeded). Either way the control connection may be
+/// out of step afterwards (libunftp's late 426 after ABOR), so a NOOP checks it, and the
+/// session reconnects before the next command if it does not answer.
 fn finish_failed(
     conn: &mut Conn,
     stream: TransferStream<tls::Stream>,
     stop: Stop,
     local_name: &str,
 ) -> anyhow::Error {
-    match stop {
+    conn.with_timeout(AFTERMATH, |conn| match stop {
         Stop::Interrupted => {
             if let Err(e) = conn.ftp.abort(stream) {
-                // vsftpd and pyftpdlib answer ABOR with 225, which suppaftp does not expect.
+                // vsftpd and pyftpdlib end ABOR with 225, which suppaftp does not expect.
                 if !matches!(Session::ftp_err(e), Remote::Reply { code: 225, .. }) {
                     conn.dead = true;
                 }
@@ -302,28 +306,19 @@ fn finish_failed(
             LocalError::new(local_name, e).into()
         }
         Stop::Remote(r) => {
-            // The data connection broke: the control connection probably did too. A short
-            // timeout keeps us from waiting long for a final reply that may never come.
-            let _ = conn
-                .ftp
-                .get_ref()
-                .set_read_timeout(Some(Duration::from_secs(2)));
-            drop(stream);
+            let reply = stream.finish().err().map(Session::ftp_err);
             resync(conn);
-            r.into()
+            match reply {
+                Some(reply @ Remote::Reply { code: 400.., .. }) => reply.into(),
+                _ => r.into(),
+            }
         }
-    }
+    })
 }
 
+/// NOOP: does the control connection still answer in step? If not, mark it for reconnect.
 fn resync(conn: &mut Conn) {
-    if conn.dead {
-        return;
-    }
-    let _ = conn
-        .ftp
-        .get_ref()
-        .set_read_timeout(Some(Duration::from_secs(2)));
-    if conn.ftp.noop().is_err() {
+    if !conn.dead && conn.ftp.noop().is_err() {
         conn.dead = true;
     }
 }
@@ -411,7 +406,7 @@ pub fn upload(
         && let Ok(size) = conn.ftp.size(remote)
         && size as u64 != len
     {
-        return Err(Remote::Lost(format!(
+        return Err(Remote::Incomplete(format!(
             "the server has {size} bytes of {len} after the upload; 'put -c' continues it"
         ))
         .into());
@@ -432,7 +427,7 @@ fn copy_up<W: Write>(
     let mut conv = LfToCrlf::default();
     let mut total = 0u64;
     loop {
-        if interrupted() {
+        if crate::interrupt::requested() {
             return Err(Stop::Interrupted);
         }
         let n = match file.read(&mut buf) {

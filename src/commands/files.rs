@@ -10,54 +10,38 @@ use crate::listing::display_name;
 use crate::session::Session;
 
 pub fn ls(ctx: &mut Ctx, a: LsArgs) -> Result<()> {
-    let path = a.path.map(|p| p.0);
-    let mut entries = match path.as_deref() {
-        Some(p) if super::is_url(p) => {
-            let (mut tmp, rel) = super::url_session(ctx, p)?;
-            let rel = (!rel.is_empty()).then_some(rel);
-            tmp.list(rel.as_deref())?
+    let paths: Vec<_> = a.path.into_iter().collect();
+    super::on_paths(ctx, &paths, |session, out, path| {
+        let mut entries = session.list(path)?;
+        if !a.all {
+            entries.retain(|e| e.raw.is_some() || !e.name.starts_with('.'));
         }
-        p => ctx
-            .session
-            .list(p)
-            .with_context(|| display_name(p.unwrap_or(".")))?,
-    };
-    if !a.all {
-        entries.retain(|e| e.raw.is_some() || !e.name.starts_with('.'));
-    }
-    ctx.out.listing(&entries, a.long, a.human, a.json)
+        out.listing(&entries, a.long, a.human, a.json)
+    })
 }
 
 /// `dir` (raw LIST) and `nlist` (raw NLST): the server's lines as sent, with control
 /// characters made visible so a hostile name cannot drive the terminal.
 pub fn dir(ctx: &mut Ctx, a: PathArg, names_only: bool) -> Result<()> {
-    let path = a.path.map(|p| p.0);
-    let fetch = |s: &mut Session, p: Option<&str>| -> Result<Vec<String>> {
-        let conn = s.conn()?;
-        let r = if names_only {
-            conn.ftp.nlst(p)
+    let paths: Vec<_> = a.path.into_iter().collect();
+    super::on_paths(ctx, &paths, |session, out, path| {
+        let conn = session.conn()?;
+        let lines = if names_only {
+            conn.ftp.nlst(path)
         } else {
-            conn.ftp.list(p)
-        };
-        r.map_err(|e| Session::ftp_err(e).into())
-    };
-    let lines = match path.as_deref() {
-        Some(p) if super::is_url(p) => {
-            let (mut tmp, rel) = super::url_session(ctx, p)?;
-            let rel = (!rel.is_empty()).then_some(rel);
-            fetch(&mut tmp, rel.as_deref())?
+            conn.ftp.list(path)
         }
-        p => fetch(ctx.session, p).with_context(|| display_name(p.unwrap_or(".")))?,
-    };
-    let mut text = String::new();
-    for l in lines {
-        text.push_str(&display_name(&l));
-        text.push('\n');
-    }
-    if text.is_empty() {
-        return Ok(());
-    }
-    ctx.out.data(&text)
+        .map_err(Session::ftp_err)?;
+        let mut text = String::new();
+        for l in lines {
+            text.push_str(&display_name(&l));
+            text.push('\n');
+        }
+        if text.is_empty() {
+            return Ok(());
+        }
+        out.data(&text)
+    })
 }
 
 pub fn mkdir(ctx: &mut Ctx, a: MkdirArgs) -> Result<()> {
@@ -88,13 +72,10 @@ pub fn mkdir(ctx: &mut Ctx, a: MkdirArgs) -> Result<()> {
                 break;
             }
         }
-        if let Some(err) = last_err {
-            let back = conn.cwd.clone();
-            let is_dir = conn.ftp.cwd(&dir).is_ok();
-            conn.ftp.cwd(&back).map_err(Session::ftp_err)?;
-            if !is_dir {
-                return Err(anyhow::Error::new(err).context(display_name(&dir)));
-            }
+        if let Some(err) = last_err
+            && !ctx.session.is_dir(&dir)?
+        {
+            return Err(anyhow::Error::new(err).context(display_name(&dir)));
         }
     }
     Ok(())

@@ -86,6 +86,7 @@ pub fn shell(ctx: &mut Ctx, a: ShellArgs) -> Result<()> {
         c
     };
     ctx.out.flush()?;
+    let _child = crate::interrupt::ChildGuard::new();
     let status = cmd.status().map_err(|e| LocalError::new("/bin/sh", e))?;
     if status.success() {
         Ok(())

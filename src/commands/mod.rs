@@ -14,10 +14,11 @@ use std::convert::Infallible;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, ValueHint};
 
 use crate::error::UsageError;
+use crate::listing::display_name;
 use crate::printer::Printer;
 use crate::session::{Session, Target, remote_parent};
 
@@ -52,6 +53,30 @@ impl FromStr for CommandName {
     type Err = Infallible;
     fn from_str(s: &str) -> Result<Self, Infallible> {
         Ok(CommandName(s.to_string()))
+    }
+}
+
+/// What a table argument holds, read back from its value parser's type: the one place
+/// completion and the table tests learn an argument's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgType {
+    Remote,
+    Local,
+    Command,
+    Other,
+}
+
+pub fn arg_type(arg: &clap::Arg) -> ArgType {
+    use clap::builder::ValueParser;
+    let t = arg.get_value_parser().type_id();
+    if t == ValueParser::new(|s: &str| s.parse::<RemotePath>()).type_id() {
+        ArgType::Remote
+    } else if t == ValueParser::new(|s: &str| s.parse::<LocalPath>()).type_id() {
+        ArgType::Local
+    } else if t == ValueParser::new(|s: &str| s.parse::<CommandName>()).type_id() {
+        ArgType::Command
+    } else {
+        ArgType::Other
     }
 }
 
@@ -463,36 +488,53 @@ pub fn is_url(s: &str) -> bool {
     lower.starts_with("ftp://") || lower.starts_with("ftps:/")
 }
 
-/// A connection for a command whose argument is an ftp:// URL: a separate, temporary session
-/// (the open one keeps its directory), logged in as the URL says. Returns the URL's path.
-pub(crate) fn url_session(ctx: &mut Ctx, url: &str) -> Result<(Session, String)> {
-    let target = Target::parse(url)?;
-    let path = target.path.clone().unwrap_or_default();
+/// Run `f` for each remote path of a command (or once with `None` when there is none): on
+/// the open session, or, when the paths are ftp:// URLs, on one temporary connection to
+/// their server (the open session keeps its directory) with each URL's path. Errors carry
+/// the path they are about.
+pub(crate) fn on_paths(
+    ctx: &mut Ctx,
+    paths: &[RemotePath],
+    mut f: impl FnMut(&mut Session, &mut Printer, Option<&str>) -> Result<()>,
+) -> Result<()> {
+    let urls = paths.iter().filter(|p| is_url(&p.0)).count();
+    if urls == 0 {
+        if paths.is_empty() {
+            return f(ctx.session, ctx.out, None);
+        }
+        for p in paths {
+            f(ctx.session, ctx.out, Some(&p.0)).with_context(|| display_name(&p.0))?;
+        }
+        return Ok(());
+    }
+    if urls != paths.len() {
+        return Err(UsageError("a mix of ftp:// URLs and plain paths".into()).into());
+    }
+    let first = Target::parse(&paths[0].0)?;
     let mut tmp = Session::new(ctx.session.opts.clone());
     tmp.ascii = ctx.session.ascii;
     tmp.passive = ctx.session.passive;
     tmp.connect(
         Target {
             path: None,
-            ..target
+            ..first.clone()
         },
         ctx.out,
     )?;
-    Ok((tmp, path))
-}
-
-/// The path of a further URL argument, which must name the server `session` is on.
-pub(crate) fn url_path_on(session: &Session, url: &str) -> Result<String> {
-    let t = Target::parse(url)?;
-    if let Some(c) = session.conn_ref()
-        && !c.target.same_server(&t)
-    {
-        return Err(UsageError(format!(
-            "{url}: all URLs of one command must name one server"
-        ))
-        .into());
+    for p in paths {
+        let t = Target::parse(&p.0)?;
+        if !t.same_server(&first) {
+            return Err(UsageError(format!(
+                "{}: all URLs of one command must name one server",
+                crate::session::redact(&p.0)
+            ))
+            .into());
+        }
+        let path = t.path.unwrap_or_default();
+        let path = (!path.is_empty()).then_some(path.as_str());
+        f(&mut tmp, ctx.out, path).with_context(|| display_name(path.unwrap_or("/")))?;
     }
-    Ok(t.path.unwrap_or_default())
+    Ok(())
 }
 
 /// The clap definition of the table, built once per call (cheap; used by help and completion).
@@ -524,7 +566,6 @@ pub fn resolve_name(word: &str) -> Result<String, UsageError> {
         .filter(|(n, _)| n.starts_with(word))
         .map(|(_, c)| c)
         .collect();
-    matches.dedup();
     matches.sort();
     matches.dedup();
     match matches.as_slice() {
@@ -553,11 +594,15 @@ pub fn split_line(line: &str) -> Result<Vec<String>, UsageError> {
     while let Some(c) = chars.next() {
         if !single && !double && cur.trim().is_empty() {
             let rest: String = std::iter::once(c).chain(chars.clone()).collect();
-            let trimmed = rest.trim_start();
-            if trimmed.starts_with('!') || is_shell_word(trimmed) {
+            if shell_rest(&rest).is_some() {
                 out.push(rest.trim().to_string());
                 return Ok(out);
             }
+        }
+        // `#` starting a word outside quotes comments out the rest of the line, `;` included.
+        if c == '#' && !single && !double && (cur.is_empty() || cur.ends_with(char::is_whitespace))
+        {
+            break;
         }
         match c {
             '\\' if !single => {
@@ -591,9 +636,15 @@ pub fn split_line(line: &str) -> Result<Vec<String>, UsageError> {
         .collect())
 }
 
-fn is_shell_word(s: &str) -> bool {
-    s.strip_prefix("shell")
-        .is_some_and(|r| r.is_empty() || r.starts_with(char::is_whitespace))
+/// For `!CMD`, `shell CMD` (or a unique prefix such as `sh CMD`): the command line for the
+/// local shell, exactly as typed.
+fn shell_rest(text: &str) -> Option<&str> {
+    let text = text.trim_start();
+    if let Some(rest) = text.strip_prefix('!') {
+        return Some(rest.trim());
+    }
+    let end = text.find(char::is_whitespace).unwrap_or(text.len());
+    (resolve_name(&text[..end]).ok()? == "shell").then(|| text[end..].trim())
 }
 
 /// What one command string parses to.
@@ -608,14 +659,9 @@ pub enum Parsed {
 pub fn parse_command(text: &str) -> Result<Parsed, UsageError> {
     let text = text.trim();
     // `!ls -l` and `shell ls -l`: the rest goes to sh -c as typed.
-    if let Some(rest) = text.strip_prefix('!') {
+    if let Some(rest) = shell_rest(text) {
         return Ok(Parsed::Run(Command::Shell(ShellArgs {
-            words: vec![rest.trim().to_string()],
-        })));
-    }
-    if is_shell_word(text) {
-        return Ok(Parsed::Run(Command::Shell(ShellArgs {
-            words: vec![text["shell".len()..].trim().to_string()],
+            words: vec![rest.to_string()],
         })));
     }
     let mut words =
@@ -777,7 +823,6 @@ fn help(ctx: &mut Ctx, a: HelpArgs) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::builder::ValueParser;
     use std::collections::HashSet;
 
     fn run(s: &str) -> Command {
@@ -824,23 +869,14 @@ mod tests {
 
     #[test]
     fn every_path_argument_is_tagged_local_or_remote() {
-        let remote = ValueParser::new(|s: &str| s.parse::<RemotePath>()).type_id();
-        let local = ValueParser::new(|s: &str| s.parse::<LocalPath>()).type_id();
         for sub in table().get_subcommands() {
             for arg in sub.get_arguments() {
-                let names: Vec<String> = arg
-                    .get_value_names()
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect();
-                let pathlike = names.iter().any(|n| {
+                let pathlike = arg.get_value_names().unwrap_or_default().iter().any(|n| {
                     ["PATH", "DIR", "FILE", "REMOTE", "LOCAL", "FROM", "TO"].contains(&n.as_str())
                 });
                 if pathlike {
-                    let t = arg.get_value_parser().type_id();
                     assert!(
-                        t == remote || t == local,
+                        matches!(arg_type(arg), ArgType::Remote | ArgType::Local),
                         "{} {} names a path but is neither RemotePath nor LocalPath",
                         sub.get_name(),
                         arg.get_id()
@@ -895,6 +931,10 @@ mod tests {
         }
         match run("!ls -l 'x y'") {
             Command::Shell(s) => assert_eq!(s.words, vec!["ls -l 'x y'"]),
+            other => panic!("{other:?}"),
+        }
+        match run("she printf '<%s>' 'a b'") {
+            Command::Shell(s) => assert_eq!(s.words, vec!["printf '<%s>' 'a b'"]),
             other => panic!("{other:?}"),
         }
         assert!(matches!(

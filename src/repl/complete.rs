@@ -11,7 +11,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use clap::ValueHint;
-use clap::builder::ValueParser;
 use rustyline::completion::{Completer, Pair};
 use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
@@ -19,7 +18,7 @@ use rustyline::validate::Validator;
 use rustyline::{Context, Helper};
 
 use crate::app::Runner;
-use crate::commands::{self, CommandName, LocalPath, RemotePath};
+use crate::commands::{self, ArgType};
 use crate::listing::Kind;
 use crate::session::remote_join;
 
@@ -263,16 +262,12 @@ pub fn arg_kind(command: &str, typed: &[String], current: &str) -> ArgKind {
             }
         }
     };
-    let t = arg.get_value_parser().type_id();
     let dirs_only = arg.get_value_hint() == ValueHint::DirPath;
-    if t == ValueParser::new(|s: &str| s.parse::<RemotePath>()).type_id() {
-        ArgKind::Remote { dirs_only }
-    } else if t == ValueParser::new(|s: &str| s.parse::<LocalPath>()).type_id() {
-        ArgKind::Local { dirs_only }
-    } else if t == ValueParser::new(|s: &str| s.parse::<CommandName>()).type_id() {
-        ArgKind::Command
-    } else {
-        ArgKind::Nothing
+    match commands::arg_type(&arg) {
+        ArgType::Remote => ArgKind::Remote { dirs_only },
+        ArgType::Local => ArgKind::Local { dirs_only },
+        ArgType::Command => ArgKind::Command,
+        ArgType::Other => ArgKind::Nothing,
     }
 }
 

@@ -16,6 +16,7 @@ use rustyline::{CompletionType, Config, Editor};
 use crate::app::{Flow, Runner};
 use crate::commands;
 use crate::listing::display_name;
+use crate::session::redact;
 
 pub use complete::ShellHelper;
 
@@ -104,14 +105,15 @@ fn prompt(runner: &Runner) -> String {
 
 /// The line as history may keep it: passwords removed, or `None` to keep nothing.
 pub fn scrub_history(line: &str) -> Option<String> {
-    let Ok(parts) = commands::split_line(line) else {
-        return Some(line.to_string());
+    let parts = match commands::split_line(line) {
+        Ok(p) => p,
+        // Unparsable: keep it, but never with a password in it.
+        Err(_) => return Some(redact(line)),
     };
-    let mut changed = false;
     let mut kept = Vec::new();
     for part in parts {
         let Ok(mut words) = shell_words::split(&part) else {
-            kept.push(part);
+            kept.push(redact(&part));
             continue;
         };
         let name = words
@@ -125,40 +127,14 @@ pub fn scrub_history(line: &str) -> Option<String> {
         {
             return None;
         }
-        let mut scrubbed = false;
         if name == "user" && words.len() > 2 {
             words.truncate(2);
-            scrubbed = true;
-        }
-        for w in words.iter_mut() {
-            if let Some(clean) = strip_url_password(w) {
-                *w = clean;
-                scrubbed = true;
-            }
-        }
-        if scrubbed {
-            changed = true;
             kept.push(shell_words::join(&words));
         } else {
-            kept.push(part);
+            kept.push(redact(&part));
         }
     }
-    if changed {
-        Some(kept.join("; "))
-    } else {
-        Some(line.to_string())
-    }
-}
-
-/// `ftp://user:secret@host/x` → `ftp://user@host/x`; `None` when there is no password.
-fn strip_url_password(word: &str) -> Option<String> {
-    if !commands::is_url(word) {
-        return None;
-    }
-    let mut url = url::Url::parse(word).ok()?;
-    url.password()?;
-    url.set_password(None).ok()?;
-    Some(url.to_string())
+    Some(kept.join("; "))
 }
 
 #[cfg(test)]
@@ -178,6 +154,11 @@ mod tests {
         );
         assert_eq!(scrub_history("quote PASS pw"), None);
         assert_eq!(scrub_history("ls -l").unwrap(), "ls -l");
+        assert_eq!(scrub_history("open bob:pw@host").unwrap(), "open bob@host");
+        assert_eq!(
+            scrub_history("open 'ftp://bob:pw@h").unwrap(),
+            "open 'ftp://bob@h"
+        );
         assert_eq!(
             scrub_history("get ftp://a:b@h/f -o 'x y'").unwrap(),
             "get ftp://a@h/f -o 'x y'"

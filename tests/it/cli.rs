@@ -553,7 +553,7 @@ fn unwritable_local_target_is_exit_6_and_leaves_nothing() {
     env.run("get -o plainfile/sub/f f")
         .assert()
         .code(6)
-        .stderr(contains("get: plainfile/sub/f: "));
+        .stderr(contains("get: f: plainfile/sub/f: no such directory"));
     env.run("get -o plainfile/f f").assert().code(6);
     assert_eq!(std::fs::read(env.local("plainfile")).unwrap(), b"");
 }
@@ -813,4 +813,123 @@ fn ls_of_a_single_file_lists_that_file() {
         .assert()
         .success()
         .stdout(contains("README\n").and(contains(" 1 ")));
+}
+
+// --- regressions from review ------------------------------------------------------------------
+
+#[test]
+fn hash_comments_end_the_line_including_semicolons() {
+    let env = Env::new();
+    env.run("pwd # a note; lpwd")
+        .assert()
+        .success()
+        .stdout("/\n");
+}
+
+#[test]
+fn a_prefix_of_shell_keeps_the_line_verbatim() {
+    let env = Env::new();
+    env.cmd()
+        .args(["-c", "sh printf '<%s>' 'a b'; echo done"])
+        .assert()
+        .success()
+        .stdout("<a b>done\n");
+}
+
+#[test]
+fn netrc_login_without_password_takes_the_environment_password() {
+    let env = Env::with(ServerOpts {
+        user: Some(("carol".into(), "envpw".into())),
+        ..Default::default()
+    });
+    let netrc = env.local_file("netrc", b"machine 127.0.0.1 login carol\n");
+    let mut c = env.run("pwd");
+    c.args(["--no-tls", "--netrc-file"])
+        .arg(&netrc)
+        .env("FTPSH_PASSWORD", "envpw");
+    c.assert().success().stdout("/\n");
+}
+
+#[test]
+fn clear_text_password_is_warned_about_in_auto_mode() {
+    let env = Env::with(ServerOpts {
+        user: Some(("dave".into(), "pw".into())),
+        ..Default::default()
+    });
+    let mut c = env.run("pwd");
+    c.args(["-u", "dave"]).env("FTPSH_PASSWORD", "pw");
+    c.assert().success().stderr(contains("does not offer TLS"));
+}
+
+#[test]
+fn repeated_replies_all_appear_in_the_trace() {
+    let env = Env::new();
+    let out = env
+        .run("quote NOOP; quote NOOP")
+        .arg("-v")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = stderr_of(&out);
+    assert_eq!(
+        err.matches("<-- 200 Successfully did nothing").count(),
+        2,
+        "{err}"
+    );
+}
+
+#[test]
+fn ctrl_c_ends_a_batch_run_even_with_keep_going() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "RETR" => Action::Trickle {
+            preliminary: "150 Opening".into(),
+            chunk: vec![b'z'; 1024],
+            count: 10_000,
+            every: Duration::from_millis(10),
+            then: "226 Done".into(),
+        },
+        "ABOR" => Action::Reply("226 Abort OK".into()),
+        _ => default_script(c).unwrap_or(Action::Reply("502 no".into())),
+    });
+    let env = Env::new();
+    let bin = assert_cmd::cargo::cargo_bin("ftpsh");
+    let child = std::process::Command::new(bin)
+        .current_dir(env.local.path())
+        .env("HOME", env.home.path())
+        .env("FTPSH_DATA_DIR", env.home.path().join("data"))
+        .args([
+            &server.url(),
+            "-k",
+            "--timeout",
+            "5",
+            "-c",
+            "get slow.bin; pwd",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait (bounded) until the download is under way, then interrupt it.
+    let part = env.local("slow.bin.part");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "download never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("get: slow.bin: interrupted"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(stdout_of(&out), "", "pwd must not run after Ctrl-C");
+    assert!(part.exists() && !env.local("slow.bin").exists());
 }
