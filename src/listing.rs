@@ -853,13 +853,31 @@ pub fn sanitize_name(name: &str) -> Option<&str> {
 /// sequences in hostile names are never sent to the terminal raw.
 pub fn display_name(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
+        .map(|c| {
+            if c.is_control() || is_bidi_control(c) {
+                '?'
+            } else {
+                c
+            }
+        })
         .collect()
+}
+
+/// Bidirectional overrides and isolates reorder what follows them on screen, so a name could
+/// pose as another (`evil\u{202E}txt.exe`). They are shown as `?` too.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bidi_overrides_are_made_visible() {
+        assert_eq!(display_name("evil\u{202E}txt.exe"), "evil?txt.exe");
+        assert_eq!(display_name("naïve ü"), "naïve ü");
+    }
 
     /// A fixed "now" (2025-03-15 12:00 UTC) so year inference is deterministic.
     fn now() -> DateTime<Utc> {

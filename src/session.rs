@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use percent_encoding::percent_decode_str;
 use suppaftp::types::FileType;
-use suppaftp::{FtpError, Mode};
+use suppaftp::{FtpError, FtpResult, Mode};
 
 use crate::cli::TlsMode;
 use crate::error::{Remote, UsageError};
@@ -158,6 +158,8 @@ pub struct Conn {
     pub epsv: bool,
     /// The control connection's normal read timeout (`--timeout`).
     pub timeout: Duration,
+    /// Passive mode (EPSV or PASV) rather than active.
+    passive: bool,
 }
 
 impl Conn {
@@ -181,6 +183,26 @@ impl Conn {
         let result = f(self);
         let _ = self.ftp.get_ref().set_read_timeout(Some(self.timeout));
         result
+    }
+
+    /// Run a data command (`f` opens the data connection). When the server refuses EPSV
+    /// although FEAT announced it (500, 502 or 522), switch this connection to PASV and try
+    /// once more: a valid RETR, STOR or LIST never answers those codes, EPSV does.
+    pub fn data<T>(&mut self, mut f: impl FnMut(&mut Ftp) -> FtpResult<T>) -> Result<T, Remote> {
+        match f(&mut self.ftp) {
+            Ok(v) => Ok(v),
+            Err(e) => match Session::ftp_err(e) {
+                Remote::Reply {
+                    code: 500 | 502 | 522,
+                    ..
+                } if self.passive && self.epsv => {
+                    self.epsv = false;
+                    apply_mode(self, true);
+                    f(&mut self.ftp).map_err(Session::ftp_err)
+                }
+                other => Err(other),
+            },
+        }
     }
 
     /// After CWD or CDUP: learn where we are and remember where we were.
@@ -536,6 +558,7 @@ impl Session {
             dead: false,
             epsv,
             timeout,
+            passive: self.passive,
         };
         apply_mode(&mut conn, self.passive);
         Ok(conn)
@@ -565,9 +588,19 @@ impl Session {
             },
             out,
         )?;
-        conn.ftp.cwd(&cwd).map_err(Self::ftp_err)?;
-        conn.cwd = cwd;
-        conn.prev_dir = prev;
+        // Logged in again; if the old directory is gone, stay at the login directory.
+        match conn.ftp.cwd(&cwd) {
+            Ok(()) => {
+                conn.cwd = cwd;
+                conn.prev_dir = prev;
+            }
+            Err(e) => out.warn(&format!(
+                "cannot return to {}: {}; now in {}",
+                crate::listing::display_name(&cwd),
+                Self::ftp_err(e),
+                crate::listing::display_name(&conn.cwd)
+            )),
+        }
         self.conn = Some(conn);
         Ok(())
     }
@@ -655,10 +688,9 @@ impl Session {
                 },
             }
         }
-        let lines = match conn.ftp.list(path) {
+        let lines = match conn.data(|ftp| ftp.list(path)) {
             Ok(lines) => lines,
-            Err(e) => {
-                let err = Self::ftp_err(e);
+            Err(err) => {
                 // Servers such as libunftp list only directories; MLST describes one file
                 // (with an absolute path: libunftp answers 550 to a relative one).
                 if let (Some(p), Remote::Reply { code: 550, .. }) = (path, &err)
@@ -841,6 +873,7 @@ pub fn remote_parent(path: &str) -> String {
 }
 
 fn apply_mode(conn: &mut Conn, passive: bool) {
+    conn.passive = passive;
     conn.ftp.set_mode(match (passive, conn.epsv) {
         (false, _) => Mode::Active,
         (true, true) => Mode::ExtendedPassive,

@@ -129,14 +129,18 @@ pub fn download(
         });
     }
 
-    if offset > 0 {
-        let _ = conn.ftp.resume_transfer(offset as usize);
-    }
-    let mut stream = match conn.ftp.retr_as_stream(remote) {
+    // REST is armed inside: a retry after a refused EPSV needs it again.
+    let opened = conn.data(|ftp| {
+        if offset > 0 {
+            ftp.resume_transfer(offset as usize)?;
+        }
+        ftp.retr_as_stream(remote)
+    });
+    let mut stream = match opened {
         Ok(s) => s,
         Err(e) => {
             cleanup(file);
-            return Err(Session::ftp_err(e).into());
+            return Err(e.into());
         }
     };
     let _ = stream.get_ref().get_ref().set_read_timeout(Some(DATA_TICK));
@@ -188,7 +192,7 @@ pub fn download_to(
     let ascii = session.ascii;
     let timeout = session.opts.timeout;
     let conn = session.conn()?;
-    let mut stream = conn.ftp.retr_as_stream(remote).map_err(Session::ftp_err)?;
+    let mut stream = conn.data(|ftp| ftp.retr_as_stream(remote))?;
     let _ = stream.get_ref().get_ref().set_read_timeout(Some(DATA_TICK));
     let result = copy_down(&mut stream, sink, &ProgressBar::hidden(), ascii, timeout);
     match result {
@@ -377,15 +381,15 @@ pub fn upload(
             .map_err(|e| LocalError::new(local.display().to_string(), e))?;
     }
     let use_rest = offset > 0 && conn.has_feature("REST");
-    if use_rest {
-        let _ = conn.ftp.resume_transfer(offset as usize);
-    }
-    let opened = if offset > 0 && !use_rest {
-        conn.ftp.append_with_stream(remote)
-    } else {
-        conn.ftp.put_with_stream(remote)
-    };
-    let mut stream = opened.map_err(Session::ftp_err)?;
+    let mut stream = conn.data(|ftp| {
+        if offset > 0 && !use_rest {
+            return ftp.append_with_stream(remote);
+        }
+        if use_rest {
+            ftp.resume_transfer(offset as usize)?;
+        }
+        ftp.put_with_stream(remote)
+    })?;
     let bar = out.progress(remote, Some(len), offset);
     let start = Instant::now();
     let result = copy_up(&mut file, &mut stream, &bar, ascii);

@@ -26,12 +26,13 @@ pub fn dir(ctx: &mut Ctx, a: PathArg, names_only: bool) -> Result<()> {
     let paths: Vec<_> = a.path.into_iter().collect();
     super::on_paths(ctx, &paths, |session, out, path| {
         let conn = session.conn()?;
-        let lines = if names_only {
-            conn.ftp.nlst(path)
-        } else {
-            conn.ftp.list(path)
-        }
-        .map_err(Session::ftp_err)?;
+        let lines = conn.data(|ftp| {
+            if names_only {
+                ftp.nlst(path)
+            } else {
+                ftp.list(path)
+            }
+        })?;
         let mut text = String::new();
         for l in lines {
             text.push_str(&display_name(&l));

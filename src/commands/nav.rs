@@ -116,9 +116,25 @@ pub fn features(ctx: &mut Ctx) -> Result<()> {
     ctx.out.data(&shown.join("\n"))
 }
 
-/// Commands that open a data connection would leave the control channel waiting for data
-/// nobody reads; they have proper commands of their own.
-const DATA_COMMANDS: &[(&str, &str)] = &[
+/// Raw commands that would break the session: data commands leave the control channel
+/// waiting for data nobody reads, and the others change state the session tracks (directory,
+/// type, restart offset, login, TLS). Each has a proper command of its own.
+const REFUSED: &[(&str, &str)] = &[
+    ("CWD", "cd"),
+    ("XCWD", "cd"),
+    ("CDUP", "cdup"),
+    ("XCUP", "cdup"),
+    ("TYPE", "ascii' or 'binary"),
+    ("MODE", "binary"),
+    ("REST", "get -c' or 'put -c"),
+    ("USER", "user"),
+    ("PASS", "user"),
+    ("REIN", "user"),
+    ("AUTH", "open --tls"),
+    ("CCC", "open --no-tls"),
+    ("PBSZ", "open --tls"),
+    ("PROT", "open --tls"),
+    ("QUIT", "bye"),
     ("LIST", "dir"),
     ("NLST", "nlist"),
     ("MLSD", "ls"),
@@ -138,9 +154,9 @@ pub fn quote(ctx: &mut Ctx, line: &str) -> Result<()> {
         .next()
         .unwrap_or("")
         .to_ascii_uppercase();
-    if let Some((_, instead)) = DATA_COMMANDS.iter().find(|(v, _)| *v == verb) {
+    if let Some((_, instead)) = REFUSED.iter().find(|(v, _)| *v == verb) {
         return Err(UsageError(format!(
-            "{verb} opens a data connection; use '{instead}' instead"
+            "{verb} through quote would confuse the session; use '{instead}' instead"
         ))
         .into());
     }

@@ -933,3 +933,40 @@ fn ctrl_c_ends_a_batch_run_even_with_keep_going() {
     assert_eq!(stdout_of(&out), "", "pwd must not run after Ctrl-C");
     assert!(part.exists() && !env.local("slow.bin").exists());
 }
+
+#[test]
+fn a_refused_epsv_falls_back_to_pasv() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "EPSV" => Action::Reply("500 EPSV not understood".into()),
+        "LIST" => Action::Data {
+            preliminary: "150 Here".into(),
+            data: b"-rw-r--r-- 1 u g 5 Jan 01 2024 a.txt\r\n".to_vec(),
+            cut: false,
+            then: "226 Done".into(),
+        },
+        _ => default_script(c).unwrap_or(Action::Reply("502 no".into())),
+    });
+    let env = Env::new();
+    let mut c = env.cmd();
+    c.arg(server.url())
+        .args(["-c", "ls; ls; status", "--timeout", "5"]);
+    c.assert()
+        .success()
+        .stdout(contains("a.txt\na.txt\n").and(contains("Mode: passive (PASV)")));
+    let cmds = server.commands();
+    assert_eq!(cmds.iter().filter(|c| *c == "EPSV").count(), 1, "{cmds:?}");
+    assert_eq!(cmds.iter().filter(|c| *c == "PASV").count(), 2, "{cmds:?}");
+}
+
+#[test]
+fn quote_refuses_commands_that_would_confuse_the_session() {
+    let env = Env::new();
+    env.run("quote CWD /")
+        .assert()
+        .code(2)
+        .stderr(contains("use 'cd'"));
+    env.run("quote type a")
+        .assert()
+        .code(2)
+        .stderr(contains("ascii"));
+}
