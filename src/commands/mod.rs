@@ -693,12 +693,18 @@ pub fn parse_command(text: &str) -> Result<Parsed, UsageError> {
 /// the table: `get: missing REMOTE (usage: get [-c] [-o LOCAL] REMOTE...)`.
 fn clap_error_line(name: &str, e: &clap::Error) -> String {
     let rendered = e.render().to_string();
-    let first = rendered
-        .lines()
+    let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut first = lines
         .next()
         .unwrap_or("invalid arguments")
         .trim_start_matches("error: ")
         .to_string();
+    // "the following required arguments were not provided:" names them on the next line.
+    if first.ends_with(':')
+        && let Some(next) = lines.next()
+    {
+        first = format!("{first} {next}");
+    }
     format!("{name}: {first} (usage: {})", usage(name))
 }
 
@@ -947,6 +953,7 @@ mod tests {
     fn bad_lines_are_usage_errors() {
         let e = parse_command("get").unwrap_err().0;
         assert!(e.contains("(usage: get [-c] [-o LOCAL] REMOTE...)"), "{e}");
+        assert!(e.contains("not provided: <REMOTE>"), "{e}");
         assert_eq!(usage("quote"), "quote CMD...");
         assert_eq!(usage("cd"), "cd [DIR]");
         assert!(parse_command("pwd extra").is_err());
