@@ -892,11 +892,7 @@ fn ctrl_c_ends_a_batch_run_even_with_keep_going() {
         _ => default_script(c).unwrap_or(Action::Reply("502 no".into())),
     });
     let env = Env::new();
-    let bin = assert_cmd::cargo::cargo_bin("ftpsh");
-    let child = std::process::Command::new(bin)
-        .current_dir(env.local.path())
-        .env("HOME", env.home.path())
-        .env("FTPSH_DATA_DIR", env.home.path().join("data"))
+    let child = crate::util::ftpsh_std(env.local.path(), env.home.path())
         .args([
             &server.url(),
             "-k",

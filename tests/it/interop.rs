@@ -156,6 +156,31 @@ impl Drop for ServerGuard {
 }
 
 /// A port that was free a moment ago.
+/// A server of ours on 127.0.0.1.
+trait Loopback {
+    fn port(&self) -> u16;
+
+    fn url(&self) -> String {
+        format!("ftp://127.0.0.1:{}", self.port())
+    }
+
+    fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port()))
+    }
+}
+
+impl Loopback for Vsftpd {
+    fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl Loopback for Pyftpd {
+    fn port(&self) -> u16 {
+        self.port
+    }
+}
+
 fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     listener.local_addr().expect("local_addr").port()
@@ -460,14 +485,6 @@ allow_anon_ssl=NO
         }
     }
 
-    fn url(&self) -> String {
-        format!("ftp://127.0.0.1:{}", self.port)
-    }
-
-    fn addr(&self) -> SocketAddr {
-        SocketAddr::from(([127, 0, 0, 1], self.port))
-    }
-
     fn ca_pem(&self) -> &Path {
         &self.tls.as_ref().expect("TLS variant").ca_pem
     }
@@ -519,14 +536,6 @@ impl Pyftpd {
             log,
             _dir: dir,
         }
-    }
-
-    fn url(&self) -> String {
-        format!("ftp://127.0.0.1:{}", self.port)
-    }
-
-    fn addr(&self) -> SocketAddr {
-        SocketAddr::from(([127, 0, 0, 1], self.port))
     }
 }
 

@@ -3,7 +3,6 @@
 //! a working shell afterwards, `bye`.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use expectrl::{ControlCode, Eof, Expect, Regex, Session};
@@ -17,16 +16,8 @@ pub fn spawn_shell(env: &Env, args: &[&str]) -> expectrl::session::OsSession {
 }
 
 pub fn spawn_shell_in(cwd: &Path, home: &Path, args: &[&str]) -> expectrl::session::OsSession {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("ftpsh"));
-    cmd.args(args)
-        .current_dir(cwd)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("FTPSH_DATA_DIR", home.join("data"))
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .env("TERM", "xterm");
+    let mut cmd = crate::util::ftpsh_std(cwd, home);
+    cmd.args(args).env("COLUMNS", "100").env("TERM", "xterm");
     let mut p = Session::spawn(cmd).expect("spawn ftpsh in a pty");
     p.set_expect_timeout(Some(Duration::from_secs(20)));
     p

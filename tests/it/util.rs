@@ -74,15 +74,22 @@ impl Env {
 }
 
 pub fn ftpsh(cwd: &Path, home: &Path) -> Command {
-    let mut c = Command::cargo_bin("ftpsh").unwrap();
+    let mut c = Command::from_std(ftpsh_std(cwd, home));
+    c.timeout(Duration::from_secs(120));
+    c
+}
+
+/// The `ftpsh` binary with the deterministic test environment, as a plain std command (for
+/// tests that spawn it themselves: in a pty, or to send it a signal).
+pub fn ftpsh_std(cwd: &Path, home: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("ftpsh"));
     c.current_dir(cwd)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", home)
         .env("FTPSH_DATA_DIR", home.join("data"))
         .env("NO_COLOR", "1")
-        .env("COLUMNS", "80")
-        .timeout(Duration::from_secs(120));
+        .env("COLUMNS", "80");
     c
 }
 
