@@ -346,7 +346,8 @@ pub struct GetArgs {
     /// Local file name, or a directory for several files (default: the local directory)
     #[arg(short = 'o', long = "output", value_name = "LOCAL")]
     pub output: Option<LocalPath>,
-    /// Remote files or ftp:// URLs
+    /// Remote files or ftp:// URLs; a glob in the last component ('pub/*.gz') matches the
+    /// server's listing
     #[arg(value_name = "REMOTE", required = true, num_args = 1..)]
     pub paths: Vec<RemotePath>,
 }
@@ -359,7 +360,7 @@ pub struct PutArgs {
     /// Remote file name, or a directory for several files (default: the remote directory)
     #[arg(short = 'o', long = "output", value_name = "REMOTE")]
     pub output: Option<RemotePath>,
-    /// Local files
+    /// Local files; a glob ('*.log') matches local files
     #[arg(value_name = "LOCAL", required = true, num_args = 1..)]
     pub paths: Vec<LocalPath>,
 }

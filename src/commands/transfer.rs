@@ -1,38 +1,47 @@
-//! Handlers for get, put and cat: they pick names and targets, then call the engine in
+//! Handlers for get, put and cat: they expand globs (remote ones from the server's listing,
+//! local ones from the directory), pick names and targets, then call the engine in
 //! `crate::transfer` once per file and print one summary line per transfer.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
 use super::{Ctx, GetArgs, PutArgs, RemotesArgs};
-use crate::error::UsageError;
+use crate::error::{LocalError, Remote, UsageError};
+use crate::listing::{Kind, display_name, sanitize_name};
+use crate::session::Session;
 use crate::transfer;
 
 pub fn get(ctx: &mut Ctx, a: GetArgs) -> Result<()> {
-    let several = a.paths.len() > 1;
+    let several = a.paths.len() > 1 || a.paths.iter().any(|p| is_glob(&p.0));
     let output = a.output.map(|o| o.0);
     super::on_paths(ctx, &a.paths, |session, out, remote| {
         let remote = remote.unwrap_or_default();
-        let target = transfer::local_target(remote, output.as_deref(), several)?;
-        let done = transfer::download(session, remote, &target, a.resume, out)?;
-        if done.bytes > 0 || done.elapsed > std::time::Duration::ZERO {
-            out.summary("get", remote, done.bytes, done.elapsed);
+        for name in expand_remote(session, out, remote)? {
+            let target = transfer::local_target(&name, output.as_deref(), several)?;
+            let done = transfer::download(session, &name, &target, a.resume, out)
+                .with_context(|| display_name(&name))?;
+            if done.bytes > 0 || done.elapsed > std::time::Duration::ZERO {
+                out.summary("get", &name, done.bytes, done.elapsed);
+            }
         }
         Ok(())
     })
 }
 
 pub fn put(ctx: &mut Ctx, a: PutArgs) -> Result<()> {
-    let several = a.paths.len() > 1;
+    let mut locals = Vec::new();
+    for p in &a.paths {
+        locals.extend(expand_local(&p.0)?);
+    }
+    let several = locals.len() > 1 || a.paths.iter().any(|p| is_glob(&p.0.to_string_lossy()));
     let output = a.output.map(|o| o.0);
     // Where a single file goes when -o names something: into it if it is a directory.
     let into_dir = match &output {
         Some(o) => several || o.ends_with('/') || ctx.session.is_dir(o)?,
         None => false,
     };
-    for local in &a.paths {
-        let local: &PathBuf = &local.0;
+    for local in &locals {
         let base = local
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -51,6 +60,110 @@ pub fn put(ctx: &mut Ctx, a: PutArgs) -> Result<()> {
     Ok(())
 }
 
+/// Whether a path's last component is a glob pattern (`*`, `?`, `[...]`).
+fn is_glob(path: &str) -> bool {
+    let last = path.rsplit('/').next().unwrap_or(path);
+    last.contains(['*', '?', '['])
+}
+
+/// A glob like ls(1) matches: `*` does not match a leading `.` unless the pattern has one.
+/// `None` when the text is no valid pattern (`file[1`): it is then taken as a plain name.
+fn matcher(pattern: &str) -> Option<impl Fn(&str) -> bool> {
+    let glob = globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .ok()?
+        .compile_matcher();
+    let dot = pattern.starts_with('.');
+    Some(move |name: &str| (dot || !name.starts_with('.')) && glob.is_match(name))
+}
+
+/// `pub/*.tar.gz` → the matching files in `pub`, from the server's listing, sorted. A name
+/// the server sends that is not one safe file name (`..`, `/`, control characters) is
+/// skipped with a warning: it would become a local path.
+fn expand_remote(
+    session: &mut Session,
+    out: &crate::printer::Printer,
+    pattern: &str,
+) -> Result<Vec<String>> {
+    if !is_glob(pattern) {
+        return Ok(vec![pattern.to_string()]);
+    }
+    let (dir, pat) = match pattern.rfind('/') {
+        Some(i) => (&pattern[..=i], &pattern[i + 1..]),
+        None => ("", pattern),
+    };
+    let Some(matches) = matcher(pat) else {
+        return Ok(vec![pattern.to_string()]);
+    };
+    let listing = session.list((!dir.is_empty()).then_some(dir))?;
+    let mut names = Vec::new();
+    for e in listing {
+        if e.raw.is_some() || !matches!(e.kind, Kind::File | Kind::Link) || !matches(&e.name) {
+            continue;
+        }
+        if sanitize_name(&e.name).is_none() {
+            out.warn(&format!(
+                "skipping {}: not a safe local file name",
+                display_name(&e.name)
+            ));
+            continue;
+        }
+        names.push(format!("{dir}{}", e.name));
+    }
+    if names.is_empty() {
+        return Err(Remote::Reply {
+            code: 550,
+            text: format!("no remote file matches {}", display_name(pattern)),
+        }
+        .into());
+    }
+    Ok(names)
+}
+
+/// `*.bin` → the matching local files, sorted (the shell does this for argv; the REPL has no
+/// shell in between).
+fn expand_local(path: &Path) -> Result<Vec<PathBuf>> {
+    let text = path.to_string_lossy();
+    if !is_glob(&text) {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let pat = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some(matches) = matcher(&pat) else {
+        return Ok(vec![path.to_path_buf()]);
+    };
+    let read =
+        std::fs::read_dir(&dir).map_err(|e| LocalError::new(dir.display().to_string(), e))?;
+    let mut found: Vec<PathBuf> = read
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| matches(&e.file_name().to_string_lossy()))
+        .map(|e| {
+            if path.parent().is_some_and(|p| !p.as_os_str().is_empty()) {
+                dir.join(e.file_name())
+            } else {
+                PathBuf::from(e.file_name())
+            }
+        })
+        .collect();
+    found.sort();
+    if found.is_empty() {
+        return Err(LocalError::new(
+            text.into_owned(),
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no local file matches"),
+        )
+        .into());
+    }
+    Ok(found)
+}
+
 pub fn cat(ctx: &mut Ctx, a: RemotesArgs) -> Result<()> {
     let result = super::on_paths(ctx, &a.paths, |session, _, remote| {
         let mut stdout = std::io::stdout().lock();
@@ -60,4 +173,25 @@ pub fn cat(ctx: &mut Ctx, a: RemotesArgs) -> Result<()> {
     // What was printed before a failure stays printed.
     let flushed = ctx.out.flush();
     result.and(flushed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_are_recognised_in_the_last_component_only() {
+        assert!(is_glob("*.txt"));
+        assert!(is_glob("pub/file-[0-9].gz"));
+        assert!(!is_glob("we*rd/file"));
+        assert!(!is_glob("plain.txt"));
+    }
+
+    #[test]
+    fn star_skips_dotfiles_like_ls() {
+        let m = matcher("*.txt").unwrap();
+        assert!(m("a.txt") && !m(".hidden.txt") && !m("a.bin"));
+        assert!(matcher(".*").unwrap()(".hidden"));
+        assert!(matcher("file[1").is_none());
+    }
 }

@@ -966,3 +966,90 @@ fn quote_refuses_commands_that_would_confuse_the_session() {
         .code(2)
         .stderr(contains("ascii"));
 }
+
+#[test]
+fn get_and_put_expand_globs() {
+    let env = Env::new();
+    env.remote_file("pub/a.txt", b"A");
+    env.remote_file("pub/b.txt", b"BB");
+    env.remote_file("pub/c.bin", b"C");
+    env.remote_file("pub/.hidden.txt", b"H");
+    std::fs::create_dir(env.local("dl")).unwrap();
+    env.run("get -o dl 'pub/*.txt'")
+        .assert()
+        .success()
+        .stderr(contains("get: pub/a.txt: 1 bytes").and(contains("get: pub/b.txt: 2 bytes")));
+    let mut got: Vec<String> = std::fs::read_dir(env.local("dl"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    got.sort();
+    assert_eq!(got, vec!["a.txt", "b.txt"]);
+    env.run("get 'pub/*.none'")
+        .assert()
+        .code(5)
+        .stderr(contains("no remote file matches pub/*.none"));
+
+    env.local_file("up/x1.bin", b"1");
+    env.local_file("up/x2.bin", b"22");
+    env.local_file("up/y.txt", b"y");
+    std::fs::create_dir(env.remote("in")).unwrap();
+    env.run("put -o in 'up/x*.bin'").assert().success();
+    assert_eq!(std::fs::read(env.remote("in/x1.bin")).unwrap(), b"1");
+    assert_eq!(std::fs::read(env.remote("in/x2.bin")).unwrap(), b"22");
+    assert!(!env.remote("in/y.txt").exists());
+    env.run("put 'up/*.none'")
+        .assert()
+        .code(6)
+        .stderr(contains("no local file matches"));
+}
+
+#[test]
+fn globbed_names_from_the_server_never_escape_the_target_directory() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "LIST" => Action::Data {
+            preliminary: "150 Here".into(),
+            data: b"-rw-r--r-- 1 u g 2 Jan 01 2024 ok.txt\r\n\
+                    -rw-r--r-- 1 u g 2 Jan 01 2024 ../../escape.txt\r\n\
+                    -rw-r--r-- 1 u g 2 Jan 01 2024 evil\x1b[2J.txt\r\n"
+                .to_vec(),
+            cut: false,
+            then: "226 Done".into(),
+        },
+        "SIZE" => Action::Reply("213 2".into()),
+        "RETR" => Action::Data {
+            preliminary: "150 Opening".into(),
+            data: b"ok".to_vec(),
+            cut: false,
+            then: "226 Done".into(),
+        },
+        _ => default_script(c).unwrap_or(Action::Reply("502 no".into())),
+    });
+    let env = Env::new();
+    std::fs::create_dir(env.local("d")).unwrap();
+    let mut c = env.cmd();
+    c.arg(server.url())
+        .args(["-c", "get -o d '*.txt'", "--timeout", "5"]);
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    // A name with '/' never matches: '*' stops at separators.
+    assert!(err.contains("skipping evil?[2J.txt"), "{err}");
+    assert!(!err.contains('\x1b'), "{err:?}");
+    assert_eq!(std::fs::read(env.local("d/ok.txt")).unwrap(), b"ok");
+    assert_eq!(std::fs::read_dir(env.local("d")).unwrap().count(), 1);
+    assert!(
+        !env.local
+            .path()
+            .parent()
+            .unwrap()
+            .join("escape.txt")
+            .exists()
+    );
+    let retrs: Vec<String> = server
+        .commands()
+        .into_iter()
+        .filter(|c| c.starts_with("RETR"))
+        .collect();
+    assert_eq!(retrs, vec!["RETR ok.txt"]);
+}
