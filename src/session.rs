@@ -225,7 +225,8 @@ pub struct Session {
     pub local_prev: Option<PathBuf>,
     /// Listings by absolute directory, for Tab completion.
     cache: ListingCache,
-    /// Connect/read timeout of new data connections in milliseconds.
+    /// Connect/read timeout of new data connections (and their TLS handshakes) in
+    /// milliseconds; the idle timeout, except while Tab completion fetches a listing.
     data_timeout: Arc<AtomicU64>,
     tls_config: Option<Arc<rustls::ClientConfig>>,
 }
@@ -356,11 +357,10 @@ impl Session {
         let needs_tls = target.implicit_tls
             || self.opts.tls == TlsMode::Require
             || (self.opts.tls == TlsMode::Auto && !target.is_anonymous());
-        let config = if needs_tls {
-            Some(self.tls_config()?)
-        } else {
-            None
-        };
+        // Built (and a bad --ca-file reported) before anything goes over the network.
+        if needs_tls {
+            self.tls_config()?;
+        }
         let info: tls::SharedInfo = Arc::new(Mutex::new(None));
         let domain = target.host.clone();
 
@@ -369,8 +369,8 @@ impl Session {
         for addr in &addrs {
             let attempt = if target.implicit_tls {
                 let connector = tls::Connector::new(
-                    Arc::clone(config.as_ref().expect("tls config for implicit")),
-                    timeout,
+                    self.tls_config()?,
+                    Arc::clone(&self.data_timeout),
                     Arc::clone(&info),
                 );
                 // suppaftp connects without a timeout here; a blackholed host would hang
@@ -469,8 +469,8 @@ impl Session {
             };
             if offered {
                 let connector = tls::Connector::new(
-                    Arc::clone(config.as_ref().expect("tls config")),
-                    timeout,
+                    self.tls_config()?,
+                    Arc::clone(&self.data_timeout),
                     Arc::clone(&info),
                 );
                 ftp = ftp

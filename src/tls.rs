@@ -11,6 +11,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -136,7 +137,9 @@ impl ServerCertVerifier for NoVerifier {
 /// Hands suppaftp TLS streams over our configuration; records the first (control) handshake.
 pub struct Connector {
     config: Arc<ClientConfig>,
-    timeout: Duration,
+    /// Handshake timeout in milliseconds: shared with the session, which shortens it while
+    /// Tab completion fetches a listing.
+    timeout_ms: Arc<AtomicU64>,
     info: SharedInfo,
 }
 
@@ -147,10 +150,10 @@ impl fmt::Debug for Connector {
 }
 
 impl Connector {
-    pub fn new(config: Arc<ClientConfig>, timeout: Duration, info: SharedInfo) -> Self {
+    pub fn new(config: Arc<ClientConfig>, timeout_ms: Arc<AtomicU64>, info: SharedInfo) -> Self {
         Connector {
             config,
-            timeout,
+            timeout_ms,
             info,
         }
     }
@@ -161,8 +164,9 @@ impl suppaftp::TlsConnector for Connector {
 
     fn connect(&self, domain: &str, tcp: TcpStream) -> FtpResult<Stream> {
         // The handshake happens on first use; without these it could block forever.
-        tcp.set_read_timeout(Some(self.timeout))
-            .and_then(|_| tcp.set_write_timeout(Some(self.timeout)))
+        let timeout = Duration::from_millis(self.timeout_ms.load(Ordering::Relaxed));
+        tcp.set_read_timeout(Some(timeout))
+            .and_then(|_| tcp.set_write_timeout(Some(timeout)))
             .map_err(FtpError::ConnectionError)?;
         let name = ServerName::try_from(domain.to_string())
             .map_err(|e| FtpError::SecureError(format!("bad TLS server name {domain}: {e}")))?;
