@@ -109,6 +109,9 @@ impl Runner {
     }
 
     fn fail(&mut self, name: Option<&str>, e: anyhow::Error) -> Flow {
+        if error::is_stdout_closed(&e) {
+            return Flow::Exit(self.last_failure.unwrap_or(0));
+        }
         let code = error::exit_code(&e);
         let msg = error::render(&e);
         let line = match name {

@@ -191,6 +191,15 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
     Code::Failed.as_i32()
 }
 
+/// Whoever read our stdout has stopped (`ftpsh -c 'cat f' | head`): like a Unix tool killed
+/// by SIGPIPE, stop quietly; there is no one left to tell.
+pub fn is_stdout_closed(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<LocalError>()
+            .is_some_and(|l| l.what == "stdout" && l.source.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// An io::Error rendered without Rust's "(os error 2)" suffix, as other Unix tools print it.
 pub fn io_message(e: &io::Error) -> String {
     let s = e.to_string();

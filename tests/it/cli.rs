@@ -1053,3 +1053,26 @@ fn globbed_names_from_the_server_never_escape_the_target_directory() {
         .collect();
     assert_eq!(retrs, vec!["RETR ok.txt"]);
 }
+
+#[test]
+fn a_closed_stdout_pipe_ends_the_run_quietly() {
+    use std::io::Read;
+    let env = Env::new();
+    env.remote_file("big.bin", &pattern(8 * 1024 * 1024, 2));
+    let mut child = crate::util::ftpsh_std(env.local.path(), env.home.path())
+        .args([&env.url(), "-q", "-c", "cat big.bin; mkdir after"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read a little, then hang up like `head -c 10`.
+    let mut first = [0u8; 10];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(stderr_of(&out), "");
+    assert!(
+        !env.remote("after").exists(),
+        "the run stops at the closed pipe"
+    );
+}
