@@ -71,7 +71,7 @@ impl std::fmt::Debug for Target {
 
 impl Target {
     pub fn parse(text: &str) -> Result<Target, UsageError> {
-        let bad = |why: &str| UsageError(format!("{}: {why}", redact(text)));
+        let bad = |why: &str| UsageError(format!("{}: {why}", redact_url(text)));
         let lower = text.to_ascii_lowercase();
         let with_scheme = if lower.starts_with("ftp://") || lower.starts_with("ftps://") {
             text.to_string()
@@ -93,7 +93,15 @@ impl Target {
         let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
         let user = (!url.username().is_empty()).then(|| decode(url.username()));
         let password = url.password().map(decode);
-        let raw_path = url.path();
+        // FTP URLs have no query: a `?` belongs to the file name (`f?.gz`).
+        let with_query;
+        let raw_path = match url.query() {
+            Some(q) => {
+                with_query = format!("{}?{q}", url.path());
+                with_query.as_str()
+            }
+            None => url.path(),
+        };
         let path = match raw_path.strip_prefix('/') {
             Some("") | None => None,
             Some(rest) => Some(decode(rest)),
@@ -186,15 +194,15 @@ impl Conn {
     }
 
     /// Run a data command (`f` opens the data connection). When the server refuses EPSV
-    /// although FEAT announced it (500, 502 or 522), switch this connection to PASV and try
-    /// once more: a valid RETR, STOR or LIST never answers those codes, EPSV does.
+    /// although FEAT announced it (500 or 502), switch this connection to PASV and try once
+    /// more: a valid RETR, STOR or LIST does not answer those codes, EPSV does. (A server
+    /// that refuses MLSD itself also ends up in PASV, which costs nothing.)
     pub fn data<T>(&mut self, mut f: impl FnMut(&mut Ftp) -> FtpResult<T>) -> Result<T, Remote> {
         match f(&mut self.ftp) {
             Ok(v) => Ok(v),
             Err(e) => match Session::ftp_err(e) {
                 Remote::Reply {
-                    code: 500 | 502 | 522,
-                    ..
+                    code: 500 | 502, ..
                 } if self.passive && self.epsv => {
                     self.epsv = false;
                     apply_mode(self, true);
@@ -301,9 +309,16 @@ impl Session {
         }
         let netrc = crate::config::netrc_lookup(self.opts.netrc_file.as_deref(), &target.host)?;
         if target.user.is_none() {
-            // No user given: the netrc entry for the host names one, or it is anonymous.
+            // No user given: the netrc entry for the host names one (with its password, which
+            // belongs to that host and beats FTPSH_PASSWORD), or it is anonymous.
             match netrc.as_ref().and_then(|e| e.login.clone()) {
-                Some(login) => target.user = Some(login),
+                Some(login) => {
+                    target.user = Some(login);
+                    if let Some(pw) = netrc.as_ref().and_then(|e| e.password.clone()) {
+                        target.password = Some(pw);
+                        return Ok(());
+                    }
+                }
                 None => return Ok(()),
             }
         }
@@ -588,21 +603,22 @@ impl Session {
             },
             out,
         )?;
-        // Logged in again; if the old directory is gone, stay at the login directory.
-        match conn.ftp.cwd(&cwd) {
-            Ok(()) => {
-                conn.cwd = cwd;
-                conn.prev_dir = prev;
-            }
-            Err(e) => out.warn(&format!(
-                "cannot return to {}: {}; now in {}",
-                crate::listing::display_name(&cwd),
-                Self::ftp_err(e),
-                crate::listing::display_name(&conn.cwd)
-            )),
+        // Logged in again. If the old directory is gone the command must not run somewhere
+        // else (a batch `rm` in the login directory): it fails, the session stays usable.
+        let back = conn.ftp.cwd(&cwd);
+        let login_dir = conn.cwd.clone();
+        if back.is_ok() {
+            conn.cwd = cwd.clone();
+            conn.prev_dir = prev;
         }
         self.conn = Some(conn);
-        Ok(())
+        back.map_err(|e| {
+            anyhow::Error::new(Self::ftp_err(e)).context(format!(
+                "reconnected, but cannot return to {} (now in {})",
+                crate::listing::display_name(&cwd),
+                crate::listing::display_name(&login_dir)
+            ))
+        })
     }
 
     /// Remember that the connection is gone when a command failed that way.
@@ -676,16 +692,14 @@ impl Session {
         let now = chrono::Utc::now();
         let key = remote_join(&conn.cwd, path.unwrap_or("."));
         if conn.has_feature("MLST") {
-            match conn.ftp.mlsd(path) {
+            match conn.data(|ftp| ftp.mlsd(path)) {
                 Ok(lines) => {
                     let entries = listing::parse_listing(&lines, true, now);
                     self.cache.store(key, &entries);
                     return Ok(entries);
                 }
-                Err(e) => match Self::ftp_err(e) {
-                    Remote::Reply { code, .. } if (500..600).contains(&code) && code != 530 => {}
-                    other => return Err(other.into()),
-                },
+                Err(Remote::Reply { code, .. }) if (500..600).contains(&code) && code != 530 => {}
+                Err(other) => return Err(other.into()),
             }
         }
         let lines = match conn.data(|ftp| ftp.list(path)) {
@@ -894,16 +908,24 @@ fn control_alive(conn: &Conn) -> bool {
     alive
 }
 
-/// `text` with the password of every `[scheme://]user:password@host` in it removed, for
-/// error messages and history: `ftp://bob:pw@h/x` → `ftp://bob@h/x`.
+/// `text` with the password of every `scheme://user:password@host` word in it removed, for
+/// error messages and history: `get ftp://bob:pw@h/x` → `get ftp://bob@h/x`. Only words with
+/// a scheme: `10:00@web1.log` is a file name.
 pub fn redact(text: &str) -> String {
     text.split(' ')
-        .map(redact_word)
+        .map(|w| {
+            if w.contains("://") {
+                redact_url(w)
+            } else {
+                w.to_string()
+            }
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
 
-fn redact_word(word: &str) -> String {
+/// One URL (or `user:password@host` where a URL is expected) without its password.
+pub fn redact_url(word: &str) -> String {
     let start = word.find("://").map(|i| i + 3).unwrap_or(0);
     let rest = &word[start..];
     let authority_end = rest.find('/').unwrap_or(rest.len());
@@ -977,6 +999,8 @@ mod tests {
         assert_eq!(t.user.as_deref(), Some("us@er"));
         assert_eq!(t.password.as_deref(), Some("p:w"));
         assert_eq!(t.path.as_deref(), Some("pub/a b"));
+        let t = Target::parse("ftp://h/pub/f?.gz").unwrap();
+        assert_eq!(t.path.as_deref(), Some("pub/f?.gz"));
         let t = Target::parse("ftp://h/%2Fetc").unwrap();
         assert_eq!(t.path.as_deref(), Some("/etc"));
         let t = Target::parse("ftps://h").unwrap();
@@ -1009,11 +1033,11 @@ mod tests {
     #[test]
     fn passwords_are_redacted_from_text() {
         assert_eq!(redact("ftp://bob:pw@h/x y"), "ftp://bob@h/x y");
-        assert_eq!(redact("open bob:s3cret@host"), "open bob@host");
         assert_eq!(redact("'ftp://a:b@h'"), "'ftp://a@h'");
         assert_eq!(redact("ftp://h/a:b@c"), "ftp://h/a:b@c");
-        assert_eq!(redact("mail me@host.org"), "mail me@host.org");
+        assert_eq!(redact("get 10:00@web1.log"), "get 10:00@web1.log");
         assert_eq!(redact("ftp://u:p%40w@h:21"), "ftp://u@h:21");
+        assert_eq!(redact_url("bob:s3cret@host"), "bob@host");
         let e = Target::parse("ftp://bob:s3cret@bad host/").unwrap_err();
         assert!(!e.0.contains("s3cret"), "{}", e.0);
     }

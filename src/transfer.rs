@@ -312,8 +312,9 @@ fn finish_failed(
         Stop::Remote(r) => {
             let reply = stream.finish().err().map(Session::ftp_err);
             resync(conn);
+            // 452/552 (no space, quota) say why; a 426 only repeats that the transfer broke.
             match reply {
-                Some(reply @ Remote::Reply { code: 400.., .. }) => reply.into(),
+                Some(reply @ Remote::Reply { code: 450.., .. }) => reply.into(),
                 _ => r.into(),
             }
         }

@@ -88,6 +88,10 @@ pub fn shell(ctx: &mut Ctx, a: ShellArgs) -> Result<()> {
     ctx.out.flush()?;
     let _child = crate::interrupt::ChildGuard::new();
     let status = cmd.status().map_err(|e| LocalError::new("/bin/sh", e))?;
+    // Ctrl-C went to the child; a batch run stops there as it would for any command.
+    if std::os::unix::process::ExitStatusExt::signal(&status) == Some(2) {
+        return Err(crate::error::Interrupted.into());
+    }
     if status.success() {
         Ok(())
     } else {

@@ -592,6 +592,7 @@ pub fn split_line(line: &str) -> Result<Vec<String>, UsageError> {
     let mut cur = String::new();
     let mut chars = line.chars().peekable();
     let (mut single, mut double) = (false, false);
+    let mut last_escaped = false;
     while let Some(c) = chars.next() {
         if !single && !double && cur.trim().is_empty() {
             let rest: String = std::iter::once(c).chain(chars.clone()).collect();
@@ -600,16 +601,22 @@ pub fn split_line(line: &str) -> Result<Vec<String>, UsageError> {
                 return Ok(out);
             }
         }
-        // `#` starting a word outside quotes comments out the rest of the line, `;` included.
-        if c == '#' && !single && !double && (cur.is_empty() || cur.ends_with(char::is_whitespace))
+        // `#` starting a word outside quotes comments out the rest of the line, `;` included
+        // (an escaped space, `my\ #1`, does not start a word).
+        if c == '#'
+            && !single
+            && !double
+            && (cur.is_empty() || (cur.ends_with(char::is_whitespace) && !last_escaped))
         {
             break;
         }
+        last_escaped = false;
         match c {
             '\\' if !single => {
                 cur.push(c);
                 if let Some(n) = chars.next() {
                     cur.push(n);
+                    last_escaped = true;
                 }
             }
             '\'' if !double => {

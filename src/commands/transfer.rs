@@ -7,20 +7,30 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::{Ctx, GetArgs, PutArgs, RemotesArgs};
-use crate::error::{LocalError, Remote, UsageError};
+use crate::error::{LocalError, UsageError};
 use crate::listing::{Kind, display_name, sanitize_name};
 use crate::session::Session;
 use crate::transfer;
 
 pub fn get(ctx: &mut Ctx, a: GetArgs) -> Result<()> {
-    let several = a.paths.len() > 1 || a.paths.iter().any(|p| is_glob(&p.0));
     let output = a.output.map(|o| o.0);
+    let count = a.paths.len();
     super::on_paths(ctx, &a.paths, |session, out, remote| {
         let remote = remote.unwrap_or_default();
-        for name in expand_remote(session, out, remote)? {
+        let names = expand_remote(session, out, remote)?;
+        let several = count > 1 || names.len() > 1;
+        for (name, is_link) in names {
             let target = transfer::local_target(&name, output.as_deref(), several)?;
-            let done = transfer::download(session, &name, &target, a.resume, out)
-                .with_context(|| display_name(&name))?;
+            let done = match transfer::download(session, &name, &target, a.resume, out) {
+                Ok(d) => d,
+                // A link a glob matched may lead to a directory (mirrors: `current -> 1.2/`);
+                // that is no reason to give up on the files after it.
+                Err(e) if is_link && crate::error::exit_code(&e) == 5 => {
+                    out.warn(&format!("skipping {}: not a file", display_name(&name)));
+                    continue;
+                }
+                Err(e) => return Err(e.context(display_name(&name))),
+            };
             if done.bytes > 0 || done.elapsed > std::time::Duration::ZERO {
                 out.summary("get", &name, done.bytes, done.elapsed);
             }
@@ -34,7 +44,7 @@ pub fn put(ctx: &mut Ctx, a: PutArgs) -> Result<()> {
     for p in &a.paths {
         locals.extend(expand_local(&p.0)?);
     }
-    let several = locals.len() > 1 || a.paths.iter().any(|p| is_glob(&p.0.to_string_lossy()));
+    let several = locals.len() > 1;
     let output = a.output.map(|o| o.0);
     // Where a single file goes when -o names something: into it if it is a directory.
     let into_dir = match &output {
@@ -78,23 +88,26 @@ fn matcher(pattern: &str) -> Option<impl Fn(&str) -> bool> {
     Some(move |name: &str| (dot || !name.starts_with('.')) && glob.is_match(name))
 }
 
-/// `pub/*.tar.gz` → the matching files in `pub`, from the server's listing, sorted. A name
-/// the server sends that is not one safe file name (`..`, `/`, control characters) is
-/// skipped with a warning: it would become a local path.
+/// `pub/*.tar.gz` → the matching files (and links) in `pub`, from the server's listing,
+/// sorted, each with whether it is a link. As in a POSIX shell, a pattern that matches
+/// nothing stands for itself, so `get 'Movie [1080p].mkv'` fetches that file. A name the
+/// server sends that is not one safe file name (`..`, `/`, control characters) is skipped
+/// with a warning: it would become a local path.
 fn expand_remote(
     session: &mut Session,
     out: &crate::printer::Printer,
     pattern: &str,
-) -> Result<Vec<String>> {
+) -> Result<Vec<(String, bool)>> {
+    let literal = || Ok(vec![(pattern.to_string(), false)]);
     if !is_glob(pattern) {
-        return Ok(vec![pattern.to_string()]);
+        return literal();
     }
     let (dir, pat) = match pattern.rfind('/') {
         Some(i) => (&pattern[..=i], &pattern[i + 1..]),
         None => ("", pattern),
     };
     let Some(matches) = matcher(pat) else {
-        return Ok(vec![pattern.to_string()]);
+        return literal();
     };
     let listing = session.list((!dir.is_empty()).then_some(dir))?;
     let mut names = Vec::new();
@@ -109,24 +122,21 @@ fn expand_remote(
             ));
             continue;
         }
-        names.push(format!("{dir}{}", e.name));
+        names.push((format!("{dir}{}", e.name), e.kind == Kind::Link));
     }
     if names.is_empty() {
-        return Err(Remote::Reply {
-            code: 550,
-            text: format!("no remote file matches {}", display_name(pattern)),
-        }
-        .into());
+        return literal();
     }
     Ok(names)
 }
 
 /// `*.bin` → the matching local files, sorted (the shell does this for argv; the REPL has no
-/// shell in between).
+/// shell in between). A pattern that matches nothing stands for itself.
 fn expand_local(path: &Path) -> Result<Vec<PathBuf>> {
+    let literal = || Ok(vec![path.to_path_buf()]);
     let text = path.to_string_lossy();
     if !is_glob(&text) {
-        return Ok(vec![path.to_path_buf()]);
+        return literal();
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -137,7 +147,7 @@ fn expand_local(path: &Path) -> Result<Vec<PathBuf>> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let Some(matches) = matcher(&pat) else {
-        return Ok(vec![path.to_path_buf()]);
+        return literal();
     };
     let read =
         std::fs::read_dir(&dir).map_err(|e| LocalError::new(dir.display().to_string(), e))?;
@@ -155,11 +165,7 @@ fn expand_local(path: &Path) -> Result<Vec<PathBuf>> {
         .collect();
     found.sort();
     if found.is_empty() {
-        return Err(LocalError::new(
-            text.into_owned(),
-            std::io::Error::new(std::io::ErrorKind::NotFound, "no local file matches"),
-        )
-        .into());
+        return literal();
     }
     Ok(found)
 }

@@ -16,7 +16,7 @@ use rustyline::{CompletionType, Config, Editor};
 use crate::app::{Flow, Runner};
 use crate::commands;
 use crate::listing::display_name;
-use crate::session::redact;
+use crate::session::{redact, redact_url};
 
 pub use complete::ShellHelper;
 
@@ -112,7 +112,7 @@ pub fn scrub_history(line: &str) -> Option<String> {
     };
     let mut kept = Vec::new();
     for part in parts {
-        let Ok(mut words) = shell_words::split(&part) else {
+        let Ok(words) = shell_words::split(&part) else {
             kept.push(redact(&part));
             continue;
         };
@@ -127,11 +127,27 @@ pub fn scrub_history(line: &str) -> Option<String> {
         {
             return None;
         }
-        if name == "user" && words.len() > 2 {
-            words.truncate(2);
-            kept.push(shell_words::join(&words));
+        // Word by word, after unquoting, so a quoted password with spaces is caught too.
+        let mut scrubbed: Vec<String> = Vec::with_capacity(words.len());
+        let mut after_user_flag = false;
+        for (i, w) in words.iter().enumerate() {
+            let clean = if name == "user" && i >= 2 {
+                continue;
+            } else if w.contains("://") {
+                redact_url(w)
+            } else if name == "open" && i > 0 && !w.starts_with('-') && !after_user_flag {
+                // `open bob:pw@host`: the URL may come without a scheme.
+                redact_url(w)
+            } else {
+                w.clone()
+            };
+            after_user_flag = name == "open" && (w == "-u" || w == "--user");
+            scrubbed.push(clean);
+        }
+        if scrubbed == words {
+            kept.push(part);
         } else {
-            kept.push(redact(&part));
+            kept.push(shell_words::join(&scrubbed));
         }
     }
     Some(kept.join("; "))
@@ -155,6 +171,14 @@ mod tests {
         assert_eq!(scrub_history("quote PASS pw"), None);
         assert_eq!(scrub_history("ls -l").unwrap(), "ls -l");
         assert_eq!(scrub_history("open bob:pw@host").unwrap(), "open bob@host");
+        assert_eq!(
+            scrub_history("open 'ftp://bob:my pw@h'").unwrap(),
+            "open ftp://bob@h"
+        );
+        assert_eq!(
+            scrub_history("get 10:00@web1.log").unwrap(),
+            "get 10:00@web1.log"
+        );
         assert_eq!(
             scrub_history("open 'ftp://bob:pw@h").unwrap(),
             "open 'ftp://bob@h"

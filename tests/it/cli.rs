@@ -985,10 +985,17 @@ fn get_and_put_expand_globs() {
         .collect();
     got.sort();
     assert_eq!(got, vec!["a.txt", "b.txt"]);
+    // A pattern that matches nothing stands for itself, as in a POSIX shell.
     env.run("get 'pub/*.none'")
         .assert()
         .code(5)
-        .stderr(contains("no remote file matches pub/*.none"));
+        .stderr(contains("get: pub/*.none: 550"));
+    env.remote_file("pub/Movie [1080p].mkv", b"M");
+    env.remote_file("pub/Movie1.mkv", b"1");
+    env.run("get -o one.mkv 'pub/Movie [1080p].mkv'")
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(env.local("one.mkv")).unwrap(), b"M");
 
     env.local_file("up/x1.bin", b"1");
     env.local_file("up/x2.bin", b"22");
@@ -1001,7 +1008,10 @@ fn get_and_put_expand_globs() {
     env.run("put 'up/*.none'")
         .assert()
         .code(6)
-        .stderr(contains("no local file matches"));
+        .stderr(contains("up/*.none: No such file"));
+    env.local_file("a[1].txt", b"lit");
+    env.run("put -o r.txt 'a[1].txt'").assert().success();
+    assert_eq!(std::fs::read(env.remote("r.txt")).unwrap(), b"lit");
 }
 
 #[test]
@@ -1075,4 +1085,49 @@ fn a_closed_stdout_pipe_ends_the_run_quietly() {
         !env.remote("after").exists(),
         "the run stops at the closed pipe"
     );
+}
+
+#[test]
+fn reconnect_into_a_vanished_directory_fails_the_command() {
+    let env = Env::with(ServerOpts {
+        idle_timeout: Some(1),
+        ..Default::default()
+    });
+    env.remote_file("d/f", b"x");
+    let gone = env.remote("d");
+    let mut c = env.cmd();
+    c.arg(env.url()).write_stdin(format!(
+        "cd d\n!rm -r '{}' && sleep 2.5\nrm f\npwd\n",
+        gone.display()
+    ));
+    c.assert().code(5).stdout("").stderr(contains(
+        "rm: reconnected, but cannot return to /d (now in /): 550",
+    ));
+}
+
+#[test]
+fn ctrl_c_during_a_shell_escape_stops_a_batch_run() {
+    let env = Env::new();
+    // A process group of its own, so the signal reaches ftpsh and its child as a terminal's
+    // Ctrl-C would.
+    // (setsid execs ftpsh in place: the test process is not a group leader.)
+    let ftpsh = crate::util::ftpsh_std(env.local.path(), env.home.path());
+    let child = std::process::Command::new("setsid")
+        .arg(ftpsh.get_program())
+        .args(["-k", "-c", "!sleep 20; lpwd"])
+        .current_dir(env.local.path())
+        .env_clear()
+        .envs(ftpsh.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    std::process::Command::new("kill")
+        .args(["-INT", "--", &format!("-{}", child.id())])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "");
 }
