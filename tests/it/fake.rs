@@ -243,9 +243,8 @@ fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                 cut,
                 then,
             } => {
-                send(&mut out, &preliminary)?;
-                let Some(mut conn) = accept_data(passive.take(), shared) else {
-                    send(&mut out, "425 Can't open data connection")?;
+                let Some(mut conn) = open_data(&mut out, &preliminary, passive.take(), shared)?
+                else {
                     continue;
                 };
                 let written = conn.write_all(&data);
@@ -271,9 +270,8 @@ fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                 every,
                 then,
             } => {
-                send(&mut out, &preliminary)?;
-                let Some(mut conn) = accept_data(passive.take(), shared) else {
-                    send(&mut out, "425 Can't open data connection")?;
+                let Some(mut conn) = open_data(&mut out, &preliminary, passive.take(), shared)?
+                else {
                     continue;
                 };
                 let mut ok = true;
@@ -293,9 +291,8 @@ fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                 }
             }
             Action::Upload { preliminary, then } => {
-                send(&mut out, &preliminary)?;
-                let Some(mut conn) = accept_data(passive.take(), shared) else {
-                    send(&mut out, "425 Can't open data connection")?;
+                let Some(mut conn) = open_data(&mut out, &preliminary, passive.take(), shared)?
+                else {
                     continue;
                 };
                 let mut body = Vec::new();
@@ -317,6 +314,21 @@ fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
             Action::Hang => hung = true,
         }
     }
+}
+
+/// The preliminary reply, then the client's data connection; without one, 425 and `None`.
+fn open_data(
+    out: &mut TcpStream,
+    preliminary: &str,
+    listener: Option<TcpListener>,
+    shared: &Shared,
+) -> std::io::Result<Option<TcpStream>> {
+    send(out, preliminary)?;
+    let conn = accept_data(listener, shared);
+    if conn.is_none() {
+        send(out, "425 Can't open data connection")?;
+    }
+    Ok(conn)
 }
 
 /// Wait (bounded) for the client to connect to the passive listener.
