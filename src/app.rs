@@ -75,19 +75,27 @@ impl Runner {
             if let Err(e) = self.session.ensure_alive(&self.out) {
                 return self.fail(Some(&name), e);
             }
+            // Every reply of the command is bounded as a whole by --timeout, and Ctrl-C cuts
+            // a wait for one; transfers stand the watchdog down while data flows.
+            self.session.arm_watchdog();
         }
         // Quote and site can change anything; the others say what they change.
         let changed = match &cmd {
             commands::Command::Quote(_) | commands::Command::Site(_) => None,
             c => Some(c.changed_dirs()),
         };
-        let result = {
+        let mut result = {
             let mut ctx = Ctx {
                 session: &mut self.session,
                 out: &mut self.out,
             };
             commands::dispatch(cmd, &mut ctx)
         };
+        if let Some(fired) = self.session.disarm_watchdog()
+            && result.is_err()
+        {
+            result = Err(fired.error());
+        }
         match changed {
             Some(dirs) => self.session.invalidate(&dirs),
             None => self.session.invalidate_all(),
@@ -182,6 +190,12 @@ pub fn run(cli: Cli) -> Result<i32> {
         if let Some(p) = cli.port {
             target.port = p;
         }
+        // A first connection that fails in the shell can be retried with `open` alone.
+        runner.session.last_target = Some(Target {
+            path: None,
+            password: None,
+            ..target.clone()
+        });
         if let Err(e) = runner.session.connect(target, &runner.out) {
             if !interactive {
                 return Err(e);

@@ -107,6 +107,8 @@ pub enum Remote {
     Incomplete(String),
     /// The server sent something that is not an FTP reply.
     Protocol(String),
+    /// The path exists but is the wrong kind for the command (`get` of a directory). Exit 5.
+    WrongKind(String),
 }
 
 impl fmt::Display for Remote {
@@ -118,7 +120,8 @@ impl fmt::Display for Remote {
             | Remote::Tls(m)
             | Remote::Lost(m)
             | Remote::Incomplete(m)
-            | Remote::Protocol(m) => f.write_str(m),
+            | Remote::Protocol(m)
+            | Remote::WrongKind(m) => f.write_str(m),
         }
     }
 }
@@ -138,6 +141,7 @@ impl Remote {
             Remote::Tls(_) => Code::Tls,
             Remote::Lost(_) | Remote::Incomplete(_) => Code::Lost,
             Remote::Protocol(_) => Code::Failed,
+            Remote::WrongKind(_) => Code::NotFound,
         }
     }
 

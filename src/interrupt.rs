@@ -7,9 +7,12 @@
 //! no-echo mode (password prompt) or a history not yet saved cannot be lost that way. While
 //! a `!` command runs, Ctrl-C belongs to it and is ignored here.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
+/// Every Ctrl-C ever pressed (outside a `!` child): a watchdog armed after the first press
+/// still notices the second one (see `watchdog.rs`).
+static PRESSES: AtomicU64 = AtomicU64::new(0);
 static INTERACTIVE: AtomicBool = AtomicBool::new(false);
 static CHILD_RUNNING: AtomicBool = AtomicBool::new(false);
 
@@ -19,6 +22,7 @@ pub fn install(interactive: bool) {
         if CHILD_RUNNING.load(Ordering::SeqCst) {
             return;
         }
+        PRESSES.fetch_add(1, Ordering::SeqCst);
         if REQUESTED.swap(true, Ordering::SeqCst) && !INTERACTIVE.load(Ordering::SeqCst) {
             eprintln!();
             std::process::exit(crate::error::Code::Interrupted.as_i32());
@@ -29,6 +33,11 @@ pub fn install(interactive: bool) {
 /// Whether Ctrl-C was pressed since the last [`clear`].
 pub fn requested() -> bool {
     REQUESTED.load(Ordering::SeqCst)
+}
+
+/// How many times Ctrl-C has been pressed so far.
+pub fn presses() -> u64 {
+    PRESSES.load(Ordering::SeqCst)
 }
 
 pub fn clear() {

@@ -16,6 +16,7 @@ mod repl;
 mod session;
 mod tls;
 mod transfer;
+mod watchdog;
 
 use std::process::ExitCode;
 

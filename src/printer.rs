@@ -105,15 +105,22 @@ impl Printer {
         }
     }
 
-    /// One line per finished transfer: `get: file.bin: 52428800 bytes in 0.42 s (119.0 MiB/s)`.
-    pub fn summary(&self, verb: &str, name: &str, bytes: u64, elapsed: Duration) {
-        let secs = elapsed.as_secs_f64().max(1e-6);
-        let rate = bytes as f64 / secs;
+    /// One line per finished transfer: `get: file.bin: 52428800 bytes in 0.42 s (119.0 MiB/s)`,
+    /// with `(size not verified)` when the server announced no size to check it against.
+    pub fn summary(&self, verb: &str, name: &str, done: &crate::transfer::Done) {
+        let secs = done.elapsed.as_secs_f64().max(1e-6);
+        let rate = done.bytes as f64 / secs;
         self.info(&format!(
-            "{verb}: {}: {bytes} bytes in {:.2} s ({}/s)",
+            "{verb}: {}: {} bytes in {:.2} s ({}/s){}",
             display_name(name),
+            done.bytes,
             secs,
-            human_size(rate as u64)
+            human_size(rate as u64),
+            if done.verified {
+                ""
+            } else {
+                " (size not verified)"
+            }
         ));
     }
 

@@ -5,7 +5,7 @@
 //! the `Printer` it is handed. Every suppaftp error is converted to [`Remote`] here
 //! ([`Session::ftp_err`]), so nothing above this module sees `FtpError`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,20 +14,20 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use percent_encoding::percent_decode_str;
-use suppaftp::types::FileType;
 use suppaftp::{FtpError, FtpResult, Mode};
 
 use crate::cli::TlsMode;
-use crate::error::{Remote, UsageError};
+use crate::error::{Interrupted, Remote, UsageError};
 use crate::listing::{self, Entry};
 use crate::printer::Printer;
 use crate::tls;
+use crate::watchdog::{Fired, Watchdog};
 
 pub type Ftp = suppaftp::ImplFtpStream<tls::Stream>;
 
 /// How data sockets poll: short reads let a transfer notice Ctrl-C within this time, while the
 /// idle limit (`Opts::timeout`) is counted across polls.
-pub const DATA_TICK: Duration = Duration::from_millis(250);
+pub const DATA_TICK: Duration = Duration::from_millis(100);
 
 /// Connection settings from the command line; they apply to every connection of the session.
 #[derive(Debug, Clone)]
@@ -168,6 +168,8 @@ pub struct Conn {
     pub timeout: Duration,
     /// Passive mode (EPSV or PASV) rather than active.
     passive: bool,
+    /// Bounds each command's replies as a whole and lets Ctrl-C cut a wait for one.
+    pub watchdog: Arc<Watchdog>,
 }
 
 impl Conn {
@@ -197,7 +199,18 @@ impl Conn {
     /// although FEAT announced it (500 or 502), switch this connection to PASV and try once
     /// more: a valid RETR, STOR or LIST does not answer those codes, EPSV does. (A server
     /// that refuses MLSD itself also ends up in PASV, which costs nothing.)
-    pub fn data<T>(&mut self, mut f: impl FnMut(&mut Ftp) -> FtpResult<T>) -> Result<T, Remote> {
+    ///
+    /// Once the data connection is open, the watchdog stands down: the data connection has
+    /// its own idle timeout and Ctrl-C there means ABOR (callers re-arm it for the final reply).
+    pub fn data<T>(&mut self, f: impl FnMut(&mut Ftp) -> FtpResult<T>) -> Result<T, Remote> {
+        let result = self.data_open(f);
+        if result.is_ok() {
+            self.watchdog.disarm();
+        }
+        result
+    }
+
+    fn data_open<T>(&mut self, mut f: impl FnMut(&mut Ftp) -> FtpResult<T>) -> Result<T, Remote> {
         match f(&mut self.ftp) {
             Ok(v) => Ok(v),
             Err(e) => match Session::ftp_err(e) {
@@ -211,6 +224,11 @@ impl Conn {
                 other => Err(other),
             },
         }
+    }
+
+    /// Set the transfer type (`TYPE A` or `TYPE I`).
+    pub fn set_type(&mut self, ascii: bool) -> Result<(), Remote> {
+        send_type(&mut self.ftp, ascii)
     }
 
     /// After CWD or CDUP: learn where we are and remember where we were.
@@ -237,6 +255,12 @@ pub struct Session {
     /// milliseconds; the idle timeout, except while Tab completion fetches a listing.
     data_timeout: Arc<AtomicU64>,
     tls_config: Option<Arc<rustls::ClientConfig>>,
+    /// Hosts already warned about a clear-text password this run.
+    warned_clear: HashSet<String>,
+    /// The last server connected to: `open` alone goes back to it.
+    pub last_target: Option<Target>,
+    /// Why the last Tab found nothing to offer, when the connection was the reason.
+    pub completion_note: Option<String>,
 }
 
 impl Session {
@@ -252,6 +276,9 @@ impl Session {
             cache: ListingCache::default(),
             data_timeout,
             tls_config: None,
+            warned_clear: HashSet::new(),
+            last_target: None,
+            completion_note: None,
         }
     }
 
@@ -269,12 +296,29 @@ impl Session {
         self.conn.as_ref()
     }
 
-    /// Connect and log in to `target`, replacing any open connection.
+    /// Connect and log in to `target`, replacing the open connection once the new one works:
+    /// a failed `open` (unknown host, refused, Ctrl-C at the password prompt) leaves the
+    /// session as it was.
+    ///
+    /// The one exception is a new login on the same server (`user`, `open` alone): servers
+    /// that allow one connection per client would refuse a second one, so the old connection
+    /// closes first (the server is still remembered, so `open` alone tries again).
     pub fn connect(&mut self, mut target: Target, out: &Printer) -> Result<()> {
+        self.fill_credentials(&mut target)?;
+        if self
+            .conn
+            .as_ref()
+            .is_some_and(|c| c.target.host == target.host && c.target.port == target.port)
+        {
+            self.close();
+        }
+        let conn = self.establish(target, out)?;
         self.close();
         self.invalidate_all();
-        self.fill_credentials(&mut target)?;
-        let conn = self.establish(target, out)?;
+        self.last_target = Some(Target {
+            path: None,
+            ..conn.target.clone()
+        });
         if let Some(w) = &conn.welcome {
             // Server text: control characters (terminal escapes) are shown, not obeyed.
             let lines: Vec<String> = w.lines().map(crate::listing::display_name).collect();
@@ -335,14 +379,36 @@ impl Session {
             target.password = entry.password;
             return Ok(());
         }
-        if !target.is_anonymous() && self.opts.interactive {
-            let prompt = format!("Password for {}@{}: ", target.login_name(), target.host);
-            let pw = rpassword::prompt_password(prompt)
-                .map_err(|e| anyhow::anyhow!("cannot read the password: {e}"))?;
-            if crate::interrupt::requested() {
-                return Err(crate::error::Interrupted.into());
+        if target.is_anonymous() {
+            return Ok(());
+        }
+        if !self.opts.interactive {
+            // An empty password would be sent otherwise, and fail (or worse, succeed).
+            return Err(Remote::Login(format!(
+                "no password for {}@{} (use FTPSH_PASSWORD, a netrc entry or a terminal)",
+                target.login_name(),
+                target.host
+            ))
+            .into());
+        }
+        let prompt = format!("Password for {}@{}: ", target.login_name(), target.host);
+        let pw = rpassword::prompt_password(prompt);
+        if crate::interrupt::requested() {
+            eprintln!();
+            return Err(crate::error::Interrupted.into());
+        }
+        match pw {
+            Ok(pw) => target.password = Some(pw),
+            Err(e) => {
+                // Ctrl-D leaves the cursor on the prompt's line; the error goes below it.
+                eprintln!();
+                let why = if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                    "no password given".to_string()
+                } else {
+                    crate::error::io_message(&e)
+                };
+                return Err(Remote::Login(format!("cannot read the password: {why}")).into());
             }
-            target.password = Some(pw);
         }
         Ok(())
     }
@@ -356,19 +422,31 @@ impl Session {
         Ok(c)
     }
 
+    /// Connect and log in. `--timeout` bounds the whole of it (DNS, connect, greeting, TLS,
+    /// login), not each read, and Ctrl-C cuts it at any point (see `watchdog.rs`).
     fn establish(&mut self, target: Target, out: &Printer) -> Result<Conn> {
+        self.establish_within(target, self.opts.timeout, out)
+    }
+
+    fn establish_within(&mut self, target: Target, limit: Duration, out: &Printer) -> Result<Conn> {
+        let deadline = Instant::now() + limit;
+        match self.establish_by(target.clone(), deadline, false, out) {
+            Err(e) if e.is::<AuthRefused>() => self.establish_by(target, deadline, true, out),
+            other => other,
+        }
+    }
+
+    /// One attempt of [`Session::establish`]; `auth_refused` says an earlier attempt learnt
+    /// that the server refuses AUTH TLS, so this one logs in without it (after the warning).
+    fn establish_by(
+        &mut self,
+        target: Target,
+        deadline: Instant,
+        auth_refused: bool,
+        out: &Printer,
+    ) -> Result<Conn> {
         let timeout = self.opts.timeout;
         let where_ = target.display_host();
-        let addrs: Vec<SocketAddr> = (target.host.as_str(), target.port)
-            .to_socket_addrs()
-            .map_err(|e| {
-                Remote::Connect(format!(
-                    "cannot resolve {}: {}",
-                    target.host,
-                    crate::error::io_message(&e)
-                ))
-            })?
-            .collect();
         let needs_tls = target.implicit_tls
             || self.opts.tls == TlsMode::Require
             || (self.opts.tls == TlsMode::Auto && !target.is_anonymous());
@@ -376,64 +454,79 @@ impl Session {
         if needs_tls {
             self.tls_config()?;
         }
+        let dog =
+            Arc::new(Watchdog::new().map_err(|e| anyhow::anyhow!("cannot start a thread: {e}"))?);
+        let (tcp, addr) = dial(&target.host, target.port, deadline, timeout)?;
         let info: tls::SharedInfo = Arc::new(Mutex::new(None));
-        let domain = target.host.clone();
-
-        let mut last_err = None;
-        let mut ftp = None;
-        for addr in &addrs {
-            let attempt = if target.implicit_tls {
-                let connector = tls::Connector::new(
-                    self.tls_config()?,
-                    Arc::clone(&self.data_timeout),
-                    Arc::clone(&info),
-                );
-                // suppaftp connects without a timeout here; a blackholed host would hang
-                // for the kernel's SYN timeout. A bounded probe first fails fast instead.
-                match TcpStream::connect_timeout(addr, timeout) {
-                    Ok(probe) => {
-                        drop(probe);
-                        Ftp::connect_secure_implicit(addr, connector, &domain)
-                    }
-                    Err(e) => Err(FtpError::ConnectionError(e)),
-                }
-            } else {
-                match TcpStream::connect_timeout(addr, timeout) {
-                    Ok(tcp) => {
-                        let _ = tcp.set_read_timeout(Some(timeout));
-                        let _ = tcp.set_write_timeout(Some(timeout));
-                        Ftp::connect_with_stream(tcp)
-                    }
-                    Err(e) => Err(FtpError::ConnectionError(e)),
-                }
-            };
-            match attempt {
-                Ok(f) => {
-                    ftp = Some(f);
-                    break;
-                }
-                Err(e) => last_err = Some(e),
-            }
+        dog.arm_until(deadline, timeout);
+        let greeted = std::cell::Cell::new(false);
+        let result =
+            self.greet_and_login(target, tcp, addr, &dog, &info, &greeted, auth_refused, out);
+        // A cut socket can still look like a success (a PWD whose failure login tolerates):
+        // once the watchdog fired, the attempt failed.
+        match (dog.disarm_and_take(), result) {
+            (None, result) => result,
+            (Some(Fired::Interrupted), _) => Err(Interrupted.into()),
+            (Some(Fired::Timeout(t)), _) if !greeted.get() => Err(Remote::Connect(format!(
+                "cannot connect to {where_}: timed out: no greeting within {} s (--timeout)",
+                t.as_secs()
+            ))
+            .into()),
+            (Some(Fired::Timeout(t)), _) => Err(Remote::Lost(format!(
+                "{where_}: timed out: login not complete within {} s (--timeout)",
+                t.as_secs()
+            ))
+            .into()),
         }
-        let mut ftp = match (ftp, last_err) {
-            (Some(f), _) => f,
-            (None, Some(e)) => {
-                return Err(match Self::ftp_err(e) {
-                    Remote::Lost(m) | Remote::Protocol(m) | Remote::Connect(m) => {
-                        Remote::Connect(format!("cannot connect to {where_}: {m}"))
-                    }
-                    // "421 Too many connections" and the like: the server would not serve us.
-                    Remote::Reply { code, text } => {
-                        Remote::Connect(format!("cannot connect to {where_}: {code} {text}"))
-                    }
-                    other => other,
+    }
+
+    /// Everything after the TCP connection: greeting, TLS, login, FEAT and the options.
+    #[allow(clippy::too_many_arguments)]
+    fn greet_and_login(
+        &mut self,
+        target: Target,
+        tcp: TcpStream,
+        addr: SocketAddr,
+        dog: &Arc<Watchdog>,
+        info: &tls::SharedInfo,
+        greeted: &std::cell::Cell<bool>,
+        auth_refused: bool,
+        out: &Printer,
+    ) -> Result<Conn> {
+        let timeout = self.opts.timeout;
+        let where_ = target.display_host();
+        let domain = target.host.clone();
+        let connect_err = |e: FtpError| -> anyhow::Error {
+            match Self::ftp_err(e) {
+                Remote::Lost(m) | Remote::Protocol(m) | Remote::Connect(m) => {
+                    Remote::Connect(format!("cannot connect to {where_}: {m}"))
                 }
-                .into());
+                // "421 Too many connections" and the like: the server would not serve us.
+                Remote::Reply { code, text } => {
+                    Remote::Connect(format!("cannot connect to {where_}: {code} {text}"))
+                }
+                other => other,
             }
-            (None, None) => {
-                return Err(Remote::Connect(format!("cannot resolve {}", target.host)).into());
-            }
+            .into()
         };
+        let mut ftp = if target.implicit_tls {
+            // suppaftp opens the implicit-TLS socket itself; `dial` has shown the port answers.
+            drop(tcp);
+            let connector = tls::Connector::new(
+                self.tls_config()?,
+                Arc::clone(&self.data_timeout),
+                Arc::clone(info),
+            )
+            .with_watchdog(Arc::clone(dog));
+            Ftp::connect_secure_implicit(addr, connector, &domain).map_err(connect_err)?
+        } else {
+            dog.watch(&tcp);
+            let _ = tcp.set_read_timeout(Some(timeout));
+            let _ = tcp.set_write_timeout(Some(timeout));
+            Ftp::connect_with_stream(tcp).map_err(connect_err)?
+        };
+        // suppaftp takes a greeting cut off by the watchdog (EOF mid-line) as complete.
+        greeted.set(dog.fired().is_none());
         let _ = ftp.get_ref().set_read_timeout(Some(timeout));
         let welcome = ftp.get_welcome_msg().map(str::to_string);
 
@@ -455,6 +548,11 @@ impl Session {
         // A NAT-ed server announces its private address in 227; the control peer is right.
         ftp.set_passive_nat_workaround(true);
 
+        let needs_tls = self.opts.tls == TlsMode::Require
+            || (self.opts.tls == TlsMode::Auto && !target.is_anonymous() && !auth_refused);
+        if auth_refused {
+            self.warn_clear_text(&target, out);
+        }
         let mut features = HashMap::new();
         let mut tls_info = None;
         if target.implicit_tls {
@@ -463,45 +561,70 @@ impl Session {
             for cmd in ["PBSZ 0", "PROT P"] {
                 ftp.custom_command(cmd, &[suppaftp::Status::CommandOk])
                     .map_err(|e| match Self::ftp_err(e) {
-                        Remote::Reply { code, text } => {
-                            Remote::Tls(format!("server refused {cmd}: {code} {text}"))
-                        }
+                        Remote::Reply { code, text } => Remote::Tls(format!(
+                            "the server refused {cmd} ({code} {text}): it will not protect \
+                             data connections; ftps:// cannot be used with it"
+                        )),
                         other => other,
                     })?;
             }
-            tls_info = Some(Arc::clone(&info));
+            tls_info = Some(Arc::clone(info));
         } else if needs_tls {
-            let offered = if self.opts.tls == TlsMode::Require {
-                true
-            } else {
-                features = ftp.feat().unwrap_or_default();
-                features.get("AUTH").is_some_and(|v| {
-                    v.as_deref()
-                        .unwrap_or("")
-                        .to_ascii_uppercase()
-                        .contains("TLS")
-                })
+            // Some servers refuse FEAT until login (530). Then AUTH TLS may still work, and
+            // it is tried: a named user's password must not go out in clear while it might.
+            let offered = match self.opts.tls {
+                TlsMode::Require => Some(true),
+                _ => match feat(&mut ftp) {
+                    Ok(f) => {
+                        let offered = f.get("AUTH").is_some_and(|v| {
+                            v.as_deref()
+                                .unwrap_or("")
+                                .to_ascii_uppercase()
+                                .contains("TLS")
+                        });
+                        features = f;
+                        Some(offered)
+                    }
+                    Err(e) => match Self::ftp_err(e) {
+                        gone if gone.connection_gone() => return Err(gone.into()),
+                        _ => None,
+                    },
+                },
             };
-            if offered {
-                let connector = tls::Connector::new(
-                    self.tls_config()?,
-                    Arc::clone(&self.data_timeout),
-                    Arc::clone(&info),
-                );
-                ftp = ftp
-                    .into_secure(connector, &domain)
-                    .map_err(|e| match Self::ftp_err(e) {
-                        Remote::Reply { code, text } => {
-                            Remote::Tls(format!("server refused TLS (AUTH TLS): {code} {text}"))
+            let connector = tls::Connector::new(
+                self.tls_config()?,
+                Arc::clone(&self.data_timeout),
+                Arc::clone(info),
+            );
+            match offered {
+                Some(false) => self.warn_clear_text(&target, out),
+                Some(true) => {
+                    ftp = ftp.into_secure(connector, &domain).map_err(|e| {
+                        match Self::ftp_err(e) {
+                            Remote::Reply { code, text } => Remote::Tls(format!(
+                                "the server refused TLS (AUTH TLS: {code} {text}); --no-tls \
+                                 logs in without it (the password then goes out in clear)"
+                            )),
+                            other => other,
                         }
-                        other => other,
                     })?;
-                tls_info = Some(Arc::clone(&info));
-            } else {
-                out.warn(&format!(
-                    "{where_} does not offer TLS: the password goes over the network in clear \
-                     (--tls refuses that, --no-tls silences this)"
-                ));
+                    tls_info = Some(Arc::clone(info));
+                }
+                // FEAT refused (some servers answer 530 until login): AUTH TLS may still
+                // work, and a named user's password must not go out in clear while it might.
+                // suppaftp's into_secure consumes the connection, so a refusal is retried
+                // on a new connection in plain FTP (see `establish`).
+                None => {
+                    ftp = ftp.into_secure(connector, &domain).map_err(|e| {
+                        match Self::ftp_err(e) {
+                            Remote::Reply { code, .. } if (500..600).contains(&code) => {
+                                anyhow::Error::new(AuthRefused)
+                            }
+                            other => other.into(),
+                        }
+                    })?;
+                    tls_info = Some(Arc::clone(info));
+                }
             }
         }
 
@@ -530,7 +653,7 @@ impl Session {
                 other => other,
             })?;
 
-        if let Ok(f) = ftp.feat() {
+        if let Ok(f) = feat(&mut ftp) {
             features = f;
         }
         if features.contains_key("UTF8") {
@@ -547,20 +670,14 @@ impl Session {
                 &[suppaftp::Status::CommandOk],
             );
         }
-        let file_type = if self.ascii {
-            FileType::Ascii(suppaftp::types::FormatControl::Default)
-        } else {
-            FileType::Binary
-        };
-        ftp.transfer_type(file_type).map_err(Self::ftp_err)?;
+        send_type(&mut ftp, self.ascii).map_err(anyhow::Error::new)?;
         let login_dir = ftp
             .pwd()
             .map(|d| d.trim_end_matches('/').to_string())
             .ok()
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| "/".to_string());
-        let ipv6 = addrs.first().is_some_and(|a| a.is_ipv6());
-        let epsv = ipv6 || features.contains_key("EPSV");
+        let epsv = addr.is_ipv6() || features.contains_key("EPSV");
         let mut conn = Conn {
             ftp,
             target,
@@ -574,33 +691,54 @@ impl Session {
             epsv,
             timeout,
             passive: self.passive,
+            watchdog: Arc::clone(dog),
         };
         apply_mode(&mut conn, self.passive);
         Ok(conn)
     }
 
+    /// The clear-text password warning: once per host and run, and never with `-q`.
+    fn warn_clear_text(&mut self, target: &Target, out: &Printer) {
+        let host = target.display_host();
+        if out.quiet || !self.warned_clear.insert(host.clone()) {
+            return;
+        }
+        out.warn(&format!(
+            "{host} does not offer TLS: the password goes over the network in clear \
+             (--tls refuses that, --no-tls silences this)"
+        ));
+    }
+
     /// Reconnect when the server dropped the control connection since the last command
     /// (421 or EOF): log in again and go back to the same directory.
     pub fn ensure_alive(&mut self, out: &Printer) -> Result<()> {
+        self.reconnect_within(self.opts.timeout, out)
+    }
+
+    /// [`Session::ensure_alive`] with its own time limit (Tab completion allows less). A
+    /// failed reconnect keeps the dead connection and its target, so the prompt still names
+    /// the server and the next command (or `open` alone) tries again.
+    fn reconnect_within(&mut self, limit: Duration, out: &Printer) -> Result<()> {
         let Some(conn) = self.conn.as_mut() else {
             return Ok(());
         };
         if !conn.dead && control_alive(conn) {
             return Ok(());
         }
+        conn.dead = true;
         let target = conn.target.clone();
         let cwd = conn.cwd.clone();
         let prev = conn.prev_dir.clone();
-        self.conn = None;
         out.info(&format!(
             "connection to {} lost; reconnecting",
             target.display_host()
         ));
-        let mut conn = self.establish(
+        let mut conn = self.establish_within(
             Target {
                 path: None,
                 ..target
             },
+            limit,
             out,
         )?;
         // Logged in again. If the old directory is gone the command must not run somewhere
@@ -664,17 +802,31 @@ impl Session {
         Ok(conn.moved()?)
     }
 
+    /// Change the transfer type; the shell's state changes only once the server agreed.
     pub fn set_ascii(&mut self, ascii: bool) -> Result<()> {
-        self.ascii = ascii;
         if let Some(conn) = self.conn.as_mut() {
-            let t = if ascii {
-                FileType::Ascii(suppaftp::types::FormatControl::Default)
-            } else {
-                FileType::Binary
-            };
-            conn.ftp.transfer_type(t).map_err(Self::ftp_err)?;
+            conn.set_type(ascii)?;
         }
+        self.ascii = ascii;
         Ok(())
+    }
+
+    /// Arm the connection's watchdog for one command (the runner calls this).
+    pub fn arm_watchdog(&self) {
+        if let Some(c) = &self.conn {
+            c.watchdog.arm(self.opts.timeout);
+        }
+    }
+
+    /// Disarm it; if it cut the connection, the connection is marked for reconnect and the
+    /// reason returned.
+    pub fn disarm_watchdog(&mut self) -> Option<Fired> {
+        let c = self.conn.as_mut()?;
+        let fired = c.watchdog.disarm_and_take();
+        if fired.is_some() {
+            c.dead = true;
+        }
+        fired
     }
 
     pub fn set_passive(&mut self, passive: bool) {
@@ -734,12 +886,19 @@ impl Session {
         if let Some(entries) = self.cache.get(dir) {
             return entries;
         }
+        if self.conn.is_none() {
+            return Vec::new();
+        }
+        // The server dropped an idle connection: log in again, within Tab's time limit and
+        // without a word on the line being edited; the reason stays for the shell to show.
+        self.completion_note = None;
+        if let Err(e) = self.reconnect_within(COMPLETION_TIMEOUT, &Printer::new(true)) {
+            self.completion_note = Some(format!("cannot complete: {}", crate::error::render(&e)));
+            return Vec::new();
+        }
         let Some(conn) = self.conn.as_mut() else {
             return Vec::new();
         };
-        if conn.dead || !control_alive(conn) {
-            return Vec::new();
-        }
         let normal = self.data_timeout.load(Ordering::Relaxed);
         self.data_timeout
             .store(COMPLETION_TIMEOUT.as_millis() as u64, Ordering::Relaxed);
@@ -893,6 +1052,128 @@ fn apply_mode(conn: &mut Conn, passive: bool) {
         (true, true) => Mode::ExtendedPassive,
         (true, false) => Mode::Passive,
     });
+}
+
+/// FEAT, read as one reply. suppaftp's `feat` reads on after a single-line `211 no features`
+/// answer, waiting for lines that never come (a hang until the timeout).
+/// (No expected code is passed: with 211 expected, suppaftp stops at the `211-` opener.)
+fn feat(ftp: &mut Ftp) -> FtpResult<HashMap<String, Option<String>>> {
+    let reply = match ftp.custom_command("FEAT", &[]) {
+        Err(FtpError::UnexpectedResponse(r)) if reply_code(&r.body) == Some(211) => r,
+        Err(e) => return Err(e),
+        Ok(r) => return Err(FtpError::UnexpectedResponse(r)),
+    };
+    let text = String::from_utf8_lossy(&reply.body);
+    let mut features = HashMap::new();
+    // Feature lines start with a space; the first and last lines carry the 211 code.
+    for line in text.lines().filter(|l| l.starts_with(' ')) {
+        let mut words = line.trim().splitn(2, ' ');
+        let Some(name) = words.next().filter(|n| !n.is_empty()) else {
+            continue;
+        };
+        let value = words.next().map(str::trim).filter(|v| !v.is_empty());
+        features.insert(name.to_ascii_uppercase(), value.map(str::to_string));
+    }
+    Ok(features)
+}
+
+/// `TYPE A` or `TYPE I`. suppaftp's ascii type sends `TYPE A N`, which pyftpdlib refuses
+/// (504); plain `TYPE A` means the same and every server takes it.
+fn send_type(ftp: &mut Ftp, ascii: bool) -> Result<(), Remote> {
+    let cmd = if ascii { "TYPE A" } else { "TYPE I" };
+    ftp.custom_command(cmd, &[suppaftp::Status::CommandOk])
+        .map(|_| ())
+        .map_err(Session::ftp_err)
+}
+
+/// The server refused AUTH TLS after refusing FEAT: retry the login in plain FTP.
+#[derive(Debug)]
+struct AuthRefused;
+
+impl std::fmt::Display for AuthRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the server refused AUTH TLS")
+    }
+}
+impl std::error::Error for AuthRefused {}
+
+/// Resolve `host` and open a TCP connection before `deadline`. DNS and connect run on a
+/// helper thread, polled every [`crate::watchdog::POLL`]: neither can be interrupted where it
+/// blocks, and Ctrl-C must bring the prompt back at once (the thread ends on its own, within
+/// the deadline).
+fn dial(
+    host: &str,
+    port: u16,
+    deadline: Instant,
+    timeout: Duration,
+) -> Result<(TcpStream, SocketAddr)> {
+    let where_ = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    let host = host.to_string();
+    let shown = where_.clone();
+    std::thread::Builder::new()
+        .name("ftpsh-dial".into())
+        .spawn(move || {
+            let result = (|| {
+                let addrs: Vec<SocketAddr> = (host.as_str(), port)
+                    .to_socket_addrs()
+                    .map_err(|e| {
+                        Remote::Connect(format!(
+                            "cannot resolve {host}: {}",
+                            crate::error::io_message(&e)
+                        ))
+                    })?
+                    .collect();
+                let mut last = None;
+                for addr in addrs {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    match TcpStream::connect_timeout(&addr, left) {
+                        Ok(s) => return Ok((s, addr)),
+                        Err(e) => last = Some(e),
+                    }
+                }
+                Err(match last {
+                    Some(e) if e.kind() != std::io::ErrorKind::TimedOut => {
+                        Remote::Connect(format!(
+                            "cannot connect to {shown}: {}",
+                            crate::error::io_message(&e)
+                        ))
+                    }
+                    _ => Remote::Connect(format!(
+                        "cannot connect to {shown}: no answer within {} s (--timeout)",
+                        timeout.as_secs()
+                    )),
+                })
+            })();
+            let _ = tx.send(result);
+        })
+        .map_err(|e| anyhow::anyhow!("cannot start a thread: {e}"))?;
+    loop {
+        match rx.recv_timeout(crate::watchdog::POLL) {
+            Ok(result) => return result.map_err(Into::into),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(Remote::Connect(format!("cannot connect to {where_}")).into());
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if crate::interrupt::requested() {
+            return Err(Interrupted.into());
+        }
+        if Instant::now() >= deadline {
+            return Err(Remote::Connect(format!(
+                "cannot connect to {where_}: no answer within {} s (--timeout)",
+                timeout.as_secs()
+            ))
+            .into());
+        }
+    }
 }
 
 /// Between commands the server has nothing to say; pending bytes (a 421) or EOF mean it has

@@ -53,6 +53,7 @@ pub fn client_config(ca_file: Option<&Path>, insecure: bool) -> Result<Arc<Clien
         if added == 0 {
             roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         }
+        let mut named = Vec::new();
         if let Some(path) = ca_file {
             let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
                 .map_err(|e| pem_error(path, e))?
@@ -65,15 +66,98 @@ pub fn client_config(ca_file: Option<&Path>, insecure: bool) -> Result<Arc<Clien
                 )
                 .into());
             }
-            for cert in certs {
-                roots.add(cert).with_context(|| {
+            for cert in &certs {
+                roots.add(cert.clone()).with_context(|| {
                     format!("--ca-file {}: unusable certificate", path.display())
                 })?;
             }
+            named = certs;
         }
-        builder.with_root_certificates(roots).with_no_client_auth()
+        let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+            Arc::new(roots),
+            Arc::clone(&provider),
+        )
+        .build()
+        .context("TLS setup")?;
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Verifier {
+                webpki,
+                named,
+                provider,
+            }))
+            .with_no_client_auth()
     };
     Ok(Arc::new(config))
+}
+
+/// The default verification (webpki against the roots, `--ca-file` included), plus one
+/// exception: a server presenting exactly a certificate the user named with `--ca-file` is
+/// trusted even when webpki refuses it as an end entity. The self-signed certificate every
+/// vsftpd guide makes (`openssl req -x509`) is marked CA:TRUE, and webpki rejects a CA
+/// certificate used as a server's (`CaUsedAsEndEntity`); the user who named that very
+/// certificate has pinned it. Handshake signatures are checked either way.
+#[derive(Debug)]
+struct Verifier {
+    webpki: Arc<rustls::client::WebPkiServerVerifier>,
+    named: Vec<CertificateDer<'static>>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for Verifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match self
+            .webpki
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+        {
+            Ok(v) => Ok(v),
+            Err(_) if self.named.iter().any(|c| c.as_ref() == end_entity.as_ref()) => {
+                Ok(ServerCertVerified::assertion())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
 }
 
 fn pem_error(path: &Path, e: rustls::pki_types::pem::Error) -> anyhow::Error {
@@ -141,6 +225,10 @@ pub struct Connector {
     /// Tab completion fetches a listing.
     timeout_ms: Arc<AtomicU64>,
     info: SharedInfo,
+    /// The control connection's watchdog: implicit FTPS opens its control socket inside
+    /// suppaftp, so the first socket handed to us is given to the watchdog to bound the
+    /// handshake and greeting (later ones, data connections, are ignored by it).
+    watchdog: Option<Arc<crate::watchdog::Watchdog>>,
 }
 
 impl fmt::Debug for Connector {
@@ -155,7 +243,13 @@ impl Connector {
             config,
             timeout_ms,
             info,
+            watchdog: None,
         }
+    }
+
+    pub fn with_watchdog(mut self, dog: Arc<crate::watchdog::Watchdog>) -> Self {
+        self.watchdog = Some(dog);
+        self
     }
 }
 
@@ -163,6 +257,9 @@ impl suppaftp::TlsConnector for Connector {
     type Stream = Stream;
 
     fn connect(&self, domain: &str, tcp: TcpStream) -> FtpResult<Stream> {
+        if let Some(dog) = &self.watchdog {
+            dog.watch(&tcp);
+        }
         // The handshake happens on first use; without these it could block forever.
         let timeout = Duration::from_millis(self.timeout_ms.load(Ordering::Relaxed));
         tcp.set_read_timeout(Some(timeout))
@@ -269,23 +366,98 @@ impl Drop for Stream {
     }
 }
 
-/// If an I/O error came from rustls (bad certificate, failed handshake), say so plainly.
+/// If an I/O error came from rustls (bad certificate, failed handshake), say what it means and
+/// what to do, in one sentence.
 pub fn describe_tls_error(e: &io::Error) -> Option<String> {
     let inner = e.get_ref()?.downcast_ref::<rustls::Error>()?;
-    Some(match inner {
-        rustls::Error::InvalidCertificate(c) => format!(
+    Some(describe(inner))
+}
+
+fn describe(e: &rustls::Error) -> String {
+    use rustls::{AlertDescription as A, CertificateError as C, Error as E};
+    match e {
+        E::InvalidCertificate(c) => format!(
             "TLS certificate rejected: {}",
             match c {
-                rustls::CertificateError::UnknownIssuer =>
-                    "not signed by a trusted authority (use --ca-file to trust it)".to_string(),
-                rustls::CertificateError::NotValidForName
-                | rustls::CertificateError::NotValidForNameContext { .. } =>
-                    "issued for another host name".to_string(),
-                rustls::CertificateError::Expired
-                | rustls::CertificateError::ExpiredContext { .. } => "expired".to_string(),
-                other => format!("{other:?}"),
+                C::UnknownIssuer => "it is not signed by an authority this machine trusts                      (if you trust it, give it or its CA with --ca-file)"
+                    .to_string(),
+                C::NotValidForName | C::NotValidForNameContext { .. } => {
+                    "it was issued for another host name (connect by the name in the                      certificate, or give this certificate with --ca-file)"
+                        .to_string()
+                }
+                C::Expired | C::ExpiredContext { .. } => {
+                    "it has expired (the server's administrator must renew it)".to_string()
+                }
+                C::NotValidYet | C::NotValidYetContext { .. } => {
+                    "it is not valid yet (check this machine's clock)".to_string()
+                }
+                C::Revoked => "it has been revoked; do not trust this server".to_string(),
+                C::BadSignature | C::BadEncoding => {
+                    "it is malformed or its signature is wrong; do not trust this server"
+                        .to_string()
+                }
+                other => {
+                    let what = format!("{other:?}");
+                    if what.contains("CaUsedAsEndEntity") {
+                        "it is a CA certificate used as a server certificate (a self-signed                          one made with 'openssl req -x509'?): give this same certificate with                          --ca-file to trust it"
+                            .to_string()
+                    } else {
+                        format!(
+                            "{what} (give the certificate with --ca-file if you trust it, or                              --insecure to skip the check)"
+                        )
+                    }
+                }
             }
         ),
-        other => format!("TLS failure: {other}"),
-    })
+        E::AlertReceived(A::HandshakeFailure | A::ProtocolVersion | A::InsufficientSecurity) => {
+            "TLS handshake failed: the server shares no TLS version or cipher with ftpsh              (TLS 1.2 or later with modern ciphers is needed; vsftpd: set ssl_ciphers=HIGH)"
+                .to_string()
+        }
+        E::PeerIncompatible(_) => format!(
+            "TLS handshake failed: the server's TLS is too old or unusual for ftpsh ({e});              TLS 1.2 or later is needed"
+        ),
+        E::InvalidMessage(_) | E::InappropriateMessage { .. } | E::InappropriateHandshakeMessage { .. } => {
+            "TLS handshake failed: the server did not answer in TLS (for implicit FTPS use              ftps://, for explicit FTPS use ftp:// with --tls)"
+                .to_string()
+        }
+        other => format!("TLS failure: {other} (--no-tls connects without TLS)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What webpki's error looks like through rustls (`Other(OtherError(CaUsedAsEndEntity))`).
+    #[derive(Debug)]
+    struct CaUsedAsEndEntity;
+    impl std::fmt::Display for CaUsedAsEndEntity {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("CaUsedAsEndEntity")
+        }
+    }
+    impl std::error::Error for CaUsedAsEndEntity {}
+
+    #[test]
+    fn tls_errors_say_what_to_do() {
+        let cases = [
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+            rustls::Error::InvalidCertificate(rustls::CertificateError::Other(rustls::OtherError(
+                Arc::new(CaUsedAsEndEntity),
+            ))),
+            rustls::Error::InvalidCertificate(rustls::CertificateError::Expired),
+            rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure),
+        ];
+        for e in cases {
+            let text = describe(&e);
+            assert!(!text.contains("Other("), "{text}");
+            assert!(
+                text.contains("--ca-file")
+                    || text.contains("renew")
+                    || text.contains("ssl_ciphers"),
+                "{text}"
+            );
+            assert!(!text.contains('\n'));
+        }
+    }
 }

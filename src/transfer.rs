@@ -25,6 +25,30 @@ const BLOCK: usize = 256 * 1024;
 pub struct Done {
     pub bytes: u64,
     pub elapsed: Duration,
+    /// The size was checked against what the server announced (SIZE or its listing).
+    pub verified: bool,
+    /// Nothing was transferred (already complete, or `-n` kept an existing file).
+    pub skipped: bool,
+}
+
+impl Done {
+    fn skipped() -> Done {
+        Done {
+            bytes: 0,
+            elapsed: Duration::ZERO,
+            verified: true,
+            skipped: true,
+        }
+    }
+}
+
+/// How `get` treats what is already on the local side.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GetOpts {
+    /// `-c`: continue `NAME.part` where it stopped.
+    pub resume: bool,
+    /// `-n`: leave an existing file alone.
+    pub no_clobber: bool,
 }
 
 /// `FILE.part` beside `FILE`.
@@ -34,45 +58,153 @@ pub fn part_path(target: &Path) -> PathBuf {
     target.with_file_name(name)
 }
 
-/// Download `remote` into `target` (a file path whose directory exists).
+/// The size to check a download against: SIZE, or the listing when SIZE is refused (502), so
+/// a transfer cut short is caught either way; `None` in ascii mode, where the server's size
+/// counts other line endings. A missing file fails here (550), before any local file
+/// exists; a directory says so instead of "could not get file size".
+fn remote_size(session: &mut Session, remote: &str) -> Result<Option<u64>> {
+    if session.ascii {
+        return Ok(None);
+    }
+    let conn = session.conn()?;
+    match conn.ftp.size(remote) {
+        Ok(s) => return Ok(Some(s as u64)),
+        Err(e) => match Session::ftp_err(e) {
+            r @ Remote::Reply {
+                code: 550 | 450, ..
+            } => return Err(not_a_file(session, remote, r.into())),
+            r if r.connection_gone() => return Err(r.into()),
+            _ => {}
+        },
+    }
+    Ok(session
+        .list(Some(remote))
+        .ok()
+        .and_then(|entries| match entries.as_slice() {
+            [e] if e.raw.is_none() && e.kind == crate::listing::Kind::File => e.size,
+            _ => None,
+        }))
+}
+
+/// A refusal (550) of a path that is a directory says so, rather than "could not get file
+/// size" (vsftpd) or "file not found" (libunftp, whose SIZE answers for directories too).
+fn not_a_file(session: &mut Session, remote: &str, err: anyhow::Error) -> anyhow::Error {
+    let refused = err.downcast_ref::<Remote>().is_some_and(|r| {
+        matches!(
+            r,
+            Remote::Reply {
+                code: 550 | 450,
+                ..
+            }
+        )
+    });
+    if refused && session.is_dir(remote).unwrap_or(false) {
+        return Remote::WrongKind("is a directory (get fetches files)".into()).into();
+    }
+    err
+}
+
+/// The remote file's modification time (MDTM, UTC), when the server offers it.
+fn remote_mtime(session: &mut Session, remote: &str) -> Option<std::time::SystemTime> {
+    let conn = session.conn().ok()?;
+    if !conn.has_feature("MDTM") {
+        return None;
+    }
+    let t = conn.ftp.mdtm(remote).ok()?;
+    Some(t.and_utc().into())
+}
+
+/// Download `remote` into `target` (a file path whose directory exists). A regular file is
+/// written as `NAME.part` and renamed into place once complete; an existing device, FIFO or
+/// socket (`-o /dev/null`) is written straight to, never replaced.
 pub fn download(
     session: &mut Session,
     remote: &str,
     target: &Path,
-    resume: bool,
+    opts: GetOpts,
     out: &Printer,
 ) -> Result<Done> {
-    let ascii = session.ascii;
-    let timeout = session.opts.timeout;
-    let conn = session.conn()?;
-    // SIZE first: a missing file fails here, before any local file exists. In ascii mode the
-    // server's size counts different line endings, so it is neither a total nor a check.
-    let size = if ascii {
-        None
-    } else {
-        match conn.ftp.size(remote) {
-            Ok(s) => Some(s as u64),
-            Err(e) => match Session::ftp_err(e) {
-                r @ Remote::Reply { code: 550, .. } | r @ Remote::Reply { code: 450, .. } => {
-                    return Err(r.into());
-                }
-                r if r.connection_gone() => return Err(r.into()),
-                _ => None,
-            },
+    let existing = std::fs::metadata(target).ok();
+    if existing.as_ref().is_some_and(|m| m.is_dir()) {
+        return Err(LocalError::new(
+            target.display().to_string(),
+            io::Error::new(io::ErrorKind::IsADirectory, "is a directory"),
+        )
+        .into());
+    }
+    let special = existing.as_ref().is_some_and(|m| !m.is_file());
+    if opts.no_clobber && existing.as_ref().is_some_and(|m| m.is_file()) {
+        out.info(&format!(
+            "get: {} exists; not overwritten (-n)",
+            target.display()
+        ));
+        return Ok(Done::skipped());
+    }
+    if special && opts.resume {
+        return Err(crate::error::UsageError(format!(
+            "get -c: {} is not a regular file, so there is nothing to continue",
+            target.display()
+        ))
+        .into());
+    }
+    if opts.resume && session.ascii {
+        return Err(crate::error::UsageError(
+            "get -c works in binary mode only (ascii changes sizes)".into(),
+        )
+        .into());
+    }
+    let size = remote_size(session, remote)?;
+    if special {
+        // A device, FIFO or socket: renaming a `.part` onto it would replace the node (as
+        // root, `/dev/null` would become a file), so it is opened and written as it is.
+        let mut sink = OpenOptions::new()
+            .write(true)
+            .open(target)
+            .map_err(|e| LocalError::new(target.display().to_string(), e))?;
+        let (got, elapsed) = fetch(
+            session,
+            remote,
+            &mut sink,
+            &target.display().to_string(),
+            size,
+            0,
+            Some(out),
+        )?;
+        if let Some(total) = size
+            && got != total
+        {
+            return Err(
+                Remote::Incomplete(format!("short transfer: {got} of {total} bytes")).into(),
+            );
         }
-    };
+        return Ok(Done {
+            bytes: got,
+            elapsed,
+            verified: size.is_some(),
+            skipped: false,
+        });
+    }
+
     let part = part_path(target);
-    let mut offset = 0;
-    if resume {
-        if ascii {
-            return Err(crate::error::UsageError(
-                "get -c works in binary mode only (ascii changes sizes)".into(),
-            )
-            .into());
-        }
-        if let Ok(m) = std::fs::metadata(&part) {
-            offset = m.len();
-        }
+    // In a shared directory a planted `NAME.part` symlink would redirect the download.
+    let part_meta = std::fs::symlink_metadata(&part).ok();
+    if part_meta
+        .as_ref()
+        .is_some_and(|m| m.file_type().is_symlink())
+    {
+        return Err(LocalError::new(
+            part.display().to_string(),
+            io::Error::other("is a symbolic link; refusing to write through it"),
+        )
+        .into());
+    }
+    let part_len = part_meta.as_ref().map(|m| m.len()).unwrap_or(0);
+    let offset = if opts.resume { part_len } else { 0 };
+    if !opts.resume && part_len > 0 {
+        out.warn(&format!(
+            "{} exists: starting over ('get -c' resumes it)",
+            part.display()
+        ));
     }
     if let Some(total) = size {
         if offset > total {
@@ -81,24 +213,13 @@ pub fn download(
                 part.display()
             ));
         }
-        if resume && offset == 0 && std::fs::metadata(target).is_ok_and(|m| m.len() == total) {
+        if opts.resume && offset == 0 && existing.as_ref().is_some_and(|m| m.len() == total) {
             out.info(&format!("get: {} is already complete", target.display()));
-            return Ok(Done {
-                bytes: 0,
-                elapsed: Duration::ZERO,
-            });
+            return Ok(Done::skipped());
         }
     }
 
-    // In a shared directory a planted `NAME.part` symlink would redirect the download.
-    if std::fs::symlink_metadata(&part).is_ok_and(|m| m.file_type().is_symlink()) {
-        return Err(LocalError::new(
-            part.display().to_string(),
-            io::Error::other("is a symbolic link; refusing to write through it"),
-        )
-        .into());
-    }
-    let existed = part.exists();
+    let existed = part_meta.is_some();
     let mut file = OpenOptions::new()
         .create(true)
         .write(true)
@@ -109,26 +230,75 @@ pub fn download(
         file.seek(SeekFrom::Start(offset))
             .map_err(|e| LocalError::new(part.display().to_string(), e))?;
     }
-    // Remove a `.part` we created when nothing arrived: no stray empty files.
-    let cleanup = |file: File| {
-        let empty = file.metadata().map(|m| m.len() == 0).unwrap_or(false);
-        drop(file);
-        if !existed && empty {
-            let _ = std::fs::remove_file(&part);
+    let part_name = part.display().to_string();
+    let (got, elapsed) = if size == Some(offset) && offset > 0 {
+        // Everything is already here; only the rename is missing.
+        (0, Duration::ZERO)
+    } else {
+        match fetch(
+            session,
+            remote,
+            &mut file,
+            &part_name,
+            size,
+            offset,
+            Some(out),
+        ) {
+            Ok(r) => r,
+            Err(e) => {
+                // Remove a `.part` we created when nothing arrived: no stray empty files.
+                let empty = file.metadata().map(|m| m.len() == 0).unwrap_or(false);
+                drop(file);
+                if !existed && empty {
+                    let _ = std::fs::remove_file(&part);
+                }
+                return Err(e);
+            }
         }
     };
-
-    if size == Some(offset) && offset > 0 {
-        // Everything is already here; only the rename is missing.
-        drop(file);
-        std::fs::rename(&part, target)
-            .map_err(|e| LocalError::new(target.display().to_string(), e))?;
-        return Ok(Done {
-            bytes: 0,
-            elapsed: Duration::ZERO,
-        });
+    file.flush()
+        .map_err(|e| LocalError::new(part_name.clone(), e))?;
+    let on_disk = file
+        .metadata()
+        .map_err(|e| LocalError::new(part_name.clone(), e))?
+        .len();
+    if let Some(total) = size
+        && on_disk != total
+    {
+        return Err(Remote::Incomplete(format!(
+            "short transfer: {on_disk} of {total} bytes; the rest can be fetched with 'get -c'"
+        ))
+        .into());
     }
+    // Keep the server's modification time, as lftp does.
+    if let Some(t) = remote_mtime(session, remote) {
+        let _ = file.set_modified(t);
+    }
+    drop(file);
+    std::fs::rename(&part, target).map_err(|e| LocalError::new(target.display().to_string(), e))?;
+    Ok(Done {
+        bytes: got,
+        elapsed,
+        verified: size.is_some(),
+        skipped: false,
+    })
+}
 
+/// RETR `remote` from `offset` into `sink`, at most `size - offset` bytes when the size is
+/// known (a server that keeps sending is stopped there); returns the bytes received and the
+/// time taken. The final reply must be 226: a 426 or a cut is a broken transfer (exit 8).
+fn fetch(
+    session: &mut Session,
+    remote: &str,
+    sink: &mut dyn Write,
+    sink_name: &str,
+    size: Option<u64>,
+    offset: u64,
+    out: Option<&Printer>,
+) -> Result<(u64, Duration)> {
+    let ascii = session.ascii;
+    let timeout = session.opts.timeout;
+    let conn = session.conn()?;
     // REST is armed inside: a retry after a refused EPSV needs it again.
     let opened = conn.data(|ftp| {
         if offset > 0 {
@@ -138,70 +308,65 @@ pub fn download(
     });
     let mut stream = match opened {
         Ok(s) => s,
-        Err(e) => {
-            cleanup(file);
-            return Err(e.into());
-        }
+        Err(e) => return Err(not_a_file(session, remote, e.into())),
     };
+    let conn = session.conn()?;
     let _ = stream.get_ref().get_ref().set_read_timeout(Some(DATA_TICK));
-    let bar = out.progress(remote, size, offset);
+    let bar = match out {
+        Some(out) => out.progress(remote, size, offset),
+        None => ProgressBar::hidden(),
+    };
     let start = Instant::now();
-    let result = copy_down(&mut stream, &mut file, &bar, ascii, timeout);
+    let limit = size.map(|s| s.saturating_sub(offset));
+    let result = copy_down(&mut stream, sink, &bar, ascii, timeout, limit);
     bar.finish_and_clear();
     let got = match result {
         Ok(n) => n,
-        Err(e) => {
-            let e = finish_failed(conn, stream, e, &part.display().to_string());
-            cleanup(file);
-            return Err(e);
-        }
+        Err(stop) => return Err(finish_failed(conn, stream, stop, sink_name)),
     };
+    conn.watchdog.arm(timeout);
     if let Err(e) = stream.finish() {
-        cleanup(file);
-        return Err(Session::ftp_err(e).into());
+        // libunftp answers RETR of a directory with 150, then 550.
+        return Err(not_a_file(session, remote, transfer_reply(e)));
     }
-    file.flush()
-        .map_err(|e| LocalError::new(part.display().to_string(), e))?;
-    let on_disk = file
-        .metadata()
-        .map_err(|e| LocalError::new(part.display().to_string(), e))?
-        .len();
-    drop(file);
-    if let Some(total) = size
-        && on_disk != total
-    {
-        return Err(Remote::Incomplete(format!(
-            "short transfer: {on_disk} of {total} bytes; the rest can be fetched with 'get -c'"
-        ))
-        .into());
-    }
-    std::fs::rename(&part, target).map_err(|e| LocalError::new(target.display().to_string(), e))?;
-    Ok(Done {
-        bytes: got,
-        elapsed: start.elapsed(),
-    })
+    Ok((got, start.elapsed()))
 }
 
-/// Stream a remote file into `sink` (`cat`).
+/// A transfer's final reply as an error: 425/426 (the data connection broke or was closed)
+/// mean an incomplete transfer, the same exit code (8) as a data connection that was cut.
+fn transfer_reply(e: suppaftp::FtpError) -> anyhow::Error {
+    match Session::ftp_err(e) {
+        Remote::Reply {
+            code: code @ (425 | 426),
+            text,
+        } => Remote::Incomplete(format!("transfer broken off: {code} {text}")).into(),
+        other => other.into(),
+    }
+}
+
+/// Stream a remote file into `sink` (`cat`, `get -o -`), checked against its size.
 pub fn download_to(
     session: &mut Session,
     remote: &str,
     sink: &mut dyn Write,
     sink_name: &str,
-) -> Result<u64> {
-    let ascii = session.ascii;
-    let timeout = session.opts.timeout;
-    let conn = session.conn()?;
-    let mut stream = conn.data(|ftp| ftp.retr_as_stream(remote))?;
-    let _ = stream.get_ref().get_ref().set_read_timeout(Some(DATA_TICK));
-    let result = copy_down(&mut stream, sink, &ProgressBar::hidden(), ascii, timeout);
-    match result {
-        Ok(n) => {
-            stream.finish().map_err(Session::ftp_err)?;
-            Ok(n)
-        }
-        Err(e) => Err(finish_failed(conn, stream, e, sink_name)),
+) -> Result<Done> {
+    let size = remote_size(session, remote)?;
+    // No progress bar: what is written here may be on the same terminal.
+    let (got, elapsed) = fetch(session, remote, sink, sink_name, size, 0, None)?;
+    sink.flush()
+        .map_err(|e| LocalError::new(sink_name.to_string(), e))?;
+    if let Some(total) = size
+        && got != total
+    {
+        return Err(Remote::Incomplete(format!("short transfer: {got} of {total} bytes")).into());
     }
+    Ok(Done {
+        bytes: got,
+        elapsed,
+        verified: size.is_some(),
+        skipped: false,
+    })
 }
 
 /// Why a copy loop stopped early.
@@ -218,6 +383,7 @@ fn copy_down<S: Read>(
     bar: &ProgressBar,
     ascii: bool,
     timeout: Duration,
+    limit: Option<u64>,
 ) -> Result<u64, Stop> {
     let mut buf = vec![0u8; BLOCK];
     let mut conv = CrlfToLf::default();
@@ -249,6 +415,12 @@ fn copy_down<S: Read>(
             Err(e) => return Err(Stop::Remote(io_remote(e))),
         };
         idle = Duration::ZERO;
+        // A server that sends more than it announced (endless data) is stopped at the
+        // announced size: what is written never exceeds it.
+        let (n, over) = match limit {
+            Some(l) if total + n as u64 > l => ((l - total) as usize, true),
+            _ => (n, false),
+        };
         let data = if ascii {
             conv.convert(&buf[..n])
         } else {
@@ -257,6 +429,12 @@ fn copy_down<S: Read>(
         file.write_all(data).map_err(Stop::Local)?;
         total += n as u64;
         bar.inc(n as u64);
+        if over {
+            return Err(Stop::Remote(Remote::Protocol(format!(
+                "the server sent more than the {} bytes it announced; stopped there",
+                limit.unwrap_or(0)
+            ))));
+        }
     }
     if ascii && conv.pending_cr {
         file.write_all(b"\r").map_err(Stop::Local)?;
@@ -279,21 +457,26 @@ fn io_remote(e: io::Error) -> Remote {
     }
 }
 
-/// How long to wait for the replies that follow a broken or aborted transfer.
-const AFTERMATH: Duration = Duration::from_secs(5);
+/// The longest wait for the replies that follow a broken or aborted transfer (ABOR's answer,
+/// the final reply, the NOOP after them), as a whole; never longer than `--timeout`. A
+/// stalled server answers none of them, so this is what Ctrl-C on a stalled transfer costs.
+const AFTERMATH: Duration = Duration::from_secs(2);
 
 /// Clean up a transfer that stopped early and say why. Ctrl-C sends ABOR; other failures
 /// close the data connection and read the server's final reply, which names the cause better
 /// than a broken socket does (552 quota exceeded). Either way the control connection may be
 /// out of step afterwards (libunftp's late 426 after ABOR), so a NOOP checks it, and the
-/// session reconnects before the next command if it does not answer.
+/// session reconnects before the next command if it does not answer. The watchdog bounds
+/// all of it, and a second Ctrl-C cuts it short.
 fn finish_failed(
     conn: &mut Conn,
     stream: TransferStream<tls::Stream>,
     stop: Stop,
     local_name: &str,
 ) -> anyhow::Error {
-    conn.with_timeout(AFTERMATH, |conn| match stop {
+    let wait = AFTERMATH.min(conn.timeout);
+    conn.watchdog.arm(wait);
+    let err = conn.with_timeout(wait, |conn| match stop {
         Stop::Interrupted => {
             if let Err(e) = conn.ftp.abort(stream) {
                 // vsftpd and pyftpdlib end ABOR with 225, which suppaftp does not expect.
@@ -314,11 +497,25 @@ fn finish_failed(
             resync(conn);
             // 452/552 (no space, quota) say why; a 426 only repeats that the transfer broke.
             match reply {
-                Some(reply @ Remote::Reply { code: 450.., .. }) => reply.into(),
+                Some(reply @ Remote::Reply { code: 450.., .. })
+                    if !matches!(
+                        reply,
+                        Remote::Reply {
+                            code: 425 | 426,
+                            ..
+                        }
+                    ) =>
+                {
+                    reply.into()
+                }
                 _ => r.into(),
             }
         }
-    })
+    });
+    if conn.watchdog.disarm_and_take().is_some() {
+        conn.dead = true;
+    }
+    err
 }
 
 /// NOOP: does the control connection still answer in step? If not, mark it for reconnect.
@@ -373,10 +570,7 @@ pub fn upload(
         }
         if offset == len {
             out.info(&format!("put: {remote} is already complete"));
-            return Ok(Done {
-                bytes: 0,
-                elapsed: Duration::ZERO,
-            });
+            return Ok(Done::skipped());
         }
         file.seek(SeekFrom::Start(offset))
             .map_err(|e| LocalError::new(local.display().to_string(), e))?;
@@ -391,9 +585,14 @@ pub fn upload(
         }
         ftp.put_with_stream(remote)
     })?;
+    let _ = stream
+        .get_ref()
+        .get_ref()
+        .set_write_timeout(Some(DATA_TICK));
+    let timeout = conn.timeout;
     let bar = out.progress(remote, Some(len), offset);
     let start = Instant::now();
-    let result = copy_up(&mut file, &mut stream, &bar, ascii);
+    let result = copy_up(&mut file, &mut stream, &bar, ascii, timeout);
     bar.finish_and_clear();
     let sent = match result {
         Ok(n) => n,
@@ -406,31 +605,71 @@ pub fn upload(
             ));
         }
     };
-    stream.finish().map_err(Session::ftp_err)?;
-    if !ascii
-        && let Ok(size) = conn.ftp.size(remote)
-        && size as u64 != len
+    conn.watchdog.arm(timeout);
+    stream.finish().map_err(transfer_reply)?;
+    let elapsed = start.elapsed();
+    let verified = !ascii
+        && match conn.ftp.size(remote) {
+            Ok(size) if size as u64 != len => {
+                return Err(Remote::Incomplete(format!(
+                    "the server has {size} bytes of {len} after the upload; 'put -c' continues it"
+                ))
+                .into());
+            }
+            Ok(_) => true,
+            Err(_) => false,
+        };
+    // Keep the local modification time on the server, as lftp does, where MFMT is offered.
+    if conn.has_feature("MFMT")
+        && let Ok(t) = meta.modified()
     {
-        return Err(Remote::Incomplete(format!(
-            "the server has {size} bytes of {len} after the upload; 'put -c' continues it"
-        ))
-        .into());
+        let t: chrono::DateTime<chrono::Utc> = t.into();
+        let _ = conn.ftp.custom_command(
+            format!("MFMT {} {remote}", t.format("%Y%m%d%H%M%S")),
+            &[suppaftp::Status::File],
+        );
     }
     Ok(Done {
         bytes: sent,
-        elapsed: start.elapsed(),
+        elapsed,
+        verified,
+        skipped: false,
     })
 }
 
+/// Read `file` to its end into the data connection, converting LF to CRLF in ascii mode.
+/// Writes time out every DATA_TICK so that Ctrl-C is seen while a server is not reading; the
+/// idle limit (`timeout`) counts across them.
 fn copy_up<W: Write>(
     file: &mut File,
     stream: &mut W,
     bar: &ProgressBar,
     ascii: bool,
+    timeout: Duration,
 ) -> Result<u64, Stop> {
     let mut buf = vec![0u8; BLOCK];
     let mut conv = LfToCrlf::default();
     let mut total = 0u64;
+    let mut idle = Duration::ZERO;
+    let stalled = |e: io::Error, idle: &mut Duration| -> Result<(), Stop> {
+        if crate::interrupt::requested() {
+            return Err(Stop::Interrupted);
+        }
+        match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+                *idle += DATA_TICK;
+                if *idle >= timeout {
+                    return Err(Stop::Remote(Remote::Incomplete(format!(
+                        "the server took no data for {} s: transfer timed out",
+                        timeout.as_secs()
+                    ))));
+                }
+                Ok(())
+            }
+            io::ErrorKind::Interrupted => Ok(()),
+            _ => Err(Stop::Remote(io_remote(e))),
+        }
+    };
     loop {
         if crate::interrupt::requested() {
             return Err(Stop::Interrupted);
@@ -446,13 +685,26 @@ fn copy_up<W: Write>(
         } else {
             &buf[..n]
         };
-        stream
-            .write_all(data)
-            .map_err(|e| Stop::Remote(io_remote(e)))?;
+        let mut pos = 0;
+        while pos < data.len() {
+            match stream.write(&data[pos..]) {
+                Ok(0) => return Err(Stop::Remote(io_remote(io::ErrorKind::WriteZero.into()))),
+                Ok(w) => {
+                    pos += w;
+                    idle = Duration::ZERO;
+                }
+                Err(e) => stalled(e, &mut idle)?,
+            }
+        }
         total += n as u64;
         bar.inc(n as u64);
     }
-    stream.flush().map_err(|e| Stop::Remote(io_remote(e)))?;
+    loop {
+        match stream.flush() {
+            Ok(()) => break,
+            Err(e) => stalled(e, &mut idle)?,
+        }
+    }
     Ok(total)
 }
 
@@ -519,6 +771,15 @@ pub fn local_target(remote: &str, output: Option<&Path>, several: bool) -> Resul
         )
         .into()),
         Some(o) => {
+            // `-o newdir/` names a directory: one that does not exist is an error now,
+            // before anything is fetched (not a download into `newdir.part`).
+            if o.as_os_str().as_encoded_bytes().ends_with(b"/") {
+                return Err(LocalError::new(
+                    o.display().to_string(),
+                    io::Error::new(io::ErrorKind::NotFound, "no such directory"),
+                )
+                .into());
+            }
             if let Some(parent) = o.parent()
                 && !parent.as_os_str().is_empty()
                 && !parent.is_dir()

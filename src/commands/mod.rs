@@ -179,7 +179,17 @@ pub struct OpenArgs {
     /// Log in as USER
     #[arg(short = 'u', long = "user", value_name = "USER")]
     pub user: Option<String>,
-    /// host, host:port, ftp://[user[:password]@]host[:port][/path] or ftps://...
+    /// Server port (default 21, or 990 for ftps://)
+    #[arg(long = "port", value_name = "N")]
+    pub port: Option<u16>,
+    /// Require explicit TLS (AUTH TLS), for this and later connections
+    #[arg(long = "tls", conflicts_with = "no_tls")]
+    pub tls: bool,
+    /// Never use TLS, for this and later connections
+    #[arg(long = "no-tls")]
+    pub no_tls: bool,
+    /// host, host:port, ftp://[user[:password]@]host[:port][/path] or ftps://... (default:
+    /// the last server, logged in afresh)
     #[arg(value_name = "URL")]
     pub url: Option<String>,
 }
@@ -343,7 +353,11 @@ pub struct GetArgs {
     /// Continue a partial download (LOCAL.part) where it stopped
     #[arg(short = 'c', long = "continue")]
     pub resume: bool,
-    /// Local file name, or a directory for several files (default: the local directory)
+    /// Leave existing local files alone (default: replace them, atomically)
+    #[arg(short = 'n', long = "no-clobber")]
+    pub no_clobber: bool,
+    /// Local file name, a directory for several files, or '-' for stdout (default: the local
+    /// directory)
     #[arg(short = 'o', long = "output", value_name = "LOCAL")]
     pub output: Option<LocalPath>,
     /// Remote files or ftp:// URLs; a glob in the last component ('pub/*.gz') matches the
@@ -698,7 +712,7 @@ pub fn parse_command(text: &str) -> Result<Parsed, UsageError> {
 }
 
 /// clap renders a multi-line error with usage and tips; we want one line plus the usage from
-/// the table: `get: missing REMOTE (usage: get [-c] [-o LOCAL] REMOTE...)`.
+/// the table: `get: missing REMOTE (usage: get [-c] [-n] [-o LOCAL] REMOTE...)`.
 fn clap_error_line(name: &str, e: &clap::Error) -> String {
     let rendered = e.render().to_string();
     let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
@@ -960,7 +974,10 @@ mod tests {
     #[test]
     fn bad_lines_are_usage_errors() {
         let e = parse_command("get").unwrap_err().0;
-        assert!(e.contains("(usage: get [-c] [-o LOCAL] REMOTE...)"), "{e}");
+        assert!(
+            e.contains("(usage: get [-c] [-n] [-o LOCAL] REMOTE...)"),
+            "{e}"
+        );
         assert!(e.contains("not provided: <REMOTE>"), "{e}");
         assert_eq!(usage("quote"), "quote CMD...");
         assert_eq!(usage("cd"), "cd [DIR]");

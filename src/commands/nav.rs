@@ -5,26 +5,46 @@ use anyhow::{Context, Result};
 use suppaftp::FtpError;
 
 use super::{ByeArgs, CdArgs, Ctx, DebugArgs, OnOff, OpenArgs, PassiveArgs, TypeName, UserArgs};
+use crate::cli::TlsMode;
 use crate::error::{ExitRequest, UsageError};
 use crate::listing::display_name;
 use crate::session::{Session, Target, reply_text};
 
 pub fn open(ctx: &mut Ctx, a: OpenArgs) -> Result<()> {
-    let Some(url) = a.url else {
-        return match ctx.session.conn_ref() {
-            Some(c) => ctx
-                .out
-                .data(&format!("connected to {}", c.target.display_host())),
+    let mut target = match a.url {
+        Some(url) => Target::parse(&url)?,
+        // `open` alone: the server of the open (or last) connection, logged in afresh.
+        None => match &ctx.session.last_target {
+            Some(t) => t.clone(),
             None => {
-                Err(UsageError("open: which server? (usage: open [-u USER] URL)".into()).into())
+                return Err(UsageError(
+                    "open: which server? (usage: open [-u USER] [--port N] [--tls|--no-tls] URL)"
+                        .into(),
+                )
+                .into());
             }
-        };
+        },
     };
-    let mut target = Target::parse(&url)?;
     if let Some(u) = a.user {
         target.user = Some(u);
+        target.password = None;
     }
-    ctx.session.connect(target, ctx.out)
+    if let Some(p) = a.port {
+        target.port = p;
+    }
+    // The TLS choice holds for this connection and the ones after it (reconnects); a failed
+    // `open` leaves the session as it was, its TLS choice included.
+    let before = ctx.session.opts.tls;
+    if a.tls {
+        ctx.session.opts.tls = TlsMode::Require;
+    } else if a.no_tls {
+        ctx.session.opts.tls = TlsMode::Off;
+    }
+    let result = ctx.session.connect(target, ctx.out);
+    if result.is_err() {
+        ctx.session.opts.tls = before;
+    }
+    result
 }
 
 pub fn user(ctx: &mut Ctx, a: UserArgs) -> Result<()> {

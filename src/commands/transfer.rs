@@ -14,14 +14,29 @@ use crate::transfer;
 
 pub fn get(ctx: &mut Ctx, a: GetArgs) -> Result<()> {
     let output = a.output.map(|o| o.0);
+    // `-o -`: the files go to stdout, one after the other (as with curl).
+    let to_stdout = output.as_deref() == Some(Path::new("-"));
+    let opts = transfer::GetOpts {
+        resume: a.resume,
+        no_clobber: a.no_clobber,
+    };
+    if to_stdout && (opts.resume || opts.no_clobber) {
+        return Err(UsageError("get -o -: -c and -n apply to files, not to stdout".into()).into());
+    }
     let count = a.paths.len();
-    super::on_paths(ctx, &a.paths, |session, out, remote| {
+    let result = super::on_paths(ctx, &a.paths, |session, out, remote| {
         let remote = remote.unwrap_or_default();
         let names = expand_remote(session, out, remote)?;
         let several = count > 1 || names.len() > 1;
         for (name, is_link) in names {
-            let target = transfer::local_target(&name, output.as_deref(), several)?;
-            let done = match transfer::download(session, &name, &target, a.resume, out) {
+            let done = if to_stdout {
+                let mut stdout = std::io::stdout().lock();
+                transfer::download_to(session, &name, &mut stdout, "stdout")
+            } else {
+                let target = transfer::local_target(&name, output.as_deref(), several)?;
+                transfer::download(session, &name, &target, opts, out)
+            };
+            let done = match done {
                 Ok(d) => d,
                 // A link a glob matched may lead to a directory (mirrors: `current -> 1.2/`);
                 // that is no reason to give up on the files after it.
@@ -31,12 +46,18 @@ pub fn get(ctx: &mut Ctx, a: GetArgs) -> Result<()> {
                 }
                 Err(e) => return Err(e.context(display_name(&name))),
             };
-            if done.bytes > 0 || done.elapsed > std::time::Duration::ZERO {
-                out.summary("get", &name, done.bytes, done.elapsed);
+            if !done.skipped {
+                out.summary("get", &name, &done);
             }
         }
         Ok(())
-    })
+    });
+    if to_stdout {
+        // What was written before a failure stays written.
+        let flushed = ctx.out.flush();
+        return result.and(flushed);
+    }
+    result
 }
 
 pub fn put(ctx: &mut Ctx, a: PutArgs) -> Result<()> {
@@ -63,8 +84,8 @@ pub fn put(ctx: &mut Ctx, a: PutArgs) -> Result<()> {
         };
         let done = transfer::upload(ctx.session, local, &remote, a.resume, ctx.out)
             .with_context(|| local.display().to_string())?;
-        if done.bytes > 0 || done.elapsed > std::time::Duration::ZERO {
-            ctx.out.summary("put", &remote, done.bytes, done.elapsed);
+        if !done.skipped {
+            ctx.out.summary("put", &remote, &done);
         }
     }
     Ok(())

@@ -32,6 +32,10 @@ pub struct ServerOpts {
     /// Offer explicit FTPS (AUTH TLS) with a certificate for 127.0.0.1 and `localhost` signed by
     /// a fresh CA (see [`TestServer::ca_file`]). Plain FTP stays allowed.
     pub tls: bool,
+    /// With `tls`: present one self-signed certificate marked CA:TRUE, as `openssl req -x509`
+    /// makes it (the one every vsftpd guide makes), instead of a leaf signed by a CA.
+    /// [`TestServer::ca_file`] is then that certificate itself.
+    pub self_signed_ca: bool,
     /// libunftp's idle session timeout in seconds: an idle control connection gets
     /// `221 Session timed out. Closing control connection` (221, not 421: a libunftp quirk) and
     /// is closed.
@@ -57,7 +61,13 @@ impl TestServer {
     /// A server whose root is `root`, configured by `opts`. The listening socket is bound before
     /// this returns, so clients may connect at once.
     pub fn start_with(root: &Path, opts: ServerOpts) -> TestServer {
-        let tls = opts.tls.then(TlsFiles::generate);
+        let tls = opts.tls.then(|| {
+            if opts.self_signed_ca {
+                TlsFiles::self_signed_ca()
+            } else {
+                TlsFiles::generate()
+            }
+        });
         let config = Arc::new(SessionConfig {
             root: root.to_path_buf(),
             user: opts.user,
@@ -243,6 +253,34 @@ struct TlsFiles {
 }
 
 impl TlsFiles {
+    /// One self-signed certificate for 127.0.0.1 with CA:TRUE, like `openssl req -x509`.
+    fn self_signed_ca() -> TlsFiles {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+        let mut params =
+            CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+                .expect("params");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "127.0.0.1");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let key = KeyPair::generate().expect("key");
+        let cert = params.self_signed(&key).expect("self-signed certificate");
+        let dir = tempfile::Builder::new()
+            .prefix("ftpsh-test-tls")
+            .tempdir()
+            .expect("TLS temp dir");
+        let cert_path = dir.path().join("server.pem");
+        let key_path = dir.path().join("server.key");
+        std::fs::write(&cert_path, cert.pem()).expect("write cert");
+        std::fs::write(&key_path, key.serialize_pem()).expect("write key");
+        TlsFiles {
+            _dir: dir,
+            ca: cert_path.clone(),
+            cert: cert_path,
+            key: key_path,
+        }
+    }
+
     fn generate() -> TlsFiles {
         use rcgen::{
             BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,

@@ -1,0 +1,783 @@
+//! Regression tests for the defects found by trying the first version as its users would:
+//! downloads onto devices and stdout, refused TYPE, sizes that could not be checked, overall
+//! deadlines and Ctrl-C while connecting, TLS with a self-signed CA certificate, a session
+//! kept across failed opens and reconnects. Each test is named after what broke.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::os::unix::fs::FileTypeExt;
+use std::process::{Command as StdCommand, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::fake::{Action, FakeServer, default_script};
+use crate::server::ServerOpts;
+use crate::util::{Env, ftpsh_std, pattern, stderr_of, stdout_of};
+
+fn verb(c: &str) -> String {
+    c.split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase()
+}
+
+fn fallback(c: &str) -> Action {
+    default_script(c).unwrap_or(Action::Reply("502 no".into()))
+}
+
+/// Poll `cond` every 20 ms until it holds, for at most `limit`.
+fn wait_for(limit: Duration, what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn interrupt(pid: u32) {
+    StdCommand::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+}
+
+/// Wait for a child with a bound; kill it and fail if it does not end in time.
+fn wait_bounded(child: std::process::Child, limit: Duration) -> std::process::Output {
+    let pid = child.id();
+    let done = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&done);
+    let killer = std::thread::spawn(move || {
+        let deadline = Instant::now() + limit;
+        while !flag.load(Ordering::SeqCst) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if !flag.load(Ordering::SeqCst) {
+            let _ = StdCommand::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    done.store(true, Ordering::SeqCst);
+    killer.join().unwrap();
+    out
+}
+
+// --- data safety ------------------------------------------------------------------------------
+
+#[test]
+fn get_onto_a_fifo_writes_into_it_and_keeps_the_fifo() {
+    let env = Env::new();
+    let data = pattern(300_000, 5);
+    env.remote_file("f.bin", &data);
+    let fifo = env.local("pipe");
+    let ok = StdCommand::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(ok.success());
+    let reader_path = fifo.clone();
+    let reader = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        std::fs::File::open(&reader_path)
+            .unwrap()
+            .read_to_end(&mut got)
+            .unwrap();
+        got
+    });
+    let mut c = env.run("get f.bin -o pipe");
+    c.assert().success();
+    assert_eq!(reader.join().unwrap(), data);
+    let meta = std::fs::symlink_metadata(&fifo).unwrap();
+    assert!(meta.file_type().is_fifo(), "the FIFO was replaced");
+    assert!(!env.local("pipe.part").exists());
+}
+
+#[test]
+fn get_onto_a_device_node_keeps_the_device() {
+    // A null device made in the test's own directory (never the machine's /dev): as root the
+    // old code renamed `null.part` onto it, leaving a regular file.
+    let env = Env::new();
+    env.remote_file("f.bin", &pattern(10_000, 6));
+    let dev = env.local("null");
+    let made = StdCommand::new("mknod")
+        .arg(&dev)
+        .args(["c", "1", "3"])
+        .status()
+        .unwrap();
+    if !made.success() {
+        // mknod needs root (CI runs as root); the FIFO test covers the same code path.
+        assert!(
+            std::env::var("CI").is_err(),
+            "mknod failed under CI, which runs as root"
+        );
+        eprintln!("skipped: mknod needs root");
+        return;
+    }
+    env.run("get f.bin -o null").assert().success();
+    let meta = std::fs::symlink_metadata(&dev).unwrap();
+    assert!(meta.file_type().is_char_device(), "the device was replaced");
+    assert!(!env.local("null.part").exists());
+}
+
+#[test]
+fn get_dash_o_dash_writes_to_stdout_not_to_a_file_named_dash() {
+    let env = Env::new();
+    env.remote_file("a.txt", b"first\n");
+    env.remote_file("b.txt", b"second\n");
+    let out = env.run("get a.txt b.txt -o -").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "first\nsecond\n");
+    assert!(!env.local("-").exists());
+}
+
+#[test]
+fn a_refused_type_a_keeps_binary_and_fails_with_the_reply() {
+    // pyftpdlib refuses `TYPE A N` (504); the old code then said "type ascii" and converted
+    // line endings of a binary transfer.
+    let server = FakeServer::start(|c| match c {
+        "TYPE A" => Action::Reply("504 Unsupported type".into()),
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .arg(server.url())
+        .args(["-k", "--timeout", "5", "-c", "ascii; type"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("ascii: 504 Unsupported type"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(stdout_of(&out), "binary\n");
+    assert!(server.commands().iter().any(|c| c == "TYPE A"));
+    assert!(!server.commands().iter().any(|c| c.starts_with("TYPE A ")));
+}
+
+#[test]
+fn ascii_sends_plain_type_a() {
+    let server = FakeServer::start(fallback);
+    let env = Env::new();
+    env.cmd()
+        .arg(server.url())
+        .args(["--timeout", "5", "-c", "ascii; type"])
+        .assert()
+        .success()
+        .stdout("ascii\n");
+    assert!(server.commands().iter().any(|c| c == "TYPE A"));
+}
+
+/// A server that refuses SIZE, lists `f` as `listed` bytes and sends `sent` bytes, then 226.
+fn no_size_server(listed: Option<u64>, sent: usize) -> FakeServer {
+    FakeServer::start(move |c| match verb(c).as_str() {
+        "SIZE" => Action::Reply("502 SIZE not implemented".into()),
+        "CWD" if c != "CWD /" => Action::Reply("550 Not a directory".into()),
+        "LIST" => match listed {
+            Some(n) => Action::Data {
+                preliminary: "150 Here".into(),
+                data: format!("-rw-r--r-- 1 u g {n} Jan 01 2024 f\r\n").into_bytes(),
+                cut: false,
+                then: "226 Done".into(),
+            },
+            None => Action::Reply("550 No listing".into()),
+        },
+        "RETR" => Action::Data {
+            preliminary: "150 Opening".into(),
+            data: vec![b'x'; sent],
+            cut: false,
+            then: "226 Done".into(),
+        },
+        _ => fallback(c),
+    })
+}
+
+#[test]
+fn truncated_download_without_size_is_caught_by_the_listed_size() {
+    let server = no_size_server(Some(1000), 400);
+    let env = Env::new();
+    env.cmd()
+        .arg(server.url())
+        .args(["--timeout", "5", "-c", "get f"])
+        .assert()
+        .code(8)
+        .stderr(contains("short transfer: 400 of 1000"));
+    assert!(
+        !env.local("f").exists(),
+        "a short file under its final name"
+    );
+    assert_eq!(std::fs::read(env.local("f.part")).unwrap().len(), 400);
+}
+
+#[test]
+fn download_with_no_known_size_says_size_not_verified() {
+    let server = no_size_server(None, 400);
+    let env = Env::new();
+    env.cmd()
+        .arg(server.url())
+        .args(["--timeout", "5", "-c", "get f"])
+        .assert()
+        .success()
+        .stderr(contains("get: f: 400 bytes in").and(contains("(size not verified)")));
+    assert_eq!(std::fs::read(env.local("f")).unwrap().len(), 400);
+}
+
+#[test]
+fn a_download_stops_at_the_size_the_server_announced() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "SIZE" => Action::Reply("213 1000".into()),
+        "RETR" => Action::Data {
+            preliminary: "150 Opening".into(),
+            data: vec![b'y'; 2_000_000],
+            cut: false,
+            then: "226 Done".into(),
+        },
+        "ABOR" => Action::Reply("226 Aborted".into()),
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    env.cmd()
+        .arg(server.url())
+        .args(["--timeout", "5", "-c", "get f"])
+        .assert()
+        .code(1)
+        .stderr(contains("more than the 1000 bytes it announced"));
+    assert!(!env.local("f").exists());
+    assert_eq!(std::fs::read(env.local("f.part")).unwrap().len(), 1000);
+}
+
+#[test]
+fn a_cut_transfer_has_exit_8_whether_it_ends_in_426_or_226() {
+    for then in ["426 Connection closed; transfer aborted", "226 Done"] {
+        let server = FakeServer::start(move |c| match verb(c).as_str() {
+            "SIZE" => Action::Reply("213 1000".into()),
+            "RETR" => Action::Data {
+                preliminary: "150 Opening".into(),
+                data: vec![b'x'; 300],
+                cut: false,
+                then: then.into(),
+            },
+            _ => fallback(c),
+        });
+        let env = Env::new();
+        let out = env
+            .cmd()
+            .arg(server.url())
+            .args(["--timeout", "5", "-c", "get f"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(8), "{then}: {}", stderr_of(&out));
+        assert_eq!(stderr_of(&out).lines().count(), 2, "{}", stderr_of(&out));
+        assert!(!env.local("f").exists());
+    }
+}
+
+#[test]
+fn get_into_a_missing_directory_fails_before_downloading() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "SIZE" => Action::Reply("213 5".into()),
+        "RETR" => Action::Data {
+            preliminary: "150 Opening".into(),
+            data: b"hello".to_vec(),
+            cut: false,
+            then: "226 Done".into(),
+        },
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    env.cmd()
+        .arg(server.url())
+        .args(["--timeout", "5", "-c", "get -o newdir/ f"])
+        .assert()
+        .code(6)
+        .stderr(contains("newdir/: no such directory"));
+    assert!(!env.local("newdir.part").exists());
+    assert!(!env.local("newdir").exists());
+    assert!(
+        !server.commands().iter().any(|c| c.starts_with("RETR")),
+        "{:?}",
+        server.commands()
+    );
+}
+
+#[test]
+fn get_of_a_remote_directory_says_it_is_a_directory() {
+    let env = Env::new();
+    std::fs::create_dir(env.remote("small")).unwrap();
+    let out = env.run("get small").arg("-q").output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
+    assert_eq!(
+        stderr_of(&out).trim(),
+        "get: small: is a directory (get fetches files)"
+    );
+    assert!(!env.local("small").exists() && !env.local("small.part").exists());
+}
+
+#[test]
+fn get_no_clobber_keeps_an_existing_file() {
+    let env = Env::new();
+    env.remote_file("f.txt", b"new contents");
+    env.local_file("f.txt", b"mine");
+    env.run("get -n f.txt")
+        .assert()
+        .success()
+        .stderr(contains("f.txt exists; not overwritten (-n)"));
+    assert_eq!(std::fs::read(env.local("f.txt")).unwrap(), b"mine");
+    // Without -n the file is replaced (atomically, via f.txt.part).
+    env.run("get f.txt").assert().success();
+    assert_eq!(std::fs::read(env.local("f.txt")).unwrap(), b"new contents");
+}
+
+#[test]
+fn plain_get_over_a_part_file_says_get_c_resumes_it() {
+    let env = Env::new();
+    env.remote_file("f.txt", b"0123456789");
+    env.local_file("f.txt.part", b"01234");
+    env.run("get f.txt").assert().success().stderr(contains(
+        "f.txt.part exists: starting over ('get -c' resumes it)",
+    ));
+    assert_eq!(std::fs::read(env.local("f.txt")).unwrap(), b"0123456789");
+}
+
+#[test]
+fn get_keeps_the_remote_modification_time() {
+    let env = Env::new();
+    let remote = env.remote_file("old.txt", b"from 2001");
+    let when = std::time::UNIX_EPOCH + Duration::from_secs(981_173_106); // 2001-02-03
+    std::fs::File::options()
+        .write(true)
+        .open(&remote)
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
+    env.run("get old.txt").assert().success();
+    let got = std::fs::metadata(env.local("old.txt"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(got, when);
+}
+
+// --- deadlines and Ctrl-C -----------------------------------------------------------------------
+
+/// A server that accepts connections and sends its banner one byte every `every`, forever
+/// (bounded: it stops after a minute or when dropped). Counts accepted connections.
+struct Dripper {
+    port: u16,
+    accepted: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Dripper {
+    fn start(every: Duration) -> Dripper {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (a, s) = (Arc::clone(&accepted), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !s.load(Ordering::SeqCst) && Instant::now() < deadline {
+                match listener.accept() {
+                    Ok((mut sock, _)) => {
+                        a.fetch_add(1, Ordering::SeqCst);
+                        let s = Arc::clone(&s);
+                        std::thread::spawn(move || {
+                            for b in b"220 slow banner that never ends".iter().cycle().take(100) {
+                                if s.load(Ordering::SeqCst) || sock.write_all(&[*b]).is_err() {
+                                    return;
+                                }
+                                std::thread::sleep(every);
+                            }
+                        });
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        Dripper {
+            port,
+            accepted,
+            stop,
+        }
+    }
+}
+
+impl Drop for Dripper {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_banner_sent_one_byte_at_a_time_is_bounded_by_the_timeout() {
+    // Each byte arrives well within the read timeout, so only a deadline for the whole
+    // greeting ends this; the old code hung indefinitely.
+    let server = Dripper::start(Duration::from_millis(300));
+    let env = Env::new();
+    let start = Instant::now();
+    let child = ftpsh_std(env.local.path(), env.home.path())
+        .args([
+            &format!("127.0.0.1:{}", server.port),
+            "--timeout",
+            "2",
+            "-c",
+            "pwd",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_bounded(child, Duration::from_secs(30));
+    let took = start.elapsed();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("no greeting within 2 s"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(took < Duration::from_secs(6), "took {took:?}");
+}
+
+#[test]
+fn ctrl_c_stops_open_while_it_waits_for_the_greeting() {
+    let server = Dripper::start(Duration::from_millis(500));
+    let env = Env::new();
+    let child = ftpsh_std(env.local.path(), env.home.path())
+        .args([
+            &format!("127.0.0.1:{}", server.port),
+            "--timeout",
+            "60",
+            "-c",
+            "pwd",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once ftpsh is connected and waiting for the rest of the banner.
+    wait_for(Duration::from_secs(10), "the connection", || {
+        server.accepted.load(Ordering::SeqCst) > 0
+    });
+    let pressed = Instant::now();
+    interrupt(child.id());
+    let out = wait_bounded(child, Duration::from_secs(30));
+    assert_eq!(out.status.code(), Some(130), "{}", stderr_of(&out));
+    assert!(
+        pressed.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        pressed.elapsed()
+    );
+}
+
+/// A server whose RETR sends one chunk and then stalls (a few bytes every 20 s).
+fn stalling_server() -> FakeServer {
+    FakeServer::start(|c| match verb(c).as_str() {
+        "SIZE" => Action::Reply("213 100000".into()),
+        "RETR" => Action::Trickle {
+            preliminary: "150 Opening".into(),
+            chunk: vec![b's'; 1000],
+            count: 3,
+            every: Duration::from_secs(20),
+            then: "226 Done".into(),
+        },
+        _ => fallback(c),
+    })
+}
+
+#[test]
+fn ctrl_c_during_a_stalled_transfer_returns_promptly() {
+    let server = stalling_server();
+    let env = Env::new();
+    let child = ftpsh_std(env.local.path(), env.home.path())
+        .args([&server.url(), "--timeout", "30", "-c", "get f"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let part = env.local("f.part");
+    wait_for(Duration::from_secs(10), "bytes in f.part", || {
+        std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0) > 0
+    });
+    let pressed = Instant::now();
+    interrupt(child.id());
+    let out = wait_bounded(child, Duration::from_secs(30));
+    let took = pressed.elapsed();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr_of(&out));
+    // The old code waited 5 s for an ABOR answer that a stalled server never sends.
+    assert!(took < Duration::from_millis(2500), "took {took:?}");
+    assert_eq!(
+        std::fs::read(&part).unwrap().len(),
+        1000,
+        "the .part is kept"
+    );
+}
+
+#[test]
+fn a_stalled_transfer_fails_within_the_timeout() {
+    let server = stalling_server();
+    let env = Env::new();
+    let start = Instant::now();
+    let child = ftpsh_std(env.local.path(), env.home.path())
+        .args([&server.url(), "--timeout", "3", "-c", "get f"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_bounded(child, Duration::from_secs(40));
+    let took = start.elapsed();
+    assert_eq!(out.status.code(), Some(8), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("no data for 3 s"),
+        "{}",
+        stderr_of(&out)
+    );
+    // 3 s without data, then at most 2 s for the server's last words (was 13.5 s).
+    assert!(took < Duration::from_secs(7), "took {took:?}");
+}
+
+#[test]
+fn a_reply_sent_one_byte_at_a_time_is_bounded_by_the_timeout() {
+    // After login, PWD's reply trickles in forever: each read succeeds, the reply never ends.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let stop = Arc::new(AtomicBool::new(false));
+    let s = Arc::clone(&stop);
+    std::thread::spawn(move || {
+        let Ok((sock, _)) = listener.accept() else {
+            return;
+        };
+        let mut out = sock.try_clone().unwrap();
+        let mut reader = std::io::BufReader::new(sock);
+        let _ = out.write_all(b"220 hi\r\n");
+        let mut line = String::new();
+        use std::io::BufRead;
+        while !s.load(Ordering::SeqCst) {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let reply: &[u8] = match verb(&line).as_str() {
+                "USER" => b"331 pw\r\n",
+                "PASS" => b"230 ok\r\n",
+                "FEAT" => b"211 none\r\n",
+                "TYPE" => b"200 ok\r\n",
+                "PWD" => {
+                    // The first PWD (at login) answers; the next one drips.
+                    static SEEN: AtomicUsize = AtomicUsize::new(0);
+                    if SEEN.fetch_add(1, Ordering::SeqCst) == 0 {
+                        b"257 \"/\"\r\n"
+                    } else {
+                        for _ in 0..200 {
+                            if s.load(Ordering::SeqCst) || out.write_all(b"2").is_err() {
+                                return;
+                            }
+                            std::thread::sleep(Duration::from_millis(200));
+                        }
+                        return;
+                    }
+                }
+                _ => b"502 no\r\n",
+            };
+            if out.write_all(reply).is_err() {
+                return;
+            }
+        }
+    });
+    let env = Env::new();
+    let start = Instant::now();
+    let child = ftpsh_std(env.local.path(), env.home.path())
+        .args([&format!("127.0.0.1:{port}"), "--timeout", "2", "-c", "pwd"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_bounded(child, Duration::from_secs(30));
+    stop.store(true, Ordering::SeqCst);
+    assert_eq!(out.status.code(), Some(8), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("pwd: timed out: no complete reply from the server within 2 s"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+// --- TLS ------------------------------------------------------------------------------------------
+
+#[test]
+fn a_self_signed_ca_certificate_named_with_ca_file_is_trusted() {
+    let env = Env::with(ServerOpts {
+        tls: true,
+        self_signed_ca: true,
+        ..Default::default()
+    });
+    env.remote_file("f.txt", b"over TLS");
+    let ca = env.server.ca_file().unwrap().to_path_buf();
+    env.cmd()
+        .arg(env.url())
+        .args(["--tls", "--ca-file"])
+        .arg(&ca)
+        .args(["-c", "cat f.txt"])
+        .assert()
+        .success()
+        .stdout("over TLS");
+    // Without it the certificate is still refused, with a sentence that says what to do.
+    let out = env
+        .cmd()
+        .arg(env.url())
+        .args(["--tls", "-c", "pwd"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7));
+    let err = stderr_of(&out);
+    assert!(err.contains("--ca-file"), "{err}");
+    assert!(!err.contains("Other("), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn feat_refused_before_login_still_tries_auth_tls_before_the_password() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "FEAT" => Action::Reply("530 Please login with USER and PASS".into()),
+        "AUTH" => Action::Reply("500 AUTH not understood".into()),
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .env("FTPSH_PASSWORD", "s3cret")
+        .arg(server.url())
+        .args(["-u", "bob", "--timeout", "5", "-c", "pwd"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let cmds = server.commands();
+    let auth = cmds.iter().position(|c| c == "AUTH TLS");
+    let pass = cmds.iter().position(|c| c.starts_with("PASS"));
+    assert!(
+        matches!((auth, pass), (Some(a), Some(p)) if a < p),
+        "{cmds:?}"
+    );
+    assert!(stderr_of(&out).contains("does not offer TLS"));
+}
+
+// --- keeping the session --------------------------------------------------------------------------
+
+#[test]
+fn a_failed_open_keeps_the_working_connection() {
+    let env = Env::new();
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let out = env
+        .run(&format!("open 127.0.0.1:{dead_port}; pwd"))
+        .arg("-k")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "/\n", "{}", stderr_of(&out));
+}
+
+#[test]
+fn open_alone_reopens_the_last_server() {
+    let env = Env::new();
+    env.run("close; open; pwd").assert().success().stdout("/\n");
+}
+
+#[test]
+fn a_failed_reconnect_keeps_the_host() {
+    // The first session is dropped by the server after login; every later one is refused,
+    // so reconnects fail. The host must not be forgotten: each command tries again.
+    let sessions = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&sessions);
+    let server = FakeServer::start(move |c| match verb(c).as_str() {
+        "USER" if seen.fetch_add(1, Ordering::SeqCst) > 0 => Action::Close,
+        "SITE" => Action::Close,
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .arg(server.url())
+        .args(["-k", "--timeout", "5", "-c", "site x; pwd; pwd"])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert!(!err.contains("not connected"), "{err}");
+    assert_eq!(err.matches("reconnecting").count(), 2, "{err}");
+}
+
+#[test]
+fn user_without_a_password_source_fails_before_connecting() {
+    let server = FakeServer::start(fallback);
+    let env = Env::new();
+    env.cmd()
+        .arg(server.url())
+        .args(["-u", "bar", "--timeout", "5", "-c", "pwd"])
+        .assert()
+        .code(4)
+        .stderr(contains("no password for bar@127.0.0.1"));
+    assert!(
+        !server.commands().iter().any(|c| c.starts_with("PASS")),
+        "{:?}",
+        server.commands()
+    );
+}
+
+#[test]
+fn clear_text_password_warning_is_shown_once_per_host_and_never_with_q() {
+    let env = Env::with(ServerOpts {
+        user: Some(("bob".into(), "pw".into())),
+        ..Default::default()
+    });
+    let run = |quiet: bool| {
+        let mut c = env.cmd();
+        c.env("FTPSH_PASSWORD", "pw").arg(env.url()).args([
+            "-u",
+            "bob",
+            "-c",
+            "user bob pw; user bob pw; pwd",
+        ]);
+        if quiet {
+            c.arg("-q");
+        }
+        c.output().unwrap()
+    };
+    let out = run(false);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stderr_of(&out).matches("does not offer TLS").count(), 1);
+    let out = run(true);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stderr_of(&out).matches("does not offer TLS").count(), 0);
+}
+
+#[test]
+fn interactive_open_takes_port_and_tls_flags() {
+    let env = Env::new();
+    let port = env.server.port().to_string();
+    env.cmd()
+        .args(["-c", &format!("open --port {port} 127.0.0.1; pwd")])
+        .assert()
+        .success()
+        .stdout("/\n");
+    // The in-process server offers no TLS unless asked: --tls must refuse to go on.
+    env.cmd()
+        .args(["-c", &format!("open --tls --port {port} 127.0.0.1; pwd")])
+        .assert()
+        .code(7)
+        .stdout("");
+}
