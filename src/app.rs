@@ -49,6 +49,8 @@ impl Runner {
     }
 
     fn run_command(&mut self, text: &str) -> Flow {
+        // A note about the last Tab belongs to the line that was being edited.
+        self.session.completion_note = None;
         // The shell starts every command afresh; a batch run stops on a Ctrl-C pressed
         // between commands.
         if !self.batch {

@@ -311,8 +311,17 @@ impl Completer for ShellHelper {
     }
 }
 
+/// The hint shows why the last Tab offered nothing when the connection was the reason (the
+/// server dropped it and logging in again failed), after the cursor, until the line is run.
+/// It reads a note the completer left; it never touches the network.
 impl Hinter for ShellHelper {
     type Hint = String;
+
+    fn hint(&self, _line: &str, _pos: usize, _ctx: &Context<'_>) -> Option<String> {
+        let runner = self.runner.as_ref()?.try_borrow().ok()?;
+        let note = runner.session.completion_note.as_ref()?;
+        Some(format!("  ({})", crate::listing::display_name(note)))
+    }
 }
 impl Highlighter for ShellHelper {}
 impl Validator for ShellHelper {}

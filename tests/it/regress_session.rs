@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use expectrl::{ControlCode, Expect, Regex};
 use predicates::prelude::*;
 use predicates::str::contains;
 
@@ -78,17 +79,21 @@ fn get_onto_a_fifo_writes_into_it_and_keeps_the_fifo() {
     let ok = StdCommand::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(ok.success());
     let reader_path = fifo.clone();
-    let reader = std::thread::spawn(move || {
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Blocks in open() until a writer comes: if ftpsh never opens the FIFO (the old code
+    // renamed a .part over it), the thread stays blocked and the bounded wait below fails.
+    std::thread::spawn(move || {
         let mut got = Vec::new();
-        std::fs::File::open(&reader_path)
-            .unwrap()
-            .read_to_end(&mut got)
-            .unwrap();
-        got
+        let read = std::fs::File::open(&reader_path).and_then(|mut f| f.read_to_end(&mut got));
+        let _ = tx.send(read.map(|_| got));
     });
     let mut c = env.run("get f.bin -o pipe");
     c.assert().success();
-    assert_eq!(reader.join().unwrap(), data);
+    let got = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("ftpsh never wrote into the FIFO")
+        .unwrap();
+    assert_eq!(got, data);
     let meta = std::fs::symlink_metadata(&fifo).unwrap();
     assert!(meta.file_type().is_fifo(), "the FIFO was replaced");
     assert!(!env.local("pipe.part").exists());
@@ -780,4 +785,57 @@ fn interactive_open_takes_port_and_tls_flags() {
         .assert()
         .code(7)
         .stdout("");
+}
+
+/// Whether a client socket connected to `port` on 127.0.0.1 is in CLOSE_WAIT: the server
+/// has closed the connection and the client has not noticed yet.
+fn server_closed_connection_to(port: u16) -> bool {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    table.lines().skip(1).any(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        f.len() > 3 && f[2].rsplit(':').next() == Some(&format!("{port:04X}")) && f[3] == "08"
+    })
+}
+
+#[test]
+fn tab_reconnects_after_the_server_dropped_an_idle_connection() {
+    let env = Env::with(ServerOpts {
+        idle_timeout: Some(1),
+        ..Default::default()
+    });
+    env.remote_file("report-2026.txt", b"x");
+    env.remote_file("sub/notes.txt", b"x");
+    let url = env.url();
+    let port = env.server.port();
+    let mut p = crate::pty::spawn_shell(&env, &[&url]);
+    p.expect(Regex(r"ftpsh anonymous@127\.0\.0\.1:\d+:/> "))
+        .unwrap();
+    wait_for(
+        Duration::from_secs(10),
+        "the idle connection to drop",
+        || server_closed_connection_to(port),
+    );
+    p.send("get rep").unwrap();
+    p.send(ControlCode::HorizontalTabulation).unwrap();
+    // Was: nothing at all (the completer gave up on a dead connection).
+    p.expect("get report-2026.txt").unwrap();
+    p.send(ControlCode::NAK).unwrap();
+
+    // With the server gone, Tab says why it cannot complete instead of doing nothing.
+    // Only the server goes; the directories stay for the shell that still runs in them.
+    let Env {
+        root: _root,
+        local: _local,
+        home: _home,
+        server,
+    } = env;
+    drop(server);
+    wait_for(Duration::from_secs(10), "the server to go", || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
+    });
+    // (A directory not listed before: a cached listing would still be offered.)
+    p.send("get sub/no").unwrap();
+    p.send(ControlCode::HorizontalTabulation).unwrap();
+    p.send("t").unwrap();
+    p.expect("cannot complete").unwrap();
 }
