@@ -21,7 +21,9 @@ fn welcome_banner_goes_to_stderr_and_quiet_hides_it() {
     assert!(stderr_of(&out).starts_with("220 "), "{}", stderr_of(&out));
     assert_eq!(stdout_of(&out), "/\n");
     let out = env.run("pwd").arg("-q").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(stderr_of(&out), "");
+    assert_eq!(stdout_of(&out), "/\n");
 }
 
 #[test]
@@ -313,6 +315,7 @@ fn bye_and_exit_codes() {
 fn help_comes_from_the_table() {
     let env = Env::new();
     let out = env.cmd().arg("-c").arg("help").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
     let text = stdout_of(&out);
     for name in [
         "open",
@@ -354,6 +357,19 @@ fn status_features_quote_site_passive_type_debug() {
     assert!(text.contains("MLST"), "{text}");
     assert!(text.contains("215 "), "{text}");
     assert!(stderr_of(&out).contains("--> PWD"), "{}", stderr_of(&out));
+    // `site` sends SITE and the rest of the line, and prints the server's reply.
+    let server = FakeServer::start(|c| match c {
+        "SITE UTIME 20240101000000 a b.txt" => Action::Reply("200 UTIME done for you".into()),
+        _ => default_script(c).unwrap_or(Action::Reply("502 no".into())),
+    });
+    let out = env
+        .cmd()
+        .arg(server.url())
+        .args(["--timeout", "5", "-c", "site UTIME 20240101000000 'a b.txt'"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "200 UTIME done for you\n");
     // A refused raw command: the reply is the error, exit 1.
     env.run("quote FROB")
         .assert()
@@ -371,8 +387,13 @@ fn active_mode_transfers() {
     let env = Env::new();
     env.remote_file("f", b"active data");
     let mut c = env.run("ls; get f");
-    c.arg("--active");
-    c.assert().success().stdout("f\n");
+    c.args(["--active", "-v"]);
+    // libunftp serves both modes: only the trace shows that active mode was used.
+    c.assert()
+        .success()
+        .stdout("f\n")
+        .stderr(contains("--> PORT ").or(contains("--> EPRT ")))
+        .stderr(contains("--> EPSV").not().and(contains("--> PASV").not()));
     assert_eq!(std::fs::read(env.local("f")).unwrap(), b"active data");
 }
 
@@ -754,13 +775,29 @@ fn ftps_with_a_trusted_ca_transfers_and_reports_the_cipher() {
     let data = pattern(3 * 1024 * 1024, 9);
     env.local_file("up.bin", &data);
     let mut c = env.run("status; put up.bin; get up.bin -o back.bin; ls");
-    c.args(["-u", "alice", "--tls", "--ca-file"])
+    c.args(["-u", "alice", "--tls", "-v", "--ca-file"])
         .arg(env.server.ca_file().unwrap())
         .env("FTPSH_PASSWORD", "pw");
     let out = c.output().unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
     let text = stdout_of(&out);
-    assert!(text.contains("TLS: TLSv1."), "{text}");
+    // The version and a real cipher suite name, as rustls negotiated them.
+    let tls_line = text.lines().find(|l| l.starts_with("TLS: ")).unwrap_or("");
+    let mut words = tls_line.split_whitespace().skip(1);
+    let version = words.next().unwrap_or("");
+    let cipher = words.next().unwrap_or("");
+    assert!(version == "TLSv1.2" || version == "TLSv1.3", "{tls_line}");
+    assert!(
+        cipher.starts_with("TLS13_") || cipher.starts_with("TLS_ECDHE_"),
+        "{tls_line}"
+    );
+    // libunftp allows clear data connections: only PROT P proves the data was protected.
+    let trace = stderr_of(&out);
+    let prot = trace.find("--> PROT P").expect("PROT P sent");
+    assert!(
+        trace[prot..].lines().nth(1).unwrap_or("").starts_with("<-- 200"),
+        "{trace}"
+    );
     assert!(text.contains("up.bin"), "{text}");
     assert!(std::fs::read(env.remote("up.bin")).unwrap() == data);
     assert!(std::fs::read(env.local("back.bin")).unwrap() == data);
