@@ -55,10 +55,11 @@ impl Printer {
             .map_err(|e| LocalError::new("stdout", e).into())
     }
 
-    /// An informational message on stderr (suppressed by `-q`).
+    /// An informational message on stderr (suppressed by `-q`). Like every message on
+    /// stderr it is cleaned line by line: messages quote server text (names, replies).
     pub fn info(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            eprintln!("{}", clean_lines(text));
         }
     }
 
@@ -68,24 +69,23 @@ impl Printer {
         if trace_on() {
             return;
         }
-        let lines: Vec<String> = welcome.lines().map(display_name).collect();
-        self.info(&lines.join("\n"));
+        self.info(welcome);
     }
 
     /// A warning on stderr, shown even with `-q`.
     pub fn warn(&self, text: &str) {
-        eprintln!("ftpsh: warning: {text}");
+        eprintln!("ftpsh: warning: {}", clean_lines(text));
     }
 
     /// An error line on stderr. Only the line runner and `main` call this.
     pub fn error(&self, text: &str) {
-        eprintln!("{text}");
+        eprintln!("{}", clean_lines(text));
     }
 
     /// Protocol-level detail shown only in verbose mode.
     pub fn debug(&self, text: &str) {
         if TRACE.load(Ordering::Relaxed) {
-            eprintln!("* {text}");
+            eprintln!("* {}", clean_lines(text));
         }
     }
 
@@ -156,6 +156,13 @@ impl Printer {
         };
         self.data(&text)
     }
+}
+
+/// `text` through [`display_name`] line by line: the line breaks of a multi-line message
+/// stay, every other control character is made visible.
+fn clean_lines(text: &str) -> String {
+    let lines: Vec<String> = text.lines().map(display_name).collect();
+    lines.join("\n")
 }
 
 /// The widest layout `ls` makes, whatever `COLUMNS` says.
