@@ -213,7 +213,8 @@ pub fn io_message(e: &io::Error) -> String {
     }
 }
 
-/// Render an error chain on one line: `context: context: cause`, skipping repeats.
+/// Render an error chain on one line: `context: context: cause`, skipping repeats, made safe
+/// for a terminal.
 pub fn render(err: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     for cause in err.chain() {
@@ -231,7 +232,9 @@ pub fn render(err: &anyhow::Error) -> String {
         }
         parts.push(s);
     }
-    parts.join(": ")
+    // Errors quote server replies and names: the one cleaning function, whatever each
+    // part did before.
+    crate::listing::display_name(&parts.join(": "))
 }
 
 #[cfg(test)]
@@ -279,5 +282,11 @@ mod tests {
         ))
         .context("a.txt");
         assert_eq!(render(&e), "a.txt: entity not found");
+    }
+
+    #[test]
+    fn rendered_errors_never_carry_terminal_controls() {
+        let e = anyhow::anyhow!("gone \x1b]0;t\x07 \u{202E}x").context("a\x1b[2Jb");
+        assert_eq!(render(&e), "a?[2Jb: gone ?]0;t? ?x");
     }
 }

@@ -29,29 +29,64 @@ pub enum Kind {
 }
 
 /// One entry of a remote directory listing.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// The name as the server sent it: it may be hostile, so check it with
     /// [`sanitize_name`] before using it locally and print it through
     /// [`display_name`].
     pub name: String,
-    #[serde(rename = "type")]
     pub kind: Kind,
     pub size: Option<u64>,
-    /// Serialized as RFC 3339 UTC ("2024-01-29T10:00:00Z") or null. LIST
-    /// dates carry no time zone; they are taken as UTC.
-    #[serde(serialize_with = "serialize_modified")]
+    /// When the entry was last modified, taken as UTC (LIST dates carry no
+    /// time zone). How much of it the server stated is in `precision`.
     pub modified: Option<DateTime<Utc>>,
+    /// How much of `modified` is known. A LIST line for an old file gives
+    /// only a day ("Jan  5  2019"); `modified` then holds midnight of that
+    /// day, which is not information: `ls -l` leaves the time blank and JSON
+    /// gives the date alone.
+    pub precision: Precision,
     /// "rwxr-xr-x" style: the LIST mode without its type letter and ACL
     /// suffix, or MLSD `unix.mode` rendered the same way; else the raw MLSD
-    /// `perm` fact ("adfrw").
+    /// `perm` fact ("adfrw"). Server text: print it through [`display_name`].
     pub permissions: Option<String>,
     /// Symlink target ("name -> target" in LIST, `OS.unix=slink:target` in MLSD).
     pub target: Option<String>,
     /// `Some(line)` when the line could not be parsed; then `kind` is
     /// [`Kind::Other`] and `name` is the whole line.
-    #[serde(skip)]
     pub raw: Option<String>,
+}
+
+/// How much of a modification time a listing stated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Precision {
+    /// A time of day (to the minute or better): MLSD, DOS lines, recent `ls -l` lines.
+    #[default]
+    Time,
+    /// Only the day: the time of day is unknown.
+    Day,
+}
+
+/// JSON: `name`, `type`, `size`, `modified`, `permissions`, `target` (`raw` is
+/// not sent: `name` holds the line). `modified` is RFC 3339 UTC
+/// ("2024-01-29T10:00:00Z") when the time of day is known, the date alone
+/// ("2019-01-05", an RFC 3339 full-date) when the listing gave only the day,
+/// or null: the output never invents a time.
+impl serde::Serialize for Entry {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let modified = self.modified.map(|t| match self.precision {
+            Precision::Time => t.to_rfc3339_opts(SecondsFormat::Secs, true),
+            Precision::Day => t.format("%Y-%m-%d").to_string(),
+        });
+        let mut s = serializer.serialize_struct("Entry", 6)?;
+        s.serialize_field("name", &self.name)?;
+        s.serialize_field("type", &self.kind)?;
+        s.serialize_field("size", &self.size)?;
+        s.serialize_field("modified", &modified)?;
+        s.serialize_field("permissions", &self.permissions)?;
+        s.serialize_field("target", &self.target)?;
+        s.end()
+    }
 }
 
 impl Entry {
@@ -62,6 +97,7 @@ impl Entry {
             kind: Kind::Other,
             size: None,
             modified: None,
+            precision: Precision::Time,
             permissions: None,
             target: None,
             raw: Some(line.to_string()),
@@ -69,33 +105,34 @@ impl Entry {
     }
 }
 
-fn serialize_modified<S: Serializer>(
-    modified: &Option<DateTime<Utc>>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match modified {
-        Some(t) => serializer.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Secs, true)),
-        None => serializer.serialize_none(),
-    }
-}
-
 /// Parses a whole listing. Lines that fail to parse become raw [`Kind::Other`]
 /// entries; only blank lines, "total N" lines, "." / ".." and MLSD
 /// cdir/pdir entries are left out. The result is sorted by name (byte order).
+/// (The session parses line by line as a listing arrives: [`parse_line`].)
+#[cfg(test)]
 pub fn parse_listing(lines: &[String], mlsd: bool, now: DateTime<Utc>) -> Vec<Entry> {
     let mut entries: Vec<Entry> = lines
         .iter()
-        .filter_map(|line| {
-            if mlsd {
-                parse_mlsd_line(line)
-            } else {
-                parse_list_line(line, now)
-            }
-        })
+        .filter_map(|line| parse_line(line, mlsd, now))
         .collect();
-    // `String`'s ordering is byte order; the sort is stable for duplicates.
-    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    sort_entries(&mut entries);
     entries
+}
+
+/// One line of an MLSD (`mlsd`) or LIST listing, as [`parse_listing`] reads it:
+/// for callers that parse a listing line by line as it arrives.
+pub fn parse_line(line: &str, mlsd: bool, now: DateTime<Utc>) -> Option<Entry> {
+    if mlsd {
+        parse_mlsd_line(line)
+    } else {
+        parse_list_line(line, now)
+    }
+}
+
+/// The order listings are shown in: by name, byte order (`String`'s
+/// ordering), stable for duplicates.
+pub fn sort_entries(entries: &mut [Entry]) {
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
 }
 
 /// Strips the line terminator (servers end lines with CRLF). Trailing spaces
@@ -164,6 +201,7 @@ pub fn parse_mlsd_line(line: &str) -> Option<Entry> {
         kind,
         size: size.or(if kind == Kind::Dir { dir_size } else { None }),
         modified,
+        precision: Precision::Time,
         permissions: mode.or(perm),
         target,
         raw: None,
@@ -364,7 +402,7 @@ fn parse_posix(line: &str, tokens: &[Token], now: DateTime<Utc>) -> Option<Entry
     };
     let device = matches!(type_char, 'c' | 'b');
     for i in 2..tokens.len() {
-        let Some((last, modified)) = match_date(tokens, i, now) else {
+        let Some((last, modified, precision)) = match_date(tokens, i, now) else {
             continue;
         };
         let size_field = tokens.get(i - 1)?.text;
@@ -397,6 +435,7 @@ fn parse_posix(line: &str, tokens: &[Token], now: DateTime<Utc>) -> Option<Entry
             kind,
             size,
             modified,
+            precision,
             permissions: Some(perms.to_string()),
             target,
             raw: None,
@@ -413,14 +452,14 @@ enum TimeOrYear {
 }
 
 /// Tries to read a date starting at token `i`. Returns the index of the
-/// date's last token and the date, which is `None` when the columns have the
-/// shape of a date but name no real day (Feb 30, libunftp's "--- -- --:--").
-/// A date must leave a name after it.
+/// date's last token, the date, which is `None` when the columns have the
+/// shape of a date but name no real day (Feb 30, libunftp's "--- -- --:--"),
+/// and whether it had a time of day. A date must leave a name after it.
 fn match_date(
     tokens: &[Token],
     i: usize,
     now: DateTime<Utc>,
-) -> Option<(usize, Option<DateTime<Utc>>)> {
+) -> Option<(usize, Option<DateTime<Utc>>, Precision)> {
     let text = |k: usize| tokens.get(k).map(|t| t.text);
     let has_name_after = |k: usize| k + 1 < tokens.len();
     let first = text(i)?;
@@ -452,18 +491,23 @@ fn match_date(
             return None;
         }
         let (h, m, s, nanos) = time;
+        let precision = if last == i {
+            Precision::Day
+        } else {
+            Precision::Time
+        };
         let modified = match year {
             Some(y) => NaiveDate::from_ymd_opt(y, month, day)
                 .and_then(|d| d.and_hms_nano_opt(h, m, s, nanos))
                 .and_then(|naive| with_offset(naive, offset)),
             None => recent_date(month, day, (h, m, s), now),
         };
-        return Some((last, modified));
+        return Some((last, modified, precision));
     }
 
     // libunftp when a file's mtime is unavailable.
     if first == "---" && text(i + 1) == Some("--") && text(i + 2) == Some("--:--") {
-        return has_name_after(i + 2).then_some((i + 2, None));
+        return has_name_after(i + 2).then_some((i + 2, None, Precision::Time));
     }
 
     // "Jan 29 10:00", "Jan 29  2024" (English and localized month names),
@@ -480,13 +524,16 @@ fn match_date(
     if !has_name_after(i + 2) {
         return None;
     }
-    let modified = match when {
-        TimeOrYear::Year(y) => NaiveDate::from_ymd_opt(y, month, day)
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|naive| naive.and_utc()),
-        TimeOrYear::Time(h, m, s) => recent_date(month, day, (h, m, s), now),
+    let (modified, precision) = match when {
+        TimeOrYear::Year(y) => (
+            NaiveDate::from_ymd_opt(y, month, day)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|naive| naive.and_utc()),
+            Precision::Day,
+        ),
+        TimeOrYear::Time(h, m, s) => (recent_date(month, day, (h, m, s), now), Precision::Time),
     };
-    Some((i + 2, modified))
+    Some((i + 2, modified, precision))
 }
 
 /// "2024-01-29" gives (Some(2024), 1, 29); GNU's "iso" style "01-29" gives
@@ -578,8 +625,11 @@ fn parse_time_or_year(s: &str) -> Option<TimeOrYear> {
 }
 
 /// A date shown without a year ("Jan 29 10:00"): `ls` prints those for
-/// recent files, so it is this year unless that would put it more than about
-/// six months in the future (then it is last year).
+/// recent files (the last six months), so it is the latest such date that is
+/// not in the future. A day of slack allows for a server clock or time zone
+/// ahead of ours, which is also why next year is a candidate: "Jan 1 10:00"
+/// read at 23:00 UTC on Dec 31 is most likely a few hours old, not 364 days.
+/// Feb 29 goes back to the last leap year.
 fn recent_date(
     month: u32,
     day: u32,
@@ -587,15 +637,18 @@ fn recent_date(
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
     let limit = now
-        .checked_add_signed(TimeDelta::days(183))
+        .checked_add_signed(TimeDelta::days(1))
         .unwrap_or(DateTime::<Utc>::MAX_UTC);
     let year = now.year();
-    [year, year - 1].into_iter().find_map(|y| {
-        NaiveDate::from_ymd_opt(y, month, day)
-            .and_then(|d| d.and_hms_opt(h, m, s))
-            .map(|naive| naive.and_utc())
-            .filter(|t| *t <= limit)
-    })
+    // Eight years back always reach a leap year (1900 and 2100 are not).
+    (year.saturating_sub(8)..=year.saturating_add(1))
+        .rev()
+        .find_map(|y| {
+            NaiveDate::from_ymd_opt(y, month, day)
+                .and_then(|d| d.and_hms_opt(h, m, s))
+                .map(|naive| naive.and_utc())
+                .filter(|t| *t <= limit)
+        })
 }
 
 /// A day of the month: "29", "1", German "29.".
@@ -744,6 +797,7 @@ fn parse_dos(line: &str, tokens: &[Token]) -> Option<Entry> {
         kind,
         size,
         modified,
+        precision: Precision::Time,
         permissions: None,
         target,
         raw: None,
@@ -848,25 +902,38 @@ pub fn sanitize_name(name: &str) -> Option<&str> {
     (!name.is_empty() && !is_dot_name(name) && !name.chars().any(unsafe_char)).then_some(name)
 }
 
-/// The name made safe to print on a terminal: every control character (C0,
-/// DEL, C1; `char::is_control` is exactly these) becomes '?', so escape
-/// sequences in hostile names are never sent to the terminal raw.
+/// Server text made safe to print on a terminal: names, link targets, MLSD
+/// facts, reply lines, the banner, the protocol trace. This is the one
+/// cleaning function: whatever a server sent reaches the terminal through it.
+/// Every character [`is_unsafe_for_terminal`] flags becomes '?', so escape
+/// sequences are never sent to the terminal raw and text cannot reorder
+/// itself on screen.
 pub fn display_name(name: &str) -> String {
     name.chars()
-        .map(|c| {
-            if c.is_control() || is_bidi_control(c) {
-                '?'
-            } else {
-                c
-            }
-        })
+        .map(|c| if is_unsafe_for_terminal(c) { '?' } else { c })
         .collect()
 }
 
-/// Bidirectional overrides and isolates reorder what follows them on screen, so a name could
-/// pose as another (`evil\u{202E}txt.exe`). They are shown as `?` too.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+/// Whether `text` would be changed by [`display_name`].
+pub fn needs_cleaning(text: &str) -> bool {
+    text.chars().any(is_unsafe_for_terminal)
+}
+
+/// The characters [`display_name`] replaces: controls (C0, DEL and C1;
+/// `char::is_control` is exactly these, and ESC or CSI start terminal escape
+/// sequences), bidirectional marks, embeddings, overrides and isolates, which
+/// reorder what follows them on screen so a name could pose as another
+/// (`evil\u{202E}txt.exe`), and the Unicode line and paragraph separators.
+pub fn is_unsafe_for_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' // arabic letter mark
+            | '\u{200E}' | '\u{200F}' // left-to-right and right-to-left marks
+            | '\u{2028}' | '\u{2029}' // line and paragraph separators
+            | '\u{202A}'..='\u{202E}' // embeddings and overrides
+            | '\u{2066}'..='\u{2069}' // isolates
+        )
 }
 
 #[cfg(test)]
@@ -877,6 +944,18 @@ mod tests {
     fn bidi_overrides_are_made_visible() {
         assert_eq!(display_name("evil\u{202E}txt.exe"), "evil?txt.exe");
         assert_eq!(display_name("naïve ü"), "naïve ü");
+        for c in [
+            '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}',
+            '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', '\u{061C}', '\u{2028}', '\u{2029}',
+        ] {
+            assert_eq!(display_name(&format!("a{c}b")), "a?b", "U+{:04X}", c as u32);
+            assert!(needs_cleaning(&c.to_string()));
+        }
+        // Every C0 control, DEL and every C1 control.
+        for c in (0u32..0x20).chain(0x7f..0xa0).filter_map(char::from_u32) {
+            assert_eq!(display_name(&format!("a{c}b")), "a?b", "U+{:04X}", c as u32);
+        }
+        assert!(!needs_cleaning("plain ü 月 name"));
     }
 
     /// A fixed "now" (2025-03-15 12:00 UTC) so year inference is deterministic.
@@ -929,17 +1008,99 @@ mod tests {
         assert_eq!(e.name, "recent");
     }
 
+    /// The date a year-less LIST line gets when read at `now`.
+    fn yearless(date: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let line = format!("-rw-r--r-- 1 u g 1 {date} README");
+        let e = parse_list_line(&line, now).unwrap();
+        assert_parsed(&e);
+        assert_eq!(e.precision, Precision::Time, "{line}");
+        e.modified
+    }
+
+    fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+    }
+
     #[test]
-    fn year_inference_boundaries() {
-        // Within ~6 months in the future stays this year (clock skew, or
-        // libunftp which shows a time for every date of the current year).
-        let e = list("-rw-r--r-- 1 u g 1 Aug 1 10:00 x");
-        assert_eq!(e.modified, utc(2025, 8, 1, 10, 0, 0));
-        let e = list("-rw-r--r-- 1 u g 1 Dec 31 23:59 x");
-        assert_eq!(e.modified, utc(2024, 12, 31, 23, 59, 0));
-        // Feb 29 does not exist in 2025: it must be 2024.
-        let e = list("-rw-r--r-- 1 u g 1 Feb 29 10:00 leap");
-        assert_eq!(e.modified, utc(2024, 2, 29, 10, 0, 0));
+    fn yearless_dates_are_never_more_than_a_day_ahead() {
+        // The report: read on 25 Nov 2026, "Dec 31 23:59" was shown as 2026-12-31.
+        let nov25 = at(2026, 11, 25, 12, 0);
+        assert_eq!(
+            yearless("Dec 31 23:59", nov25),
+            utc(2025, 12, 31, 23, 59, 0)
+        );
+        // Less than a day ahead (a server clock or zone ahead of ours) stays.
+        assert_eq!(yearless("Nov 26 10:00", nov25), utc(2026, 11, 26, 10, 0, 0));
+        assert_eq!(yearless("Nov 26 13:00", nov25), utc(2025, 11, 26, 13, 0, 0));
+        assert_eq!(yearless("Nov 25 11:00", nov25), utc(2026, 11, 25, 11, 0, 0));
+        assert_eq!(yearless("Aug 1 10:00", now()), utc(2024, 8, 1, 10, 0, 0));
+        assert_eq!(yearless("Jan  2 08:30", now()), utc(2025, 1, 2, 8, 30, 0));
+        // GNU's "iso" time style has no year either.
+        let e = parse_list_line("-rw-r--r-- 1 u g 1 12-31 23:59 iso", nov25).unwrap();
+        assert_eq!(e.modified, utc(2025, 12, 31, 23, 59, 0));
+    }
+
+    #[test]
+    fn yearless_dates_around_new_year() {
+        // Just after midnight on New Year's Day: yesterday is last year.
+        let new_year = at(2027, 1, 1, 0, 30);
+        assert_eq!(
+            yearless("Dec 31 23:59", new_year),
+            utc(2026, 12, 31, 23, 59, 0)
+        );
+        assert_eq!(
+            yearless("Jan  1 00:10", new_year),
+            utc(2027, 1, 1, 0, 10, 0)
+        );
+        assert_eq!(
+            yearless("Jan  1 20:00", new_year),
+            utc(2027, 1, 1, 20, 0, 0)
+        );
+        assert_eq!(yearless("Jan  2 08:00", new_year), utc(2026, 1, 2, 8, 0, 0));
+        // Just before it, a server already in the new year lists a file from "Jan 1".
+        let eve = at(2026, 12, 31, 23, 0);
+        assert_eq!(yearless("Jan  1 10:00", eve), utc(2027, 1, 1, 10, 0, 0));
+        assert_eq!(yearless("Dec 31 22:00", eve), utc(2026, 12, 31, 22, 0, 0));
+        assert_eq!(yearless("Jan  3 10:00", eve), utc(2026, 1, 3, 10, 0, 0));
+    }
+
+    #[test]
+    fn yearless_feb_29_goes_to_the_last_leap_year() {
+        assert_eq!(yearless("Feb 29 10:00", now()), utc(2024, 2, 29, 10, 0, 0));
+        let after = at(2024, 3, 1, 9, 0);
+        assert_eq!(yearless("Feb 29 10:00", after), utc(2024, 2, 29, 10, 0, 0));
+        // On Feb 28 of a leap year, tomorrow is within the day of slack...
+        let eve = at(2024, 2, 28, 12, 0);
+        assert_eq!(yearless("Feb 29 10:00", eve), utc(2024, 2, 29, 10, 0, 0));
+        // ...a week ahead is not: the previous Feb 29 is four years back.
+        let before = at(2024, 2, 20, 12, 0);
+        assert_eq!(yearless("Feb 29 10:00", before), utc(2020, 2, 29, 10, 0, 0));
+        // 2100 is no leap year: back to 2096.
+        let far = at(2101, 1, 10, 0, 0);
+        assert_eq!(yearless("Feb 29 10:00", far), utc(2096, 2, 29, 10, 0, 0));
+    }
+
+    #[test]
+    fn year_only_dates_do_not_invent_a_time() {
+        // vsftpd, proftpd, pure-ftpd ("%b %e  %Y"), libunftp ("%b %d %Y"), GNU long-iso dates alone.
+        for line in [
+            "-rw-r--r-- 1 ftp ftp 12 Jan  5  2019 README",
+            "-rw-r--r--            1            0            0             12 Jan 05 2019 README",
+            "-rw-r--r-- 1 u g 12 2019-01-05 README",
+        ] {
+            let e = list(line);
+            assert_parsed(&e);
+            assert_eq!(e.name, "README", "{line}");
+            assert_eq!(e.modified, utc(2019, 1, 5, 0, 0, 0), "{line}");
+            assert_eq!(e.precision, Precision::Day, "{line}");
+            let json = serde_json::to_value(&e).unwrap();
+            assert_eq!(json["modified"], "2019-01-05", "{line}");
+        }
+        // A time of day keeps its precision.
+        let e = list("-rw-r--r-- 1 u g 12 2019-01-05 10:30 README");
+        assert_eq!(e.precision, Precision::Time);
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["modified"], "2019-01-05T10:30:00Z");
     }
 
     #[test]

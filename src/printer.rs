@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::error::LocalError;
-use crate::listing::{Entry, Kind, display_name};
+use crate::listing::{Entry, Kind, Precision, display_name};
 
 pub struct Printer {
     pub quiet: bool,
@@ -55,27 +55,37 @@ impl Printer {
             .map_err(|e| LocalError::new("stdout", e).into())
     }
 
-    /// An informational message on stderr (suppressed by `-q`).
+    /// An informational message on stderr (suppressed by `-q`). Like every message on
+    /// stderr it is cleaned line by line: messages quote server text (names, replies).
     pub fn info(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            eprintln!("{}", clean_lines(text));
         }
+    }
+
+    /// The server's greeting, cleaned line by line (server text). With the protocol trace on
+    /// it is not repeated: the trace has shown it in its place, before the login.
+    pub fn banner(&self, welcome: &str) {
+        if trace_on() {
+            return;
+        }
+        self.info(welcome);
     }
 
     /// A warning on stderr, shown even with `-q`.
     pub fn warn(&self, text: &str) {
-        eprintln!("ftpsh: warning: {text}");
+        eprintln!("ftpsh: warning: {}", clean_lines(text));
     }
 
     /// An error line on stderr. Only the line runner and `main` call this.
     pub fn error(&self, text: &str) {
-        eprintln!("{text}");
+        eprintln!("{}", clean_lines(text));
     }
 
     /// Protocol-level detail shown only in verbose mode.
     pub fn debug(&self, text: &str) {
         if TRACE.load(Ordering::Relaxed) {
-            eprintln!("* {text}");
+            eprintln!("* {}", clean_lines(text));
         }
     }
 
@@ -155,12 +165,49 @@ impl Printer {
     }
 }
 
+/// `text` through [`display_name`] line by line: the line breaks of a multi-line message
+/// stay, every other control character is made visible.
+fn clean_lines(text: &str) -> String {
+    let lines: Vec<String> = text.lines().map(display_name).collect();
+    lines.join("\n")
+}
+
+/// The widest layout `ls` makes, whatever `COLUMNS` says.
+pub const MAX_WIDTH: usize = 10_000;
+
+/// `COLUMNS` when it is a positive number (clamped to [`MAX_WIDTH`]), else the terminal's
+/// width, else 80.
 pub fn terminal_width() -> usize {
-    if let Some(w) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
+    if let Some(w) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| parse_columns(&c))
+    {
         return w;
     }
     let (_, w) = console::Term::stdout().size();
-    if w == 0 { 80 } else { w as usize }
+    if w == 0 {
+        80
+    } else {
+        (w as usize).min(MAX_WIDTH)
+    }
+}
+
+/// A `COLUMNS` value: digits, at least 1; anything larger than [`MAX_WIDTH`] (however many
+/// digits) is [`MAX_WIDTH`]. `None` (use the terminal's size) for anything else.
+fn parse_columns(text: &str) -> Option<usize> {
+    let digits = text.trim();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let significant = digits.trim_start_matches('0');
+    if significant.is_empty() {
+        return None;
+    }
+    match significant.parse::<usize>() {
+        Ok(w) => Some(w.min(MAX_WIDTH)),
+        // Too many digits for a usize: surely more than the maximum.
+        Err(_) => Some(MAX_WIDTH),
+    }
 }
 
 fn marker(kind: Kind) -> &'static str {
@@ -194,7 +241,8 @@ pub fn columns(entries: &[Entry], width: usize, color: bool) -> String {
         })
         .collect();
     let widest = cells.iter().map(|c| c.1).max().unwrap_or(1) + 2;
-    let ncols = (width / widest).max(1);
+    // More columns than names would only be empty work (and a huge width spins here).
+    let ncols = (width.min(MAX_WIDTH) / widest).clamp(1, cells.len().max(1));
     let nrows = cells.len().div_ceil(ncols);
     let mut out = String::new();
     for r in 0..nrows {
@@ -241,11 +289,18 @@ pub fn long_listing(entries: &[Entry], human: bool, color: bool) -> String {
             Kind::File => '-',
             Kind::Other => '?',
         };
-        let perms = e.permissions.clone().unwrap_or_else(|| "---------".into());
-        let date = e
-            .modified
-            .map(format_time)
-            .unwrap_or_else(|| " ".repeat(16));
+        // An MLSD perm fact is shown as sent: server text.
+        let perms = e
+            .permissions
+            .as_deref()
+            .map(display_name)
+            .unwrap_or_else(|| "---------".into());
+        let date = match (e.modified, e.precision) {
+            (Some(t), Precision::Time) => format_time(t),
+            // Only the day is known: the time column stays blank rather than say 00:00.
+            (Some(t), Precision::Day) => format!("{:<16}", t.format("%Y-%m-%d")),
+            (None, _) => " ".repeat(16),
+        };
         let mut name = paint(&display_name(&e.name), e.kind, color);
         if let Some(target) = &e.target {
             name.push_str(" -> ");
@@ -287,10 +342,15 @@ pub fn trace_on() -> bool {
     TRACE.load(Ordering::Relaxed)
 }
 
-/// Prints suppaftp's control-channel log lines as a protocol trace, with the password masked.
+/// Prints suppaftp's control-channel log lines as a protocol trace (see [`TraceFilter`]).
 struct TraceLogger;
 
-static LAST_IN: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+thread_local! {
+    /// Per thread: a connection is driven by one thread, so its log lines arrive in order
+    /// there, and another thread's connection cannot disturb the de-duplication.
+    static FILTER: std::cell::RefCell<TraceFilter> =
+        const { std::cell::RefCell::new(TraceFilter { repeat_ahead: false }) };
+}
 
 impl log::Log for TraceLogger {
     fn enabled(&self, m: &log::Metadata) -> bool {
@@ -302,26 +362,49 @@ impl log::Log for TraceLogger {
             return;
         }
         let msg = record.args().to_string();
-        if let Some(cmd) = msg.strip_prefix("CC OUT: ") {
-            // A new command: its reply may repeat the last one and must still be shown.
-            if let Ok(mut last) = LAST_IN.lock() {
-                last.clear();
-            }
-            eprintln!("--> {}", mask_password(cmd));
-        } else if let Some(reply) = msg.strip_prefix("CC IN: ") {
-            // suppaftp logs the first line of a reply twice; show it once.
-            if let Ok(mut last) = LAST_IN.lock() {
-                if *last == reply {
-                    return;
-                }
-                *last = reply.to_string();
-            }
-            let text = parse_logged_bytes(reply);
-            eprintln!("<-- {}", display_name(text.trim_end()));
+        if let Some(line) = FILTER.with(|f| f.borrow_mut().line(&msg)) {
+            eprintln!("{line}");
         }
     }
 
     fn flush(&self) {}
+}
+
+/// Turns suppaftp 12's log messages into trace lines: `--> COMMAND` for what is sent (PASS
+/// and ACCT arguments masked), `<-- LINE` for every line of every reply (FEAT's included,
+/// which suppaftp logs separately), all cleaned by [`display_name`]. Every other message is
+/// dropped: suppaftp's debug messages repeat arguments (`Sending custom command: ACCT x`,
+/// `Signin in with user`), and only the two shapes here are masked and cleaned.
+struct TraceFilter {
+    /// suppaftp logs the first line of each reply twice, with `Code parsed from response`
+    /// in between; the copy after that message is skipped, so identical lines that the
+    /// server really sent twice are both shown.
+    repeat_ahead: bool,
+}
+
+impl TraceFilter {
+    fn line(&mut self, msg: &str) -> Option<String> {
+        if let Some(cmd) = msg.strip_prefix("CC OUT: ") {
+            self.repeat_ahead = false;
+            return Some(format!("--> {}", display_name(&mask_password(cmd))));
+        }
+        if msg.starts_with("Code parsed from response") {
+            self.repeat_ahead = true;
+            return None;
+        }
+        if let Some(reply) = msg.strip_prefix("CC IN: ") {
+            if std::mem::take(&mut self.repeat_ahead) {
+                return None;
+            }
+            let text = parse_logged_bytes(reply);
+            return Some(format!("<-- {}", display_name(text.trim_end())));
+        }
+        if let Some(line) = msg.strip_prefix("FEAT IN: ") {
+            let text = parse_logged_str(line);
+            return Some(format!("<-- {}", display_name(text.trim_end())));
+        }
+        None
+    }
 }
 
 /// suppaftp logs reply lines as a `Vec<u8>` debug list (`[50, 50, 48, ...]`).
@@ -337,11 +420,54 @@ fn parse_logged_bytes(s: &str) -> String {
     }
 }
 
-/// `PASS secret` → `PASS ****` (also `ACCT`).
+/// FEAT lines are logged as a `str` debug string (`" SIZE\r\n"`): undo Rust's escapes.
+/// Anything unexpected is kept as it is (it is cleaned for the terminal anyway).
+fn parse_logged_str(s: &str) -> String {
+    let Some(inner) = s.strip_prefix('"').and_then(|r| r.strip_suffix('"')) else {
+        return s.to_string();
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('0') => out.push('\0'),
+            Some('u') => {
+                // \u{1b}
+                let code: String = chars
+                    .by_ref()
+                    .skip_while(|c| *c == '{')
+                    .take_while(|c| *c != '}')
+                    .collect();
+                match u32::from_str_radix(&code, 16).ok().and_then(char::from_u32) {
+                    Some(c) => out.push(c),
+                    None => out.push('?'),
+                }
+            }
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// `PASS secret` → `PASS ****`, and the same for `ACCT`: whatever the case of the verb and
+/// the blanks around it (`quote " acct  x"` sends exactly that).
 pub fn mask_password(cmd: &str) -> String {
-    let upper = cmd.to_ascii_uppercase();
-    if upper.starts_with("PASS ") || upper.starts_with("ACCT ") {
-        format!("{} ****", &cmd[..4])
+    let body = cmd.trim_start();
+    let verb_len = body.find(char::is_whitespace).unwrap_or(body.len());
+    let verb = &body[..verb_len];
+    let secret = &body[verb_len..];
+    if (verb.eq_ignore_ascii_case("PASS") || verb.eq_ignore_ascii_case("ACCT"))
+        && !secret.trim().is_empty()
+    {
+        format!("{}{verb} ****", &cmd[..cmd.len() - body.len()])
     } else {
         cmd.to_string()
     }
@@ -364,6 +490,7 @@ mod tests {
             kind,
             size: Some(1536),
             modified: None,
+            precision: Precision::Time,
             permissions: Some("rw-r--r--".into()),
             target: None,
             raw: None,
@@ -375,11 +502,71 @@ mod tests {
         assert_eq!(mask_password("PASS hunter2"), "PASS ****");
         assert_eq!(mask_password("pass hunter2"), "pass ****");
         assert_eq!(mask_password("USER bob"), "USER bob");
+        assert_eq!(mask_password("ACCT secret"), "ACCT ****");
+        assert_eq!(mask_password(" ACCT secret"), " ACCT ****");
+        assert_eq!(mask_password("acct\tsecret two"), "acct ****");
+        assert_eq!(mask_password("PASS"), "PASS");
+        assert_eq!(mask_password("PASSWORD x"), "PASSWORD x");
     }
 
     #[test]
     fn logged_bytes_decode() {
         assert_eq!(parse_logged_bytes("[50, 50, 48, 32, 104, 105]"), "220 hi");
+        assert_eq!(parse_logged_str(r#"" SIZE\r\n""#), " SIZE\r\n");
+        assert_eq!(parse_logged_str(r#""a\u{1b}[2J\"b\\""#), "a\x1b[2J\"b\\");
+    }
+
+    /// The log messages suppaftp 12.2 writes, in its order, for `PASS` with a multi-line
+    /// `230` reply, then FEAT, then `quote ACCT`: what the trace shows of them.
+    #[test]
+    fn trace_shows_every_reply_line_and_no_secret() {
+        fn bytes(s: &str) -> String {
+            format!("CC IN: {:?}", s.as_bytes())
+        }
+        let log = [
+            "CC OUT: PASS hunter2".to_string(),
+            bytes("230-Hi\r\n"),
+            "Code parsed from response: Logged in (230)".into(),
+            bytes("230-Hi\r\n"),
+            bytes("230-Hi\r\n"),
+            bytes("230 \x1b[31mOK\r\n"),
+            "Login OK".into(),
+            "Getting server supported features".into(),
+            "CC OUT: FEAT".into(),
+            bytes("211-Features:\r\n"),
+            "Code parsed from response: System (211)".into(),
+            bytes("211-Features:\r\n"),
+            format!("FEAT IN: {:?}", " MLST type*;size*;\u{1b}]0;x\u{7}\r\n"),
+            format!("FEAT IN: {:?}", "211 End\r\n"),
+            "Sending custom command:  ACCT s3cret".into(),
+            "CC OUT:  ACCT s3cret".into(),
+            bytes("202 ok\r\n"),
+            "Code parsed from response: CommandNotImplementedSuperfluous (202)".into(),
+            bytes("202 ok\r\n"),
+            "Signin in with user 'bob'".into(),
+            "Sending custom data command: LIST /pub".into(),
+            "CC OUT: CWD /x\u{1b}[2J".into(),
+        ];
+        let mut filter = TraceFilter {
+            repeat_ahead: false,
+        };
+        let shown: Vec<String> = log.iter().filter_map(|m| filter.line(m)).collect();
+        assert_eq!(
+            shown,
+            [
+                "--> PASS ****",
+                "<-- 230-Hi",
+                "<-- 230-Hi",
+                "<-- 230 ?[31mOK",
+                "--> FEAT",
+                "<-- 211-Features:",
+                "<--  MLST type*;size*;?]0;x?",
+                "<-- 211 End",
+                "-->  ACCT ****",
+                "<-- 202 ok",
+                "--> CWD /x?[2J",
+            ]
+        );
     }
 
     #[test]
@@ -391,6 +578,39 @@ mod tests {
         assert_eq!(columns(&es, 9, false), "a  c  e\nb  d\n");
         let es = vec![entry("dir", Kind::Dir)];
         assert_eq!(columns(&es, 80, false), "dir/\n");
+    }
+
+    #[test]
+    fn huge_columns_value_does_not_spin_in_the_layout() {
+        let es: Vec<Entry> = ["a", "b", "c"]
+            .iter()
+            .map(|n| entry(n, Kind::File))
+            .collect();
+        // `COLUMNS=18446744073709551615` used to reach this width.
+        assert_eq!(columns(&es, usize::MAX, false), "a  b  c\n");
+        assert_eq!(columns(&es, 0, false), "a\nb\nc\n");
+        assert_eq!(parse_columns("18446744073709551615"), Some(MAX_WIDTH));
+        assert_eq!(parse_columns("184467440737095516150000"), Some(MAX_WIDTH));
+        assert_eq!(parse_columns("120"), Some(120));
+        assert_eq!(parse_columns(" 0120 "), Some(120));
+        for bad in ["", "0", "000", "-5", "80x", "abc", "1e3", "+80"] {
+            assert_eq!(parse_columns(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn long_listing_cleans_server_facts_and_leaves_unknown_times_blank() {
+        let mut e = entry("f", Kind::Link);
+        // An MLSD perm fact and a link target, straight from a hostile server.
+        e.permissions = Some("\x1b]0;pwned\x07r\u{202E}w".into());
+        e.target = Some("t\x1b[2J".into());
+        e.modified = Some(chrono::TimeZone::with_ymd_and_hms(&Utc, 2019, 1, 5, 0, 0, 0).unwrap());
+        e.precision = Precision::Day;
+        let text = long_listing(&[e.clone()], false, false);
+        assert_eq!(text, "l?]0;pwned?r?w 1536 2019-01-05       f -> t?[2J\n");
+        e.precision = Precision::Time;
+        let text = long_listing(&[e], false, false);
+        assert!(text.contains(" 1536 2019-01-05 00:00 f"), "{text}");
     }
 
     #[test]

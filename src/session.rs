@@ -320,9 +320,7 @@ impl Session {
             ..conn.target.clone()
         });
         if let Some(w) = &conn.welcome {
-            // Server text: control characters (terminal escapes) are shown, not obeyed.
-            let lines: Vec<String> = w.lines().map(crate::listing::display_name).collect();
-            out.info(&lines.join("\n"));
+            out.banner(w);
         }
         if let Some(info) = conn.tls.as_ref().and_then(|i| i.lock().ok()?.clone()) {
             out.debug(&format!("TLS: {} {}", info.version, info.cipher));
@@ -838,46 +836,183 @@ impl Session {
 
     /// Fetch and parse a directory listing: MLSD when the server offers MLST (vsftpd does not
     /// and answers MLSD with 500), else LIST. A path MLSD refuses (a file, say) is tried with
-    /// LIST. A directory listing is kept in the completion cache.
+    /// LIST. Lines are parsed as they arrive, within [`LISTING_MAX_BYTES`] and
+    /// [`LISTING_MAX_ENTRIES`]. An explicit path that lists empty must exist (vsftpd lists a
+    /// missing path as empty). A directory listing is kept in the completion cache.
     pub fn list(&mut self, path: Option<&str>) -> Result<Vec<Entry>> {
-        let conn = self.conn()?;
         let now = chrono::Utc::now();
+        let conn = self.conn()?;
         let key = remote_join(&conn.cwd, path.unwrap_or("."));
-        if conn.has_feature("MLST") {
-            match conn.data(|ftp| ftp.mlsd(path)) {
-                Ok(lines) => {
-                    let entries = listing::parse_listing(&lines, true, now);
+        let mlst = conn.has_feature("MLST");
+        if mlst {
+            match self.collect_listing(ListKind::Mlsd, path, now) {
+                Ok(entries) => {
+                    if entries.is_empty()
+                        && let Some(p) = path
+                    {
+                        self.check_listed_path(p)?;
+                    }
                     self.cache.store(key, &entries);
                     return Ok(entries);
                 }
-                Err(Remote::Reply { code, .. }) if (500..600).contains(&code) && code != 530 => {}
-                Err(other) => return Err(other.into()),
+                Err(e) if refused(&e) => {}
+                Err(e) => return Err(e),
             }
         }
-        let lines = match conn.data(|ftp| ftp.list(path)) {
-            Ok(lines) => lines,
+        let entries = match self.collect_listing(ListKind::List, path, now) {
+            Ok(entries) => entries,
             Err(err) => {
                 // Servers such as libunftp list only directories; MLST describes one file
                 // (with an absolute path: libunftp answers 550 to a relative one).
-                if let (Some(p), Remote::Reply { code: 550, .. }) = (path, &err)
-                    && conn.has_feature("MLST")
-                    && let Ok(line) = conn.ftp.mlst(Some(&key))
+                if let (Some(p), Some(Remote::Reply { code: 550, .. })) =
+                    (path, err.downcast_ref::<Remote>())
+                    && mlst
+                    && let Ok(line) = self.conn()?.ftp.mlst(Some(&key))
                     && let Some(mut entry) = listing::parse_mlsd_line(&line)
                     && entry.raw.is_none()
                 {
                     entry.name = p.to_string();
                     return Ok(vec![entry]);
                 }
-                return Err(err.into());
+                return Err(err);
             }
         };
-        let entries = listing::parse_listing(&lines, false, now);
+        if entries.is_empty()
+            && let Some(p) = path
+        {
+            self.check_listed_path(p)?;
+        }
         // LIST of a file answers that file's line: only a listing of the working directory
         // is surely a directory's.
         if path.is_none() {
             self.cache.store(key, &entries);
         }
         Ok(entries)
+    }
+
+    /// A listing parsed line by line as it arrives (no raw lines kept beyond what an
+    /// [`Entry`] needs), sorted.
+    fn collect_listing(
+        &mut self,
+        kind: ListKind,
+        path: Option<&str>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<Entry>> {
+        let mlsd = kind == ListKind::Mlsd;
+        let mut entries = Vec::new();
+        self.stream_listing(kind, path, &mut |event| {
+            if let ListEvent::Line(line) = event
+                && let Some(entry) = listing::parse_line(line, mlsd, now)
+            {
+                entries.push(entry);
+            }
+            Ok(())
+        })?;
+        listing::sort_entries(&mut entries);
+        Ok(entries)
+    }
+
+    /// `dir` and `nlist`: the server's lines handed to `each` as they arrive, never
+    /// collected. An explicit path that lists nothing must exist, as for [`Session::list`].
+    pub fn raw_listing(
+        &mut self,
+        kind: ListKind,
+        path: Option<&str>,
+        each: &mut dyn FnMut(ListEvent) -> Result<()>,
+    ) -> Result<()> {
+        let mut any = false;
+        self.stream_listing(kind, path, &mut |event| {
+            any |= matches!(event, ListEvent::Line(_));
+            each(event)
+        })?;
+        if !any && let Some(p) = path {
+            self.check_listed_path(p)?;
+        }
+        Ok(())
+    }
+
+    /// Run one listing command and hand its lines to `each` as they arrive: bounded by
+    /// [`LISTING_MAX_BYTES`], [`LISTING_MAX_ENTRIES`] and a line length; Ctrl-C and the idle
+    /// timeout are polled every [`DATA_TICK`]. A listing that stops early is aborted and the
+    /// control connection checked, so the next command finds it in step (or reconnects).
+    pub fn stream_listing(
+        &mut self,
+        kind: ListKind,
+        path: Option<&str>,
+        each: &mut dyn FnMut(ListEvent) -> Result<()>,
+    ) -> Result<()> {
+        // The idle timeout, shortened while Tab completion fetches a listing.
+        let idle = Duration::from_millis(self.data_timeout.load(Ordering::Relaxed));
+        let conn = self.conn()?;
+        let shown = listing::display_name(&remote_join(&conn.cwd, path.unwrap_or(".")));
+        let command = match path {
+            Some(p) => format!("{} {p}", kind.verb()),
+            None => kind.verb().to_string(),
+        };
+        let (_, mut stream) = conn.data(|ftp| {
+            ftp.custom_data_command(
+                &command,
+                &[suppaftp::Status::AboutToSend, suppaftp::Status::AlreadyOpen],
+            )
+        })?;
+        let _ = stream.get_ref().get_ref().set_read_timeout(Some(DATA_TICK));
+        match read_listing(&mut stream, idle, &shown, each) {
+            Ok(()) => stream.finish().map_err(|e| {
+                let reply = Self::ftp_err(e);
+                if reply.connection_gone() {
+                    conn.dead = true;
+                }
+                reply.into()
+            }),
+            Err(stop) => Err(abandon_listing(conn, stream, stop)),
+        }
+    }
+
+    /// vsftpd answers LIST of a missing path (or a glob that matches nothing) with an empty
+    /// listing and 226: a path that listed empty is only empty if it exists, as a directory
+    /// (CWD into it and back) or a file (MLST where offered, else SIZE). Else 550.
+    fn check_listed_path(&mut self, path: &str) -> Result<()> {
+        let conn = self.conn()?;
+        let gone = |e: FtpError| -> Option<Remote> {
+            let r = Self::ftp_err(e);
+            r.connection_gone().then_some(r)
+        };
+        if conn.has_feature("MLST") {
+            match conn.ftp.mlst(Some(&remote_join(&conn.cwd, path))) {
+                Ok(_) => return Ok(()),
+                Err(e) => {
+                    if let Some(r) = gone(e) {
+                        return Err(r.into());
+                    }
+                }
+            }
+        }
+        match conn.ftp.cwd(path) {
+            Ok(()) => {
+                let back = conn.cwd.clone();
+                return conn.ftp.cwd(&back).map_err(|e| {
+                    // The server is in `path` now, not where the session thinks: start over.
+                    conn.dead = true;
+                    Self::ftp_err(e).into()
+                });
+            }
+            Err(e) => {
+                if let Some(r) = gone(e) {
+                    return Err(r.into());
+                }
+            }
+        }
+        match conn.ftp.size(path) {
+            Ok(_) => Ok(()),
+            Err(e) => match gone(e) {
+                Some(r) => Err(r.into()),
+                None => Err(Remote::Reply {
+                    code: 550,
+                    text: "No such file or directory".into(),
+                }
+                .into()),
+            },
+        }
     }
 
     /// Entries of a remote directory for Tab completion: from the cache, else fetched with a
@@ -989,6 +1124,12 @@ const COMPLETION_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long a cached listing is trusted.
 const CACHE_TTL: Duration = Duration::from_secs(30);
 
+/// Most entries the completion cache holds in all, so a long session in huge directories
+/// cannot grow it without limit; a bigger listing is not cached.
+const CACHE_MAX_ENTRIES: usize = 200_000;
+/// Most directories the completion cache holds.
+const CACHE_MAX_DIRS: usize = 256;
+
 /// Directory listings by absolute path, each trusted for [`CACHE_TTL`].
 #[derive(Default)]
 struct ListingCache {
@@ -1002,9 +1143,24 @@ impl ListingCache {
     }
 
     fn store(&mut self, dir: String, entries: &[Entry]) {
-        // Bounded: a long session cannot grow it without limit.
-        if self.dirs.len() >= 256 {
-            self.dirs.retain(|_, (when, _)| when.elapsed() < CACHE_TTL);
+        self.dirs.remove(&dir);
+        if entries.len() > CACHE_MAX_ENTRIES {
+            return;
+        }
+        self.dirs.retain(|_, (when, _)| when.elapsed() < CACHE_TTL);
+        let mut total: usize = self.dirs.values().map(|(_, e)| e.len()).sum();
+        while self.dirs.len() >= CACHE_MAX_DIRS || total + entries.len() > CACHE_MAX_ENTRIES {
+            let Some(oldest) = self
+                .dirs
+                .iter()
+                .min_by_key(|(_, (when, _))| *when)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            if let Some((_, e)) = self.dirs.remove(&oldest) {
+                total -= e.len();
+            }
         }
         self.dirs.insert(dir, (Instant::now(), entries.to_vec()));
     }
@@ -1012,6 +1168,227 @@ impl ListingCache {
     fn remove(&mut self, dir: &str) {
         self.dirs.remove(dir);
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Listings, streamed
+
+/// Most bytes one listing (LIST, MLSD or NLST) may have. A server that keeps sending (a
+/// hostile one, or a directory of millions) is stopped with an error instead of filling
+/// memory. With [`LISTING_MAX_ENTRIES`], the one place these caps are set.
+pub const LISTING_MAX_BYTES: u64 = 64 * 1024 * 1024;
+/// Most lines (entries) one listing may have.
+pub const LISTING_MAX_ENTRIES: u64 = 1_000_000;
+/// Longest line of a listing: far above a real name (PATH_MAX is 4096) and its facts.
+const LISTING_MAX_LINE: usize = 64 * 1024;
+/// How much one read takes from the data connection.
+const LISTING_READ: usize = 64 * 1024;
+/// How long to wait for the replies that follow a listing stopped early.
+const LISTING_AFTERMATH: Duration = Duration::from_secs(5);
+
+/// The listing commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListKind {
+    /// RFC 3659 facts, one entry per line.
+    Mlsd,
+    /// The server's `ls -l` style lines.
+    List,
+    /// Names only.
+    Nlst,
+}
+
+impl ListKind {
+    fn verb(self) -> &'static str {
+        match self {
+            ListKind::Mlsd => "MLSD",
+            ListKind::List => "LIST",
+            ListKind::Nlst => "NLST",
+        }
+    }
+}
+
+/// What a streamed listing hands its consumer.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ListEvent<'a> {
+    /// One line, without its line end, never empty; bytes that are not UTF-8 are replaced.
+    Line(&'a str),
+    /// Every line received so far has been handed over; the next read may wait: a consumer
+    /// that prints lines as they arrive writes them out now.
+    Pause,
+}
+
+/// Why a listing stopped before its end.
+enum ListStop {
+    Interrupted,
+    /// A cap was reached: the message says which.
+    Limit(String),
+    /// The consumer failed (stdout closed, say).
+    Consumer(anyhow::Error),
+    /// The server sent nothing for the idle timeout.
+    Idle(Remote),
+    /// The data connection broke.
+    Broken(Remote),
+}
+
+/// Read a listing's data connection to its end, handing each line to `each`.
+fn read_listing<R: std::io::Read>(
+    stream: &mut R,
+    idle_limit: Duration,
+    shown: &str,
+    each: &mut dyn FnMut(ListEvent) -> Result<()>,
+) -> Result<(), ListStop> {
+    use std::io::ErrorKind;
+    let mut buf = vec![0u8; LISTING_READ];
+    // The line being assembled across reads; never longer than LISTING_MAX_LINE.
+    let mut partial: Vec<u8> = Vec::new();
+    let mut total: u64 = 0;
+    let mut lines: u64 = 0;
+    let mut idle = Duration::ZERO;
+    let too_long = || {
+        ListStop::Limit(format!(
+            "listing of {shown} has a line longer than {} KiB; stopped",
+            LISTING_MAX_LINE / 1024
+        ))
+    };
+    // One complete line: counted against the entry cap, then handed over.
+    fn emit(
+        line: &[u8],
+        lines: &mut u64,
+        shown: &str,
+        each: &mut dyn FnMut(ListEvent) -> Result<()>,
+    ) -> Result<(), ListStop> {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            return Ok(());
+        }
+        *lines += 1;
+        if *lines > LISTING_MAX_ENTRIES {
+            return Err(ListStop::Limit(format!(
+                "listing of {shown} exceeds {LISTING_MAX_ENTRIES} entries; stopped"
+            )));
+        }
+        each(ListEvent::Line(&String::from_utf8_lossy(line))).map_err(ListStop::Consumer)
+    }
+    loop {
+        if crate::interrupt::requested() {
+            return Err(ListStop::Interrupted);
+        }
+        let n = match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                idle += DATA_TICK;
+                if idle >= idle_limit {
+                    return Err(ListStop::Idle(Remote::Incomplete(format!(
+                        "no data for {} s: listing timed out",
+                        idle_limit.as_secs_f64().round()
+                    ))));
+                }
+                continue;
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ListStop::Broken(listing_io_error(e))),
+        };
+        idle = Duration::ZERO;
+        total += n as u64;
+        if total > LISTING_MAX_BYTES {
+            return Err(ListStop::Limit(format!(
+                "listing of {shown} exceeds {} MiB; stopped",
+                LISTING_MAX_BYTES / (1024 * 1024)
+            )));
+        }
+        let mut rest = &buf[..n];
+        while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+            let (head, tail) = rest.split_at(end);
+            if partial.len() + head.len() > LISTING_MAX_LINE {
+                return Err(too_long());
+            }
+            if partial.is_empty() {
+                emit(head, &mut lines, shown, each)?;
+            } else {
+                partial.extend_from_slice(head);
+                emit(&partial, &mut lines, shown, each)?;
+                partial.clear();
+            }
+            rest = &tail[1..];
+        }
+        if partial.len() + rest.len() > LISTING_MAX_LINE {
+            return Err(too_long());
+        }
+        partial.extend_from_slice(rest);
+        each(ListEvent::Pause).map_err(ListStop::Consumer)?;
+    }
+    // A last line without its line end.
+    emit(&partial, &mut lines, shown, each)?;
+    each(ListEvent::Pause).map_err(ListStop::Consumer)
+}
+
+fn listing_io_error(e: std::io::Error) -> Remote {
+    if let Some(m) = tls::describe_tls_error(&e) {
+        return Remote::Tls(m);
+    }
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe => {
+            Remote::Incomplete("data connection closed by the server".into())
+        }
+        _ => Remote::Incomplete(format!("data connection: {}", crate::error::io_message(&e))),
+    }
+}
+
+/// Clean up after a listing that stopped early and say why. While the server may still be
+/// sending (a cap, Ctrl-C, a failed consumer, silence) ABOR stops it; a broken data
+/// connection is closed and the server's final reply read, which may name the cause. Either
+/// way a NOOP then checks that the control connection is in step (libunftp's late 426 after
+/// ABOR); a connection that is not, or whose replies cannot be read, is marked dead and the
+/// next command reconnects. The same policy as transfers (transfer.rs `finish_failed`).
+fn abandon_listing(
+    conn: &mut Conn,
+    stream: suppaftp::TransferStream<tls::Stream>,
+    stop: ListStop,
+) -> anyhow::Error {
+    conn.with_timeout(LISTING_AFTERMATH, |conn| {
+        let err: anyhow::Error = match stop {
+            ListStop::Broken(cause) => match stream.finish() {
+                Ok(()) => cause.into(),
+                Err(e) => match Session::ftp_err(e) {
+                    reply @ Remote::Reply { code: 450.., .. } => reply.into(),
+                    other => {
+                        if other.connection_gone() {
+                            conn.dead = true;
+                        }
+                        cause.into()
+                    }
+                },
+            },
+            other => {
+                if let Err(e) = conn.ftp.abort(stream) {
+                    // vsftpd and pyftpdlib end ABOR with 225, which suppaftp does not expect.
+                    if !matches!(Session::ftp_err(e), Remote::Reply { code: 225, .. }) {
+                        conn.dead = true;
+                    }
+                }
+                match other {
+                    ListStop::Interrupted => crate::error::Interrupted.into(),
+                    ListStop::Limit(m) => anyhow::anyhow!(m),
+                    ListStop::Consumer(e) => e,
+                    ListStop::Idle(r) | ListStop::Broken(r) => r.into(),
+                }
+            }
+        };
+        if !conn.dead && conn.ftp.noop().is_err() {
+            conn.dead = true;
+        }
+        err
+    })
+}
+
+/// A listing command the server refused (5xx other than 530): worth trying another.
+fn refused(err: &anyhow::Error) -> bool {
+    matches!(
+        err.downcast_ref::<Remote>(),
+        Some(Remote::Reply { code, .. }) if (500..600).contains(code) && *code != 530
+    )
 }
 
 /// `path` resolved against the remote directory `cwd`, with `.` and `..` folded:

@@ -7,7 +7,7 @@ use super::{
     ChmodArgs, Ctx, DirsArgs, LsArgs, MkdirArgs, MvArgs, OneRemoteArg, PathArg, RemotesArgs,
 };
 use crate::listing::display_name;
-use crate::session::Session;
+use crate::session::{ListEvent, ListKind, Session};
 
 pub fn ls(ctx: &mut Ctx, a: LsArgs) -> Result<()> {
     let paths: Vec<_> = a.path.into_iter().collect();
@@ -21,27 +21,31 @@ pub fn ls(ctx: &mut Ctx, a: LsArgs) -> Result<()> {
 }
 
 /// `dir` (raw LIST) and `nlist` (raw NLST): the server's lines as sent, with control
-/// characters made visible so a hostile name cannot drive the terminal.
+/// characters made visible so a hostile name cannot drive the terminal. Printed as they
+/// arrive, never collected: a listing of millions costs no memory.
 pub fn dir(ctx: &mut Ctx, a: PathArg, names_only: bool) -> Result<()> {
     let paths: Vec<_> = a.path.into_iter().collect();
+    let kind = if names_only {
+        ListKind::Nlst
+    } else {
+        ListKind::List
+    };
     super::on_paths(ctx, &paths, |session, out, path| {
-        let conn = session.conn()?;
-        let lines = conn.data(|ftp| {
-            if names_only {
-                ftp.nlst(path)
-            } else {
-                ftp.list(path)
-            }
-        })?;
         let mut text = String::new();
-        for l in lines {
-            text.push_str(&display_name(&l));
-            text.push('\n');
-        }
-        if text.is_empty() {
-            return Ok(());
-        }
-        out.data(&text)
+        session.raw_listing(kind, path, &mut |event| {
+            match event {
+                ListEvent::Line(line) => {
+                    text.push_str(&display_name(line));
+                    text.push('\n');
+                }
+                ListEvent::Pause if !text.is_empty() => {
+                    out.data(&text)?;
+                    text.clear();
+                }
+                ListEvent::Pause => {}
+            }
+            Ok(())
+        })
     })
 }
 

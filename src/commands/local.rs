@@ -69,6 +69,7 @@ fn local_entry(name: String, kind: Kind) -> Entry {
         kind,
         size: None,
         modified: None,
+        precision: Default::default(),
         permissions: None,
         target: None,
         raw: None,

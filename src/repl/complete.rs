@@ -71,23 +71,7 @@ impl ShellHelper {
         let (dir_part, prefix) = split_dir(word);
         let dir = remote_join(&cwd, if dir_part.is_empty() { "." } else { dir_part });
         let entries = runner.session.completion_listing(&dir);
-        let mut out = Vec::new();
-        for e in entries {
-            if e.raw.is_some() || !e.name.starts_with(prefix) || !typeable(&e.name) {
-                continue;
-            }
-            if e.name.starts_with('.') && !prefix.starts_with('.') {
-                continue;
-            }
-            // A link may point at a directory; offer it for cd too.
-            let is_dir = e.kind == Kind::Dir;
-            if dirs_only && !matches!(e.kind, Kind::Dir | Kind::Link) {
-                continue;
-            }
-            out.push(candidate(dir_part, &e.name, is_dir));
-        }
-        out.sort_by(|a, b| a.display.cmp(&b.display));
-        out
+        remote_candidates(entries, dir_part, prefix, dirs_only)
     }
 
     fn complete_local(&self, word: &str, dirs_only: bool) -> Vec<Pair> {
@@ -146,15 +130,48 @@ fn split_dir(word: &str) -> (&str, &str) {
     }
 }
 
-/// Names with control characters cannot be typed back; they are not offered.
+/// The candidates for `dir_part` + `prefix` among a remote directory's entries.
+fn remote_candidates(
+    entries: Vec<crate::listing::Entry>,
+    dir_part: &str,
+    prefix: &str,
+    dirs_only: bool,
+) -> Vec<Pair> {
+    let mut out = Vec::new();
+    for e in entries {
+        if e.raw.is_some() || !e.name.starts_with(prefix) || !typeable(&e.name) {
+            continue;
+        }
+        if e.name.starts_with('.') && !prefix.starts_with('.') {
+            continue;
+        }
+        // A link may point at a directory; offer it for cd too.
+        let is_dir = e.kind == Kind::Dir;
+        if dirs_only && !matches!(e.kind, Kind::Dir | Kind::Link) {
+            continue;
+        }
+        out.push(candidate(dir_part, &e.name, is_dir));
+    }
+    out.sort_by(|a, b| a.display.cmp(&b.display));
+    out
+}
+
+/// Names the terminal cannot show as they are (controls, bidi overrides) are not offered:
+/// the replacement goes into the line editor, which would draw it raw.
 fn typeable(name: &str) -> bool {
-    !name.chars().any(char::is_control)
+    !crate::listing::needs_cleaning(name)
 }
 
 fn candidate(dir_part: &str, name: &str, is_dir: bool) -> Pair {
     let full = format!("{dir_part}{name}{}", if is_dir { "/" } else { "" });
     Pair {
-        display: format!("{name}{}", if is_dir { "/" } else { "" }),
+        // The list rustyline prints: through the one cleaning function, whatever the caller
+        // checked before.
+        display: format!(
+            "{}{}",
+            crate::listing::display_name(name),
+            if is_dir { "/" } else { "" }
+        ),
         // A finished file name gets a space; a directory waits for more.
         replacement: format!("{}{}", quote(&full), if is_dir { "" } else { " " }),
     }
@@ -412,6 +429,40 @@ mod tests {
             );
         }
         assert!(!typeable("evil\x1b[2J"));
+    }
+
+    #[test]
+    fn tab_candidates_never_show_hostile_names_raw() {
+        let entry = |name: &str, kind: Kind| crate::listing::Entry {
+            name: name.into(),
+            kind,
+            size: None,
+            modified: None,
+            precision: Default::default(),
+            permissions: None,
+            target: None,
+            raw: None,
+        };
+        let entries = vec![
+            entry("report\u{202E}fdp.exe", Kind::File),
+            entry("re\x1b[2Jset", Kind::File),
+            entry("re\u{2067}iso", Kind::Dir),
+            entry("re\u{200F}mark", Kind::File),
+            entry("real.txt", Kind::File),
+            entry("redir", Kind::Dir),
+        ];
+        let got = remote_candidates(entries, "pub/", "re", false);
+        let shown: Vec<(&str, &str)> = got
+            .iter()
+            .map(|p| (p.display.as_str(), p.replacement.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [("real.txt", "pub/real.txt "), ("redir/", "pub/redir/")]
+        );
+        // Whatever reaches a candidate, its display is clean.
+        let p = candidate("", "x\u{202E}y\x1b]0;t\x07", false);
+        assert_eq!(p.display, "x?y?]0;t?");
     }
 
     #[test]

@@ -61,6 +61,8 @@ type Script = dyn Fn(&str) -> Action + Send + Sync;
 /// State shared by the accept thread, the session threads and the handle.
 struct Shared {
     script: Box<Script>,
+    /// Sent on connect, line by line like a reply.
+    greeting: String,
     commands: Mutex<Vec<String>>,
     uploads: Mutex<Vec<Vec<u8>>>,
     stop: AtomicBool,
@@ -104,6 +106,15 @@ impl FakeServer {
     /// Listen on 127.0.0.1 (OS-chosen port) and answer every connection with `script`, which is
     /// called for each control command line (without CRLF). A `220` greeting is sent on connect.
     pub fn start(script: impl Fn(&str) -> Action + Send + Sync + 'static) -> FakeServer {
+        FakeServer::start_with_greeting("220 fake FTP server ready", script)
+    }
+
+    /// Like [`FakeServer::start`], greeting each connection with `greeting` (a multi-line
+    /// text is sent line by line).
+    pub fn start_with_greeting(
+        greeting: &str,
+        script: impl Fn(&str) -> Action + Send + Sync + 'static,
+    ) -> FakeServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         // Polled, so the accept thread notices `stop` without needing a wake-up connection.
         listener
@@ -112,6 +123,7 @@ impl FakeServer {
         let port = listener.local_addr().expect("listener address").port();
         let shared = Arc::new(Shared {
             script: Box::new(script),
+            greeting: greeting.to_string(),
             commands: Mutex::new(Vec::new()),
             uploads: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
@@ -207,7 +219,7 @@ fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     }
     let mut out = stream.try_clone()?;
     let mut reader = BufReader::new(stream);
-    send(&mut out, "220 fake FTP server ready")?;
+    send(&mut out, &shared.greeting)?;
 
     let mut passive: Option<TcpListener> = None;
     let mut hung = false;

@@ -111,7 +111,7 @@ fn has_pyftpdlib() -> bool {
 }
 
 /// The vsftpd binary, or None when this test should be skipped.
-fn vsftpd_or_skip() -> Option<PathBuf> {
+pub(crate) fn vsftpd_or_skip() -> Option<PathBuf> {
     let bin = find_vsftpd();
     if !require(bin.is_some(), "vsftpd not installed") {
         return None;
@@ -262,7 +262,7 @@ fn write_file(path: &Path, contents: &[u8], mode: u32) {
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
 }
 
-fn make_dir(path: &Path, mode: u32) {
+pub(crate) fn make_dir(path: &Path, mode: u32) {
     fs::create_dir_all(path).unwrap();
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
 }
@@ -354,16 +354,16 @@ struct VsftpdOptions {
     anon_max_rate: Option<u32>,
 }
 
-struct Vsftpd {
+pub(crate) struct Vsftpd {
     // Field order is drop order: kill the server before removing its files.
     _guard: ServerGuard,
-    port: u16,
+    pub(crate) port: u16,
     /// Root of anonymous sessions: root-owned 0755, files 0644 (read-only download).
-    anon_root: PathBuf,
+    pub(crate) anon_root: PathBuf,
     /// Start directory of `ftpsh-test` logins, owned by that user (no chroot: vsftpd
     /// reports the full path in PWD).
     local_root: PathBuf,
-    log: PathBuf,
+    pub(crate) log: PathBuf,
     tls: Option<TlsFiles>,
     _dir: TempDir,
 }
@@ -490,7 +490,7 @@ allow_anon_ssl=NO
     }
 
     /// Adds a world-readable file for anonymous download.
-    fn publish(&self, name: &str, contents: &[u8]) {
+    pub(crate) fn publish(&self, name: &str, contents: &[u8]) {
         write_file(&self.anon_root.join(name), contents, 0o644);
     }
 }
@@ -544,13 +544,13 @@ impl Pyftpd {
 
 /// The client side of a test: a HOME/data dir (so no real ~/.netrc or history is touched)
 /// and a working directory for local files.
-struct Client {
+pub(crate) struct Client {
     home: TempDir,
     work: PathBuf,
 }
 
 impl Client {
-    fn new() -> Client {
+    pub(crate) fn new() -> Client {
         let home = tempfile::Builder::new()
             .prefix("ftpsh-client-")
             .tempdir()
@@ -562,7 +562,7 @@ impl Client {
 
     /// `ftpsh ARGS...` in the work dir: the shared deterministic environment (a cleared
     /// environment, so no SSL_CERT_FILE can make the test CA trusted), bounded.
-    fn ftpsh(&self, args: &[&str]) -> Command {
+    pub(crate) fn ftpsh(&self, args: &[&str]) -> Command {
         let mut cmd = util::ftpsh(&self.work, self.home.path());
         // `modtime` and listings print times: make local time UTC.
         cmd.args(args).env("TZ", "UTC").timeout(FTPSH_TIMEOUT);
@@ -575,17 +575,17 @@ impl Client {
 }
 
 /// What one ftpsh run did, with the server's log for failure messages.
-struct Outcome {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Outcome {
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
     server_log: String,
     command: String,
 }
 
 impl Outcome {
     #[track_caller]
-    fn expect_code(&self, code: i32) -> &Self {
+    pub(crate) fn expect_code(&self, code: i32) -> &Self {
         if self.code != Some(code) {
             panic!(
                 "`{}`: expected exit code {code}, got {}\n--- stdout\n{}\n--- stderr\n{}\n--- server log (tail)\n{}",
@@ -601,12 +601,12 @@ impl Outcome {
     }
 
     #[track_caller]
-    fn success(&self) -> &Self {
+    pub(crate) fn success(&self) -> &Self {
         self.expect_code(0)
     }
 }
 
-fn run(mut cmd: Command, server_log: &Path) -> Outcome {
+pub(crate) fn run(mut cmd: Command, server_log: &Path) -> Outcome {
     let command = format!("{cmd:?}");
     let output = cmd.output().expect("run ftpsh");
     Outcome {
@@ -677,7 +677,7 @@ fn retr_bytes<T: suppaftp::TlsStream>(ftp: &mut suppaftp::ImplFtpStream<T>, name
 // vsftpd: anonymous, plain FTP, LIST only
 
 /// Anonymous vsftpd with hello.txt (6 bytes), big.bin (5 MiB) and a directory pub/.
-fn anonymous_vsftpd(bin: &Path) -> (Vsftpd, Vec<u8>) {
+pub(crate) fn anonymous_vsftpd(bin: &Path) -> (Vsftpd, Vec<u8>) {
     let server = Vsftpd::start(bin, None, VsftpdOptions::default());
     let big = pattern(FIVE_MB, 1);
     server.publish("hello.txt", b"hello\n");
