@@ -365,7 +365,12 @@ fn status_features_quote_site_passive_type_debug() {
     let out = env
         .cmd()
         .arg(server.url())
-        .args(["--timeout", "5", "-c", "site UTIME 20240101000000 'a b.txt'"])
+        .args([
+            "--timeout",
+            "5",
+            "-c",
+            "site UTIME 20240101000000 'a b.txt'",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
@@ -795,7 +800,11 @@ fn ftps_with_a_trusted_ca_transfers_and_reports_the_cipher() {
     let trace = stderr_of(&out);
     let prot = trace.find("--> PROT P").expect("PROT P sent");
     assert!(
-        trace[prot..].lines().nth(1).unwrap_or("").starts_with("<-- 200"),
+        trace[prot..]
+            .lines()
+            .nth(1)
+            .unwrap_or("")
+            .starts_with("<-- 200"),
         "{trace}"
     );
     assert!(text.contains("up.bin"), "{text}");

@@ -378,7 +378,7 @@ fn passive_listeners() -> &'static Mutex<HashMap<u16, TcpListener>> {
     LISTENERS.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
-fn open_passive_listener() -> u16 {
+pub fn open_passive_listener() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind passive listener");
     let port = listener.local_addr().expect("passive address").port();
     passive_listeners().lock().unwrap().insert(port, listener);

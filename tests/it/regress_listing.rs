@@ -512,6 +512,8 @@ fn trace_printed_commands_replies_and_banner_with_escapes_raw() {
 fn failed_reply_text_is_cleaned() {
     let server = FakeServer::start(|c| match verb(c).as_str() {
         "SIZE" | "RETR" => Action::Reply("550 \x1b[2Jgone \u{202e}away".into()),
+        // Not a directory either (get asks, to say "is a directory" when it is one).
+        "CWD" if c != "CWD /" => Action::Reply("550 No such directory".into()),
         _ => fallback(c),
     });
     let env = Env::new();
