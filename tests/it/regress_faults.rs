@@ -7,7 +7,7 @@ use std::process::Output;
 
 use crate::fake::{Action, FakeServer, default_script, open_passive_listener};
 use crate::server::ServerOpts;
-use crate::util::{Env, pattern, stderr_of, stdout_of};
+use crate::util::{Env, pattern, stderr_of};
 
 fn verb(c: &str) -> String {
     c.split_whitespace()
