@@ -839,3 +839,75 @@ fn tab_reconnects_after_the_server_dropped_an_idle_connection() {
     p.send("t").unwrap();
     p.expect("cannot complete").unwrap();
 }
+
+#[test]
+fn ctrl_d_at_the_password_prompt_reports_on_a_line_of_its_own() {
+    let env = Env::with(ServerOpts {
+        user: Some(("bob".into(), "pw".into())),
+        ..Default::default()
+    });
+    let url = env.url();
+    let mut p = crate::pty::spawn_shell(&env, &["-u", "bob", &url]);
+    p.expect("Password for bob@127.0.0.1:").unwrap();
+    // The prompt is printed before the terminal is put in raw mode; a Ctrl-D typed before
+    // that is taken by the line discipline. Wait until the terminal is raw.
+    let pid = p.get_process().pid().as_raw();
+    wait_for(
+        Duration::from_secs(10),
+        "the password prompt's raw mode",
+        || {
+            let Ok(tty) = std::fs::read_link(format!("/proc/{pid}/fd/0")) else {
+                return false;
+            };
+            StdCommand::new("stty")
+                .arg("-F")
+                .arg(tty)
+                .arg("-a")
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("-icanon"))
+        },
+    );
+    p.send(ControlCode::EndOfTransmission).unwrap();
+    // Was: the error printed on the prompt's own line. (`^` is where the prompt ended.)
+    p.expect(Regex(
+        r"^ ?\r?\nftpsh: cannot read the password: no password given",
+    ))
+    .unwrap();
+    p.expect("ftpsh> ").unwrap();
+}
+
+#[test]
+fn put_sets_the_remote_modification_time_with_mfmt() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "FEAT" => Action::Reply("211-Features:\n SIZE\n EPSV\n MFMT\n211 End".into()),
+        "STOR" => Action::Upload {
+            preliminary: "150 Go ahead".into(),
+            then: "226 Done".into(),
+        },
+        "SIZE" => Action::Reply("213 4".into()),
+        "MFMT" => Action::Reply("213 Modify=20010203040506; up.txt".into()),
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    let local = env.local_file("up.txt", b"data");
+    let when = std::time::UNIX_EPOCH + Duration::from_secs(981_173_106); // 2001-02-03 04:05:06
+    std::fs::File::options()
+        .write(true)
+        .open(&local)
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
+    env.cmd()
+        .arg(server.url())
+        .args(["--timeout", "5", "-c", "put up.txt"])
+        .assert()
+        .success();
+    assert!(
+        server
+            .commands()
+            .iter()
+            .any(|c| c == "MFMT 20010203040506 up.txt"),
+        "{:?}",
+        server.commands()
+    );
+}
