@@ -44,7 +44,11 @@ pub fn client_config(ca_file: Option<&Path>, insecure: bool) -> Result<Arc<Clien
     let config = if insecure {
         builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerifier(provider)))
+            .with_custom_certificate_verifier(Arc::new(Verifier {
+                webpki: None,
+                named: Vec::new(),
+                provider,
+            }))
             .with_no_client_auth()
     } else {
         let mut roots = RootCertStore::empty();
@@ -82,7 +86,7 @@ pub fn client_config(ca_file: Option<&Path>, insecure: bool) -> Result<Arc<Clien
         builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(Verifier {
-                webpki,
+                webpki: Some(webpki),
                 named,
                 provider,
             }))
@@ -96,10 +100,11 @@ pub fn client_config(ca_file: Option<&Path>, insecure: bool) -> Result<Arc<Clien
 /// trusted even when webpki refuses it as an end entity. The self-signed certificate every
 /// vsftpd guide makes (`openssl req -x509`) is marked CA:TRUE, and webpki rejects a CA
 /// certificate used as a server's (`CaUsedAsEndEntity`); the user who named that very
-/// certificate has pinned it. Handshake signatures are checked either way.
+/// certificate has pinned it. Handshake signatures are checked either way, even with
+/// `--insecure` (no `webpki`: any certificate), so the connection is at least consistent.
 #[derive(Debug)]
 struct Verifier {
-    webpki: Arc<rustls::client::WebPkiServerVerifier>,
+    webpki: Option<Arc<rustls::client::WebPkiServerVerifier>>,
     named: Vec<CertificateDer<'static>>,
     provider: Arc<CryptoProvider>,
 }
@@ -113,10 +118,10 @@ impl ServerCertVerifier for Verifier {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self
-            .webpki
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
-        {
+        let Some(webpki) = &self.webpki else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        match webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
             Ok(v) => Ok(v),
             Err(_) if self.named.iter().any(|c| c.as_ref() == end_entity.as_ref()) => {
                 Ok(ServerCertVerified::assertion())
@@ -166,56 +171,6 @@ fn pem_error(path: &Path, e: rustls::pki_types::pem::Error) -> anyhow::Error {
         other => io::Error::new(io::ErrorKind::InvalidData, format!("{other:?}")),
     };
     LocalError::new(format!("--ca-file {}", path.display()), io).into()
-}
-
-/// `--insecure`: accept any certificate, but still check the handshake signatures so the
-/// connection is at least consistent.
-#[derive(Debug)]
-struct NoVerifier(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for NoVerifier {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
 }
 
 /// Hands suppaftp TLS streams over our configuration; records the first (control) handshake.

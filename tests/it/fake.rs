@@ -363,7 +363,8 @@ fn accept_data(listener: Option<TcpListener>, shared: &Shared) -> Option<TcpStre
 }
 
 /// The command's verb, upper-cased.
-fn verb(cmd: &str) -> String {
+/// The command word of a control line, upper-cased: what scripts match on.
+pub fn verb(cmd: &str) -> String {
     cmd.split_whitespace()
         .next()
         .unwrap_or("")
@@ -440,6 +441,11 @@ pub fn default_script(cmd: &str) -> Option<Action> {
     Some(Action::Reply(reply))
 }
 
+/// [`default_script`], and `502 no` for everything else: the usual end of a script.
+pub fn fallback(cmd: &str) -> Action {
+    default_script(cmd).unwrap_or(Action::Reply("502 no".into()))
+}
+
 // --- self-tests -------------------------------------------------------------------------------
 
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -451,10 +457,6 @@ fn connect(server: &FakeServer) -> suppaftp::FtpStream {
         .set_read_timeout(Some(CLIENT_TIMEOUT))
         .expect("read timeout");
     ftp
-}
-
-fn fallback(cmd: &str) -> Action {
-    default_script(cmd).unwrap_or(Action::Reply("502 no".into()))
 }
 
 #[test]

@@ -5,20 +5,9 @@
 
 use std::process::Output;
 
-use crate::fake::{Action, FakeServer, default_script, open_passive_listener};
+use crate::fake::{Action, FakeServer, fallback, open_passive_listener, verb};
 use crate::server::ServerOpts;
 use crate::util::{Env, pattern, stderr_of};
-
-fn verb(c: &str) -> String {
-    c.split_whitespace()
-        .next()
-        .unwrap_or("")
-        .to_ascii_uppercase()
-}
-
-fn fallback(c: &str) -> Action {
-    default_script(c).unwrap_or(Action::Reply("502 no".into()))
-}
 
 /// Exit `code`, and stderr one line containing `message`.
 fn assert_fails(out: &Output, code: i32, message: &str) {

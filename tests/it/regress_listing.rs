@@ -16,20 +16,9 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use expectrl::{Eof, Expect};
 
-use crate::fake::{Action, FakeServer, default_script};
+use crate::fake::{Action, FakeServer, fallback, verb};
 use crate::interop;
 use crate::util::{Env, ftpsh_std, stderr_of, stdout_of};
-
-fn verb(c: &str) -> String {
-    c.split_whitespace()
-        .next()
-        .unwrap_or("")
-        .to_ascii_uppercase()
-}
-
-fn fallback(c: &str) -> Action {
-    default_script(c).unwrap_or(Action::Reply("502 no".into()))
-}
 
 /// FEAT of a server that offers MLSD.
 const FEAT_MLST: &str =

@@ -15,20 +15,9 @@ use expectrl::{ControlCode, Expect, Regex};
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::fake::{Action, FakeServer, default_script};
+use crate::fake::{Action, FakeServer, fallback, verb};
 use crate::server::ServerOpts;
 use crate::util::{Env, ftpsh_std, pattern, stderr_of, stdout_of};
-
-fn verb(c: &str) -> String {
-    c.split_whitespace()
-        .next()
-        .unwrap_or("")
-        .to_ascii_uppercase()
-}
-
-fn fallback(c: &str) -> Action {
-    default_script(c).unwrap_or(Action::Reply("502 no".into()))
-}
 
 /// Poll `cond` every 20 ms until it holds, for at most `limit`.
 fn wait_for(limit: Duration, what: &str, mut cond: impl FnMut() -> bool) {
@@ -44,6 +33,18 @@ fn interrupt(pid: u32) {
         .args(["-INT", &pid.to_string()])
         .status()
         .unwrap();
+}
+
+/// `ftpsh ARGS` in the background, stdin closed, output captured (for tests that interrupt
+/// it or time it).
+fn spawn_batch(env: &Env, args: &[&str]) -> std::process::Child {
+    ftpsh_std(env.local.path(), env.home.path())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
 }
 
 /// Wait for a child with a bound; kill it and fail if it does not end in time.
@@ -425,19 +426,16 @@ fn a_banner_sent_one_byte_at_a_time_is_bounded_by_the_timeout() {
     let server = Dripper::start(Duration::from_millis(300));
     let env = Env::new();
     let start = Instant::now();
-    let child = ftpsh_std(env.local.path(), env.home.path())
-        .args([
+    let child = spawn_batch(
+        &env,
+        &[
             &format!("127.0.0.1:{}", server.port),
             "--timeout",
             "2",
             "-c",
             "pwd",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+    );
     let out = wait_bounded(child, Duration::from_secs(30));
     let took = start.elapsed();
     assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
@@ -453,19 +451,16 @@ fn a_banner_sent_one_byte_at_a_time_is_bounded_by_the_timeout() {
 fn ctrl_c_stops_open_while_it_waits_for_the_greeting() {
     let server = Dripper::start(Duration::from_millis(500));
     let env = Env::new();
-    let child = ftpsh_std(env.local.path(), env.home.path())
-        .args([
+    let child = spawn_batch(
+        &env,
+        &[
             &format!("127.0.0.1:{}", server.port),
             "--timeout",
             "60",
             "-c",
             "pwd",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+    );
     // Interrupt once ftpsh is connected and waiting for the rest of the banner.
     wait_for(Duration::from_secs(10), "the connection", || {
         server.accepted.load(Ordering::SeqCst) > 0
@@ -500,13 +495,7 @@ fn stalling_server() -> FakeServer {
 fn ctrl_c_during_a_stalled_transfer_returns_promptly() {
     let server = stalling_server();
     let env = Env::new();
-    let child = ftpsh_std(env.local.path(), env.home.path())
-        .args([&server.url(), "--timeout", "30", "-c", "get f"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_batch(&env, &[&server.url(), "--timeout", "30", "-c", "get f"]);
     let part = env.local("f.part");
     wait_for(Duration::from_secs(10), "bytes in f.part", || {
         std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0) > 0
@@ -530,13 +519,7 @@ fn a_stalled_transfer_fails_within_the_timeout() {
     let server = stalling_server();
     let env = Env::new();
     let start = Instant::now();
-    let child = ftpsh_std(env.local.path(), env.home.path())
-        .args([&server.url(), "--timeout", "3", "-c", "get f"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_batch(&env, &[&server.url(), "--timeout", "3", "-c", "get f"]);
     let out = wait_bounded(child, Duration::from_secs(40));
     let took = start.elapsed();
     assert_eq!(out.status.code(), Some(8), "{}", stderr_of(&out));
@@ -599,13 +582,10 @@ fn a_reply_sent_one_byte_at_a_time_is_bounded_by_the_timeout() {
     });
     let env = Env::new();
     let start = Instant::now();
-    let child = ftpsh_std(env.local.path(), env.home.path())
-        .args([&format!("127.0.0.1:{port}"), "--timeout", "2", "-c", "pwd"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_batch(
+        &env,
+        &[&format!("127.0.0.1:{port}"), "--timeout", "2", "-c", "pwd"],
+    );
     let out = wait_bounded(child, Duration::from_secs(30));
     stop.store(true, Ordering::SeqCst);
     assert_eq!(out.status.code(), Some(8), "{}", stderr_of(&out));
