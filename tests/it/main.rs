@@ -6,5 +6,6 @@ mod completions;
 mod fake;
 mod interop;
 mod pty;
+mod regress_cli;
 mod server;
 mod util;
