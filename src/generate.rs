@@ -210,7 +210,8 @@ fn man(w: &mut dyn Write) -> Result<()> {
     for (name, text) in [
         (
             "~/.local/share/ftpsh/history",
-            "Command history of the interactive shell (passwords are never stored).",
+            "Command history of the interactive shell, appended as each line is entered \
+             (passwords are never stored).",
         ),
         (
             "~/.netrc",

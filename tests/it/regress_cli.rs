@@ -334,3 +334,57 @@ fn progress_bar_fits_a_narrow_terminal() {
         assert!(!f.contains("[]"), "{f:?}");
     }
 }
+
+// --- README and CI ---------------------------------------------------------------------------
+
+/// The README's interop recipe had drifted from `.ci/run` (other packages, another way to
+/// create the user): every command of the recipe must be a command `.ci/run` runs.
+#[test]
+fn readme_interop_recipe_matches_ci_run() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
+    // `.ci/run` names the user and password in variables.
+    let ci = ci
+        .replace("$test_user", "ftpsh-test")
+        .replace("$test_password", "ftpsh-test-pw");
+    let normal = |l: &str| {
+        let l = l.split(" #").next().unwrap_or("");
+        l.replace('"', "")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let ci_lines: Vec<String> = ci.lines().map(normal).collect();
+    let section = readme
+        .split("## Interop tests")
+        .nth(1)
+        .expect("README has an Interop tests section");
+    let recipe = section
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("an sh block in Interop tests");
+    let mut checked = 0;
+    for line in recipe.lines().map(normal).filter(|l| !l.is_empty()) {
+        if line.starts_with("cargo test") {
+            continue;
+        }
+        assert!(
+            ci_lines.contains(&line),
+            "README runs `{line}`, which .ci/run does not"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 8, "{recipe}");
+    // And what .ci/run installs, the README installs.
+    for needle in [
+        "vsftpd",
+        "groff-base man-db",
+        "pyftpdlib",
+        "useradd",
+        "chpasswd",
+    ] {
+        assert!(recipe.contains(needle), "README recipe lacks {needle}");
+    }
+}
