@@ -1588,19 +1588,23 @@ pub fn redact_url(word: &str) -> String {
     let rest = &word[start..];
     let authority_end = rest.find('/').unwrap_or(rest.len());
     let authority = &rest[..authority_end];
-    let Some(at) = authority.rfind('@') else {
+    let at = match authority.rfind('@') {
+        Some(at) => at,
+        // `bob:pa/ss@host`: a `/` in the password ends the authority early. When what
+        // follows the `:` cannot be a port, the userinfo runs to the last `@`.
+        None => match (authority.find(':'), rest.rfind('@')) {
+            (Some(colon), Some(at))
+                if !authority[colon + 1..].bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                at
+            }
+            _ => return word.to_string(),
+        },
+    };
+    let Some(colon) = rest[..at].find(':') else {
         return word.to_string();
     };
-    let userinfo = &authority[..at];
-    let Some(colon) = userinfo.find(':') else {
-        return word.to_string();
-    };
-    format!(
-        "{}{}{}",
-        &word[..start + colon],
-        &authority[at..],
-        &rest[authority_end..]
-    )
+    format!("{}{}", &word[..start + colon], &rest[at..])
 }
 
 /// The code of a reply, read from its last line: suppaftp's `Status` has no variant for

@@ -34,15 +34,34 @@ impl FromStr for RemotePath {
     }
 }
 
-/// A path on this machine (see [`RemotePath`] for why it is a type of its own).
+/// A path on this machine (see [`RemotePath`] for why it is a type of its own). A leading
+/// `~` is expanded here, so every command that takes a local path gets it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalPath(pub PathBuf);
 
 impl FromStr for LocalPath {
     type Err = Infallible;
     fn from_str(s: &str) -> Result<Self, Infallible> {
-        Ok(LocalPath(PathBuf::from(s)))
+        Ok(LocalPath(expand_tilde(s)))
     }
+}
+
+/// `~` and `~/...` mean `$HOME` and a path under it, as in a shell. The expansion happens
+/// after unquoting (the table sees words, not quotes), so `'~/x'` is expanded too: write
+/// `./~x` for a file whose name starts with `~`. `~user` is kept literally (ftpsh does not
+/// read the password database), and so is everything when `HOME` is unset or empty.
+pub fn expand_tilde(s: &str) -> PathBuf {
+    if (s == "~" || s.starts_with("~/"))
+        && let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty())
+    {
+        let mut p = PathBuf::from(home);
+        if let Some(rest) = s.strip_prefix("~/") {
+            // `~/` keeps its trailing slash: `get f -o ~/` names a directory.
+            p.push(rest);
+        }
+        return p;
+    }
+    PathBuf::from(s)
 }
 
 /// The name of a REPL command (the argument of `help`).
@@ -206,8 +225,13 @@ pub struct UserArgs {
 
 #[derive(Debug, Args)]
 pub struct ByeArgs {
-    /// Exit status (default: 0)
-    #[arg(value_name = "CODE")]
+    /// Exit status, 0 to 255 (default: 0)
+    // A process status is one byte: 256 would silently become 0 (and -1, 255).
+    #[arg(
+        value_name = "CODE",
+        value_parser = clap::value_parser!(i32).range(0..=255),
+        allow_negative_numbers = true
+    )]
     pub code: Option<i32>,
 }
 
@@ -437,6 +461,51 @@ impl Command {
 }
 
 impl Command {
+    /// Whether an argument that goes to the server holds a CR or LF. FTP commands end at
+    /// CRLF, so `cd "a\r\nDELE x"` would smuggle in a second command: that is a usage error,
+    /// caught before anything is sent. Local-only arguments (`lcd`, `lls`, `get -o`, the
+    /// shell escape) may hold any byte; `put`'s local names become remote names, so they count.
+    pub fn sends_line_break(&self) -> bool {
+        fn breaks(b: &[u8]) -> bool {
+            b.iter().any(|&c| c == b'\r' || c == b'\n')
+        }
+        let text = |s: &String| breaks(s.as_bytes());
+        let remote = |p: &RemotePath| breaks(p.0.as_bytes());
+        let local = |p: &LocalPath| breaks(p.0.as_os_str().as_encoded_bytes());
+        match self {
+            Command::Open(a) => a.user.iter().chain(&a.url).any(text),
+            Command::User(a) => text(&a.user) || a.password.iter().any(text),
+            Command::Quote(a) | Command::Site(a) => a.words.iter().any(text),
+            Command::Cd(a) => a.dir.iter().any(remote),
+            Command::Ls(a) => a.path.iter().any(remote),
+            Command::Dir(a) | Command::Nlist(a) => a.path.iter().any(remote),
+            Command::Mkdir(a) => a.dirs.iter().any(remote),
+            Command::Rmdir(a) => a.paths.iter().any(remote),
+            Command::Rm(a) | Command::Cat(a) => a.paths.iter().any(remote),
+            Command::Mv(a) => remote(&a.from) || remote(&a.to),
+            Command::Size(a) | Command::Modtime(a) => remote(&a.path),
+            Command::Chmod(a) => text(&a.mode) || a.paths.iter().any(remote),
+            Command::Get(a) => a.paths.iter().any(remote),
+            Command::Put(a) => a.output.iter().any(remote) || a.paths.iter().any(local),
+            Command::Close
+            | Command::Bye(_)
+            | Command::Status
+            | Command::Features
+            | Command::Debug(_)
+            | Command::Pwd
+            | Command::Cdup
+            | Command::Lcd(_)
+            | Command::Lpwd
+            | Command::Lls(_)
+            | Command::Shell(_)
+            | Command::Binary
+            | Command::Ascii
+            | Command::Type(_)
+            | Command::Passive(_)
+            | Command::Help(_) => false,
+        }
+    }
+
     /// Remote directories (relative to the working directory) whose listing this command may
     /// change, so the completion cache forgets them.
     pub fn changed_dirs(&self) -> Vec<String> {
@@ -552,27 +621,54 @@ pub(crate) fn on_paths(
     Ok(())
 }
 
-/// The clap definition of the table, built once per call (cheap; used by help and completion).
+/// The clap definition of the table, freshly built (for help, completion and the man page;
+/// the line parser keeps one built table per thread instead, see [`with_table`]).
 pub fn table() -> clap::Command {
+    #[cfg(test)]
+    tests::TABLE_BUILDS.with(|n| n.set(n.get() + 1));
     Command::command()
+}
+
+thread_local! {
+    /// Building the clap table costs far more than parsing one command with it, and a script
+    /// line may hold many thousands of commands: parse with one table per thread.
+    static TABLE: std::cell::RefCell<clap::Command> = std::cell::RefCell::new(table());
+}
+
+/// Run `f` on this thread's built table.
+fn with_table<T>(f: impl FnOnce(&mut clap::Command) -> T) -> T {
+    TABLE.with(|t| f(&mut t.borrow_mut()))
+}
+
+/// Every name a command answers to, built once: (name or alias, canonical name).
+fn name_table() -> &'static [(String, String)] {
+    static NAMES: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut out = Vec::new();
+        for sub in table().get_subcommands() {
+            let canonical = sub.get_name().to_string();
+            out.push((canonical.clone(), canonical.clone()));
+            for alias in sub.get_visible_aliases() {
+                out.push((alias.to_string(), canonical.clone()));
+            }
+        }
+        out
+    })
+}
+
+/// The length in bytes of the longest command name: a longer word is no name nor prefix.
+fn longest_name() -> usize {
+    name_table().iter().map(|(n, _)| n.len()).max().unwrap_or(0)
 }
 
 /// Every name a command answers to (name and visible aliases), in table order.
 pub fn names() -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for sub in table().get_subcommands() {
-        let canonical = sub.get_name().to_string();
-        out.push((canonical.clone(), canonical.clone()));
-        for alias in sub.get_visible_aliases() {
-            out.push((alias.to_string(), canonical.clone()));
-        }
-    }
-    out
+    name_table().to_vec()
 }
 
 /// Resolve a typed command word: an exact name or alias, else a unique prefix of one.
 pub fn resolve_name(word: &str) -> Result<String, UsageError> {
-    let all = names();
+    let all = name_table();
     if let Some((_, canonical)) = all.iter().find(|(n, _)| n == word) {
         return Ok(canonical.clone());
     }
@@ -590,7 +686,8 @@ pub fn resolve_name(word: &str) -> Result<String, UsageError> {
             crate::listing::display_name(word)
         ))),
         many => Err(UsageError(format!(
-            "{word}: ambiguous command: {}",
+            "{}: ambiguous command: {}",
+            crate::listing::display_name(word),
             many.iter()
                 .map(|s| s.as_str())
                 .collect::<Vec<_>>()
@@ -601,18 +698,37 @@ pub fn resolve_name(word: &str) -> Result<String, UsageError> {
 
 /// Split a line into commands on unquoted, unescaped `;`. `!CMD` and `shell CMD` take the
 /// rest of the line verbatim (it belongs to the local shell, `;` included).
+///
+/// Linear in the length of the line, however many commands it holds: a script line of a
+/// megabyte is split in milliseconds.
 pub fn split_line(line: &str) -> Result<Vec<String>, UsageError> {
+    let (mut out, unterminated) = split_commands(line);
+    if unterminated {
+        return Err(UsageError("unterminated quote".to_string()));
+    }
+    out.retain(|s| !s.is_empty());
+    Ok(out)
+}
+
+/// [`split_line`] for a line that may end inside a quote (the history scrubber needs the
+/// commands of a line that does not parse): the commands, and whether the last one is cut
+/// off by an unterminated quote.
+pub fn split_commands(line: &str) -> (Vec<String>, bool) {
     let mut out = Vec::new();
     let mut cur = String::new();
-    let mut chars = line.chars().peekable();
+    let mut chars = line.char_indices();
     let (mut single, mut double) = (false, false);
     let mut last_escaped = false;
-    while let Some(c) = chars.next() {
-        if !single && !double && cur.trim().is_empty() {
-            let rest: String = std::iter::once(c).chain(chars.clone()).collect();
-            if shell_rest(&rest).is_some() {
-                out.push(rest.trim().to_string());
-                return Ok(out);
+    // `cur` holds only white space: the next other character starts a command word.
+    let mut at_start = true;
+    while let Some((i, c)) = chars.next() {
+        if at_start && !c.is_whitespace() {
+            at_start = false;
+            // Only at the first character of a command, and `shell_rest` reads no further
+            // than a command name is long: no rescanning of the rest of the line.
+            if shell_rest(&line[i..]).is_some() {
+                out.push(line[i..].trim().to_string());
+                return (out, false);
             }
         }
         // `#` starting a word outside quotes comments out the rest of the line, `;` included
@@ -628,7 +744,7 @@ pub fn split_line(line: &str) -> Result<Vec<String>, UsageError> {
         match c {
             '\\' if !single => {
                 cur.push(c);
-                if let Some(n) = chars.next() {
+                if let Some((_, n)) = chars.next() {
                     cur.push(n);
                     last_escaped = true;
                 }
@@ -642,20 +758,15 @@ pub fn split_line(line: &str) -> Result<Vec<String>, UsageError> {
                 cur.push(c);
             }
             ';' if !single && !double => {
-                out.push(std::mem::take(&mut cur));
+                out.push(cur.trim().to_string());
+                cur.clear();
+                at_start = true;
             }
             _ => cur.push(c),
         }
     }
-    if single || double {
-        return Err(UsageError("unterminated quote".to_string()));
-    }
-    out.push(cur);
-    Ok(out
-        .into_iter()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect())
+    out.push(cur.trim().to_string());
+    (out, single || double)
 }
 
 /// For `!CMD`, `shell CMD` (or a unique prefix such as `sh CMD`): the command line for the
@@ -665,7 +776,16 @@ fn shell_rest(text: &str) -> Option<&str> {
     if let Some(rest) = text.strip_prefix('!') {
         return Some(rest.trim());
     }
-    let end = text.find(char::is_whitespace).unwrap_or(text.len());
+    // Look at no more than the longest command name (plus the white space after it): the
+    // word is a name or it is not, and the rest of a long line is never scanned here.
+    let limit = text
+        .char_indices()
+        .nth(longest_name() + 1)
+        .map_or(text.len(), |(i, _)| i);
+    let end = text[..limit].find(char::is_whitespace).or_else(|| {
+        // No white space in reach: the word is the whole (short) text, or too long.
+        (limit == text.len()).then_some(text.len())
+    })?;
     (resolve_name(&text[..end]).ok()? == "shell").then(|| text[end..].trim())
 }
 
@@ -693,7 +813,7 @@ pub fn parse_command(text: &str) -> Result<Parsed, UsageError> {
     }
     let name = resolve_name(&words[0])?;
     words[0] = name.clone();
-    let matches = table().try_get_matches_from(&words);
+    let matches = with_table(|t| t.try_get_matches_from_mut(&words));
     let matches = match matches {
         Ok(m) => m,
         Err(e) => {
@@ -706,9 +826,16 @@ pub fn parse_command(text: &str) -> Result<Parsed, UsageError> {
             };
         }
     };
-    Command::from_arg_matches(&matches)
-        .map(Parsed::Run)
-        .map_err(|e| UsageError(clap_error_line(&name, &e)))
+    let cmd =
+        Command::from_arg_matches(&matches).map_err(|e| UsageError(clap_error_line(&name, &e)))?;
+    if cmd.sends_line_break() {
+        // The argument is not echoed: it may be a password, and it holds a line break.
+        return Err(UsageError(format!(
+            "{name}: an argument contains a line break (CR or LF), which would end the FTP \
+             command early; nothing was sent"
+        )));
+    }
+    Ok(Parsed::Run(cmd))
 }
 
 /// clap renders a multi-line error with usage and tips; we want one line plus the usage from
@@ -727,6 +854,8 @@ fn clap_error_line(name: &str, e: &clap::Error) -> String {
     {
         first = format!("{first} {next}");
     }
+    // clap quotes the offending value, which may hold control characters.
+    let first = display_name(&first);
     format!("{name}: {first} (usage: {})", usage(name))
 }
 
@@ -988,6 +1117,180 @@ mod tests {
             parse_command("get --help").unwrap(),
             Parsed::Help(_)
         ));
+    }
+
+    thread_local! {
+        /// How many times this thread built the clap table.
+        pub static TABLE_BUILDS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// 40,000 `;`-separated commands took 5 s and 80,000 took 16 s: each command copied the
+    /// rest of the line and rebuilt the table. 200,000 commands (a 1 MB line) now split in
+    /// milliseconds; the bound leaves a debug build on a busy machine a wide margin.
+    #[test]
+    fn splitting_a_megabyte_line_is_not_quadratic() {
+        for sep in ["; ", ";"] {
+            let line = vec!["ls -l"; 200_000].join(sep);
+            assert!(line.len() >= 1_000_000);
+            let t = std::time::Instant::now();
+            let parts = split_line(&line).unwrap();
+            let took = t.elapsed();
+            assert_eq!(parts.len(), 200_000);
+            assert!(parts.iter().all(|p| p == "ls -l"));
+            assert!(
+                took < std::time::Duration::from_secs(2),
+                "{sep:?}: {took:?}"
+            );
+        }
+        // Long runs of white space and long words were rescanned too.
+        let line = format!("{}pwd;{}", " ".repeat(500_000), "x".repeat(500_000));
+        let t = std::time::Instant::now();
+        assert_eq!(split_line(&line).unwrap().len(), 2);
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            t.elapsed()
+        );
+    }
+
+    /// Parsing many commands builds the clap table once per thread, not once per command.
+    #[test]
+    fn parsing_commands_builds_the_table_once() {
+        std::thread::spawn(|| {
+            let _ = name_table();
+            let before = TABLE_BUILDS.with(|n| n.get());
+            for _ in 0..2_000 {
+                assert!(matches!(run("pwd"), Command::Pwd));
+                assert!(matches!(run("shell echo"), Command::Shell(_)));
+            }
+            assert!(parse_command("get").is_err());
+            let builds = TABLE_BUILDS.with(|n| n.get()) - before;
+            // One for the parser's table, one for the usage line of the error.
+            assert!(builds <= 2, "{builds} table builds for 4,001 commands");
+        })
+        .join()
+        .unwrap();
+    }
+
+    /// A reused table parses the same line the same way every time, errors included.
+    #[test]
+    fn a_reused_table_gives_the_same_answers() {
+        for _ in 0..3 {
+            let e = parse_command("get").unwrap_err().0;
+            assert!(e.starts_with("get: "), "{e}");
+            assert!(e.contains("(usage: get [-c] [-o LOCAL] REMOTE...)"), "{e}");
+            match run("get -o out a") {
+                Command::Get(g) => assert_eq!(g.paths, vec![RemotePath("a".into())]),
+                other => panic!("{other:?}"),
+            }
+            assert!(matches!(
+                parse_command("get --help").unwrap(),
+                Parsed::Help(_)
+            ));
+        }
+    }
+
+    #[test]
+    fn shell_escape_is_found_only_at_a_command_start() {
+        assert_eq!(
+            split_line("pwd; sh echo a; b").unwrap(),
+            vec!["pwd", "sh echo a; b"]
+        );
+        assert_eq!(split_line("shell").unwrap(), vec!["shell"]);
+        assert_eq!(split_line("  !x;y").unwrap(), vec!["!x;y"]);
+        // A long first word is no command name: no shell escape, split as usual.
+        assert_eq!(
+            split_line("shellxxxxxxxxxxxxxxxxxxx;pwd").unwrap(),
+            vec!["shellxxxxxxxxxxxxxxxxxxx", "pwd"]
+        );
+        assert_eq!(
+            split_commands("cd x; get 'a;b"),
+            (vec!["cd x".to_string(), "get 'a;b".to_string()], true)
+        );
+    }
+
+    /// `cd "a\nb"` reached the server as two commands (exit 8 and a reconnect).
+    #[test]
+    fn line_breaks_in_server_arguments_are_usage_errors() {
+        for line in [
+            "cd \"a\nb\"",
+            "quote \"NOOP\r\nDELE x\"",
+            "site \"CHMOD 644 a\nDELE x\"",
+            "user \"bob\r\" pw",
+            "user bob \"p\nw\"",
+            "open \"ftp://h/\nDELE x\"",
+            "ls \"a\nb\"",
+            "get \"a\rb\"",
+            "put \"a\nb\"",
+            "put -o \"a\nb\" f",
+            "mv a \"b\nc\"",
+            "rm \"a\nb\"",
+            "mkdir \"a\nb\"",
+            "size \"a\nb\"",
+            "chmod 644 \"a\nb\"",
+        ] {
+            let e = parse_command(line).unwrap_err().0;
+            assert!(e.contains("line break (CR or LF)"), "{line:?}: {e}");
+            assert!(!e.contains(['\r', '\n']), "{line:?}: {e:?}");
+        }
+        // Local-only arguments may hold any byte.
+        assert!(parse_command("lcd \"a\nb\"").is_ok());
+        assert!(parse_command("get -o \"a\nb\" f").is_ok());
+        assert!(parse_command("!printf 'a\nb'").is_ok());
+    }
+
+    /// `exit 256` exited with status 0 (256 mod 256), `exit -1` with 255.
+    #[test]
+    fn exit_codes_outside_a_byte_are_usage_errors() {
+        for bad in ["exit 256", "exit -1", "bye 1000", "quit 99999999999"] {
+            let e = parse_command(bad).unwrap_err().0;
+            assert!(e.starts_with("bye: "), "{bad}: {e}");
+            assert!(e.contains("0..=255"), "{bad}: {e}");
+            assert!(!e.contains('\n'), "{bad}: {e}");
+        }
+        assert!(matches!(
+            run("exit 255"),
+            Command::Bye(ByeArgs { code: Some(255) })
+        ));
+        assert!(matches!(
+            run("exit 0"),
+            Command::Bye(ByeArgs { code: Some(0) })
+        ));
+    }
+
+    /// `lcd ~`, `put ~/f` and `get x -o ~/x` took `~` as a directory named `~`.
+    #[test]
+    fn local_paths_expand_tilde() {
+        let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) else {
+            return;
+        };
+        let home = PathBuf::from(home);
+        assert_eq!(expand_tilde("~"), home);
+        assert_eq!(expand_tilde("~/a/b"), home.join("a/b"));
+        assert_eq!(expand_tilde("~/"), home.join(""));
+        assert_eq!(expand_tilde("~bob/x"), PathBuf::from("~bob/x"));
+        assert_eq!(expand_tilde("./~"), PathBuf::from("./~"));
+        assert_eq!(expand_tilde("a/~"), PathBuf::from("a/~"));
+        match run("get x -o ~/x") {
+            Command::Get(g) => assert_eq!(g.output.unwrap().0, home.join("x")),
+            other => panic!("{other:?}"),
+        }
+        match run("put ~/f '~/g'") {
+            Command::Put(p) => assert_eq!(
+                p.paths,
+                vec![LocalPath(home.join("f")), LocalPath(home.join("g"))]
+            ),
+            other => panic!("{other:?}"),
+        }
+        match run("lcd ~") {
+            Command::Lcd(a) => assert_eq!(a.dir.unwrap().0, home),
+            other => panic!("{other:?}"),
+        }
+        // Remote paths are the server's business.
+        match run("cd ~/x") {
+            Command::Cd(a) => assert_eq!(a.dir.unwrap().0, "~/x"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -75,8 +75,26 @@ impl ShellHelper {
     }
 
     fn complete_local(&self, word: &str, dirs_only: bool) -> Vec<Pair> {
+        // `~` is the home directory (the parser expands it in every local path, see
+        // `commands::expand_tilde`): `~` completes to `~/`, and `~/x` lists $HOME while the
+        // line keeps the `~` as typed.
+        let tilde = word == "~" || word.starts_with("~/");
+        if word == "~" {
+            return if commands::expand_tilde("~") == std::path::Path::new("~") {
+                Vec::new()
+            } else {
+                vec![Pair {
+                    display: "~/".into(),
+                    replacement: "~/".into(),
+                }]
+            };
+        }
         let (dir_part, prefix) = split_dir(word);
-        let dir = if dir_part.is_empty() { "." } else { dir_part };
+        let dir = if dir_part.is_empty() {
+            std::path::PathBuf::from(".")
+        } else {
+            commands::expand_tilde(dir_part)
+        };
         let Ok(read) = std::fs::read_dir(dir) else {
             return Vec::new();
         };
@@ -96,7 +114,12 @@ impl ShellHelper {
             if dirs_only && !is_dir {
                 continue;
             }
-            out.push(candidate(dir_part, &name, is_dir));
+            let mut c = candidate(dir_part, &name, is_dir);
+            if tilde && let Some(rest) = c.replacement.strip_prefix("\\~") {
+                // Unescaped, so it still means the home directory.
+                c.replacement = format!("~{rest}");
+            }
+            out.push(c);
         }
         out.sort_by(|a, b| a.display.cmp(&b.display));
         out

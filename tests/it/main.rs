@@ -6,6 +6,7 @@ mod completions;
 mod fake;
 mod interop;
 mod pty;
+mod regress_cli;
 mod regress_faults;
 mod regress_listing;
 mod regress_session;

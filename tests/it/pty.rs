@@ -32,7 +32,7 @@ fn verb(c: &str) -> String {
 
 /// A server whose downloads trickle (64 KiB every 20 ms) so progress is visible and a
 /// transfer can be interrupted half-way. `abor_reply` is its answer to ABOR.
-fn slow_server(abor_reply: &'static str) -> FakeServer {
+pub fn slow_server(abor_reply: &'static str) -> FakeServer {
     FakeServer::start(move |c| {
         let arg = c.split_once(' ').map(|x| x.1).unwrap_or("");
         match (verb(c).as_str(), arg) {
@@ -92,18 +92,30 @@ fn interactive_session_end_to_end() {
     p.send_line("get slow.bin").unwrap();
     p.expect(Regex(r"slow\.bin.*\[.*\] .*ETA")).unwrap();
     p.expect("get: slow.bin: 1966080 bytes").unwrap();
+    // rustyline discards what is typed before its prompt: wait for the prompt.
+    p.expect(Regex(r":/> ")).unwrap();
 
     // Ctrl-C aborts the transfer, keeps the .part, and the shell stays usable.
     p.send_line("get endless.bin").unwrap();
     p.expect(Regex(r"endless\.bin.*ETA")).unwrap();
+    // The bar is drawn before the first byte arrives, and an interrupted download that got
+    // no byte rightly leaves no .part: press Ctrl-C once bytes are on disk.
+    crate::util::wait_for_bytes(&env.local("endless.bin.part"));
     p.send(ControlCode::EndOfText).unwrap();
     p.expect("get: endless.bin: interrupted").unwrap();
-    p.expect("> ").unwrap();
+    p.expect(Regex(r":/> ")).unwrap();
     p.send_line("ls").unwrap();
     p.expect("slow.bin").unwrap();
-    p.expect("> ").unwrap();
-    assert!(env.local("pub").exists() || env.local("README").exists());
-    assert!(env.local("endless.bin.part").exists());
+    p.expect(Regex(r":/> ")).unwrap();
+    // `get README` in the remote pub/ wrote README here, not under a local pub/.
+    assert_eq!(std::fs::read(env.local("README")).unwrap(), b"hello\n");
+    assert!(!env.local("pub").exists());
+    assert!(
+        std::fs::metadata(env.local("endless.bin.part"))
+            .unwrap()
+            .len()
+            > 0
+    );
     assert!(!env.local("endless.bin").exists());
     assert_eq!(std::fs::read(env.local("slow.bin")).unwrap().len(), 1966080);
     assert!(slow.commands().iter().any(|c| c == "ABOR"));
@@ -215,6 +227,7 @@ fn tab_completes_commands_remote_and_local_paths() {
     p.expect("put local\\ file.bin ").unwrap();
     p.send("\r").unwrap();
     p.expect("put: local file.bin: 9 bytes").unwrap();
+    p.expect(Regex(r":/dir with space> ")).unwrap();
     p.send_line("bye").unwrap();
     p.expect(Eof).unwrap();
     assert_eq!(
@@ -235,6 +248,7 @@ fn late_426_after_abor_leads_to_a_clean_reconnect() {
     p.expect(Regex(r":/> ")).unwrap();
     p.send_line("get endless.bin").unwrap();
     p.expect(Regex(r"endless\.bin.*ETA")).unwrap();
+    crate::util::wait_for_bytes(&env.local("endless.bin.part"));
     p.send(ControlCode::EndOfText).unwrap();
     p.expect("get: endless.bin: interrupted").unwrap();
     p.expect(Regex(r":/> ")).unwrap();

@@ -359,10 +359,9 @@ fn ls_of_missing_path_that_lists_empty_said_nothing_now_fails_with_550() {
 }
 
 #[test]
+#[cfg_attr(ftpsh_skip_vsftpd, ignore = "vsftpd not installed, or not root")]
 fn vsftpd_ls_of_missing_path_said_nothing_now_fails_with_550() {
-    let Some(bin) = interop::vsftpd_or_skip() else {
-        return;
-    };
+    let bin = interop::vsftpd();
     let (server, _) = interop::anonymous_vsftpd(&bin);
     interop::make_dir(&server.anon_root.join("empty"), 0o755);
     let url = format!("ftp://127.0.0.1:{}", server.port);

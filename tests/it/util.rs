@@ -115,3 +115,29 @@ pub fn stdout_of(out: &std::process::Output) -> String {
 pub fn stderr_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// Waits (bounded: 30 s) until `path` holds at least one byte: the state a test is about to
+/// act on, rather than a proxy such as a progress bar drawn before the first byte.
+pub fn wait_for_bytes(path: &Path) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::fs::metadata(path).map_or(0, |m| m.len()) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} still empty after 30 s",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Polls `f` (every 10 ms, for at most 30 s) until it returns true.
+pub fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !f() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
