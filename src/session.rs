@@ -106,6 +106,18 @@ impl Target {
             Some("") | None => None,
             Some(rest) => Some(decode(rest)),
         };
+        // `%0A`/`%0D` decode to a line break, which would end an FTP command early and send
+        // the rest as a command of its own: a usage error, before anything is sent.
+        let parts = [user.as_deref(), password.as_deref(), path.as_deref()];
+        if parts
+            .into_iter()
+            .flatten()
+            .any(|p| p.contains(['\r', '\n']))
+        {
+            return Err(bad(
+                "a line break (%0A or %0D) in the URL; nothing was sent",
+            ));
+        }
         let port = url.port().unwrap_or(if implicit_tls { 990 } else { 21 });
         Ok(Target {
             implicit_tls,
@@ -1671,6 +1683,10 @@ mod tests {
         let t = Target::parse("ftp://[::1]:2121/").unwrap();
         assert_eq!((t.host.as_str(), t.port), ("::1", 2121));
         assert!(Target::parse("http://h").is_err());
+        // A line break smuggled in as %0A or %0D would inject a second FTP command.
+        assert!(Target::parse("ftp://h/a%0ADELE%20x").is_err());
+        assert!(Target::parse("ftp://u%0D%0ANOOP:p@h/").is_err());
+        assert!(Target::parse("ftp://u:p%0A@h/").is_err());
         assert!(Target::parse("ftp://").is_err());
     }
 

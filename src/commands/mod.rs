@@ -1178,7 +1178,10 @@ mod tests {
         for _ in 0..3 {
             let e = parse_command("get").unwrap_err().0;
             assert!(e.starts_with("get: "), "{e}");
-            assert!(e.contains("(usage: get [-c] [-o LOCAL] REMOTE...)"), "{e}");
+            assert!(
+                e.contains("(usage: get [-c] [-n] [-o LOCAL] REMOTE...)"),
+                "{e}"
+            );
             match run("get -o out a") {
                 Command::Get(g) => assert_eq!(g.paths, vec![RemotePath("a".into())]),
                 other => panic!("{other:?}"),
