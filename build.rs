@@ -18,10 +18,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-#[path = "build/ci_rule.rs"]
+#[path = "src/ci_rule.rs"]
 mod ci_rule;
 
-/// The one rule for "in CI" (build/ci_rule.rs), shared by every test through `cfg(ftpsh_ci)`.
+/// The one rule for "in CI" (src/ci_rule.rs), shared by every test through `cfg(ftpsh_ci)`.
 fn under_ci() -> bool {
     ci_rule::means_ci(std::env::var("CI").ok().as_deref())
 }
@@ -114,7 +114,7 @@ struct Probe {
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed=build/ci_rule.rs");
+    println!("cargo:rerun-if-changed=src/ci_rule.rs");
     for var in ["CI", "FTPSH_TEST_ASSUME_MISSING", "FTPSH_TEST_PYTHON"] {
         println!("cargo:rerun-if-env-changed={var}");
     }

@@ -247,7 +247,7 @@ fn man(w: &mut dyn Write) -> Result<()> {
 
 /// The rule build.rs uses for "in CI", compiled here only to be tested.
 #[cfg(test)]
-#[path = "../build/ci_rule.rs"]
+#[path = "ci_rule.rs"]
 mod ci_rule;
 
 #[cfg(test)]
@@ -314,7 +314,7 @@ mod tests {
     }
 
     /// `CI=false` was treated as CI by these tests (and not by the interop tests): one rule
-    /// now, in build/ci_rule.rs, that build.rs turns into `cfg(ftpsh_ci)` for all tests.
+    /// now, in src/ci_rule.rs, that build.rs turns into `cfg(ftpsh_ci)` for all tests.
     #[test]
     fn ci_false_is_not_ci() {
         for v in [

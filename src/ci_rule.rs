@@ -1,4 +1,5 @@
-//! The one rule for "in CI", shared by build.rs (which emits `cfg(ftpsh_ci)` for every test)
+//! The one rule for "in CI" (not a module of the binary: build.rs and a unit test include it
+//! by path), shared by build.rs (which emits `cfg(ftpsh_ci)` for every test)
 //! and the unit test that pins it down: `CI` set to anything but "", "0" or "false" (any case,
 //! surrounding blanks ignored). `CI=false` is a machine saying it is not CI.
 
