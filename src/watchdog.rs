@@ -211,6 +211,43 @@ mod tests {
         );
     }
 
+    /// Threads of this process named `ftpsh-watchdog` (Linux: /proc/self/task/*/comm).
+    fn watchdog_threads() -> usize {
+        std::fs::read_dir("/proc/self/task")
+            .map(|tasks| {
+                tasks
+                    .flatten()
+                    .filter(|t| {
+                        std::fs::read_to_string(t.path().join("comm"))
+                            .is_ok_and(|c| c.trim() == "ftpsh-watchdog")
+                    })
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn dropping_a_watchdog_ends_its_thread() {
+        // One watchdog per connection: a reconnecting session must not leak threads. Other
+        // tests may hold watchdogs meanwhile, so count relative to a burst of our own.
+        let dogs: Vec<Watchdog> = (0..20).map(|_| Watchdog::new().unwrap()).collect();
+        // A thread names itself once it runs.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while watchdog_threads() < 20 {
+            assert!(Instant::now() < deadline, "watchdog threads never started");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let with = watchdog_threads();
+        drop(dogs);
+        while watchdog_threads() + 20 > with {
+            assert!(
+                Instant::now() < deadline,
+                "watchdog threads outlive their Watchdog"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     #[test]
     fn a_disarmed_watchdog_leaves_the_socket_alone() {
         let (client, mut server) = pair();
