@@ -42,6 +42,15 @@ pub enum Action {
     /// For STOR/APPE: reply `preliminary`, read the data connection to EOF (kept for
     /// [`FakeServer::uploads`]), then reply `then`.
     Upload { preliminary: String, then: String },
+    /// For STOR/APPE: like `Upload`, but read only `chunk` bytes every `every` (counted in
+    /// [`FakeServer::received`]) so an upload lasts long enough to be interrupted. When the
+    /// client closes the data connection the server replies `then`.
+    SlowUpload {
+        preliminary: String,
+        chunk: usize,
+        every: Duration,
+        then: String,
+    },
     /// Close the control connection abruptly.
     Close,
     /// Never answer this or any later command (the client is expected to time out).
@@ -65,6 +74,8 @@ struct Shared {
     greeting: String,
     commands: Mutex<Vec<String>>,
     uploads: Mutex<Vec<Vec<u8>>>,
+    /// Bytes read so far by `SlowUpload`.
+    received: std::sync::atomic::AtomicUsize,
     stop: AtomicBool,
     /// Clones of every socket in use, shut down on drop.
     sockets: Mutex<Vec<TcpStream>>,
@@ -126,6 +137,7 @@ impl FakeServer {
             greeting: greeting.to_string(),
             commands: Mutex::new(Vec::new()),
             uploads: Mutex::new(Vec::new()),
+            received: std::sync::atomic::AtomicUsize::new(0),
             stop: AtomicBool::new(false),
             sockets: Mutex::new(Vec::new()),
         });
@@ -166,6 +178,11 @@ impl FakeServer {
     /// The bytes of every completed [`Action::Upload`], in order.
     pub fn uploads(&self) -> Vec<Vec<u8>> {
         self.shared.uploads.lock().unwrap().clone()
+    }
+
+    /// Bytes a `SlowUpload` has read so far.
+    pub fn received(&self) -> usize {
+        self.shared.received.load(Ordering::SeqCst)
     }
 }
 
@@ -316,6 +333,31 @@ fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                     }
                     Err(_) => send(&mut out, "426 Data connection lost")?,
                 }
+            }
+            Action::SlowUpload {
+                preliminary,
+                chunk,
+                every,
+                then,
+            } => {
+                let Some(mut conn) = open_data(&mut out, &preliminary, passive.take(), shared)?
+                else {
+                    continue;
+                };
+                conn.set_read_timeout(Some(IO_WAIT))?;
+                let mut buf = vec![0u8; chunk];
+                // Bounded: at most as long as IO_WAIT of silence, or until the server stops.
+                while !shared.stopped() {
+                    match conn.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            shared.received.fetch_add(n, Ordering::SeqCst);
+                        }
+                    }
+                    std::thread::sleep(every);
+                }
+                drop(conn);
+                send(&mut out, &then)?;
             }
             Action::Close => {
                 let _ = out.shutdown(Shutdown::Both);

@@ -355,3 +355,57 @@ fn active_mode_uses_port_on_the_wire_and_transfers() {
         pattern(70_000, 12)
     );
 }
+
+#[test]
+fn ctrl_c_during_put_aborts_with_exit_130() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "STOR" => Action::SlowUpload {
+            preliminary: "150 Go ahead".into(),
+            chunk: 64 * 1024,
+            every: std::time::Duration::from_millis(20),
+            then: "426 Transfer aborted".into(),
+        },
+        "ABOR" => Action::Reply("226 Abort successful".into()),
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    // Far more than the socket buffers hold, so ftpsh is still writing when Ctrl-C comes.
+    env.local_file("big.bin", &pattern(40 * 1024 * 1024, 9));
+    let child = crate::util::ftpsh_std(env.local.path(), env.home.path())
+        .args([&server.url(), "--timeout", "30", "-c", "put big.bin"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while server.received() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the upload never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pressed = std::time::Instant::now();
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_fails(&out, 130, "put: big.bin: interrupted");
+    assert!(
+        pressed.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        pressed.elapsed()
+    );
+    // The fake reads its control connection only after the data connection ends.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !server.commands().iter().any(|c| c == "ABOR") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no ABOR: {:?}",
+            server.commands()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
