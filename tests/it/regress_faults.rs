@@ -409,3 +409,28 @@ fn ctrl_c_during_put_aborts_with_exit_130() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+#[test]
+fn a_missing_file_fails_at_size_before_any_data_connection() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "SIZE" => Action::Reply("550 No such file".into()),
+        "CWD" if c != "CWD /" => Action::Reply("550 No such directory".into()),
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .arg(server.url())
+        .args(["--timeout", "5", "-c", "get gone.bin"])
+        .output()
+        .unwrap();
+    assert_fails(&out, 5, "get: gone.bin: 550 No such file");
+    let cmds = server.commands();
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| ["EPSV", "PASV", "RETR", "LIST", "MLSD"].contains(&verb(c).as_str())),
+        "{cmds:?}"
+    );
+    assert!(!env.local("gone.bin").exists() && !env.local("gone.bin.part").exists());
+}
