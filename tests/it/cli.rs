@@ -9,7 +9,10 @@ use predicates::str::contains;
 
 use crate::fake::{Action, FakeServer, default_script};
 use crate::server::ServerOpts;
-use crate::util::{Env, ftpsh, pattern, stderr_of, stdout_of};
+use crate::util::{
+    Env, Piped, ftpsh, pattern, process_in_group, server_closed_connection_to, stderr_of,
+    stdout_of, wait_until,
+};
 
 // --- the seed tutorial: welcome, dir, pwd, cd, mkdir, size, text and binary transfers -------
 
@@ -604,12 +607,26 @@ fn reconnects_after_the_server_drops_an_idle_connection() {
         ..Default::default()
     });
     env.remote_file("d/f", b"x");
-    let mut c = env.cmd();
-    c.arg(env.url()).write_stdin("cd d\n!sleep 2.5\npwd\nls\n");
-    c.assert()
-        .success()
-        .stdout("/d\nf\n")
-        .stderr(contains("reconnecting"));
+    let port = env.server.port();
+    let url = env.url();
+    let mut ftpsh = Piped::spawn(&env, &[&url]);
+    ftpsh.send("cd d\npwd\n");
+    assert_eq!(ftpsh.line(), "/d");
+    // Was a 2.5 s sleep against the 1 s idle timeout: wait for the drop itself.
+    wait_until("the server to drop the idle connection", || {
+        server_closed_connection_to(port)
+    });
+    ftpsh.send("pwd\nls\n");
+    let (code, stdout, stderr) = ftpsh.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    // Back in /d on the new connection.
+    assert_eq!(stdout, "/d\nf\n", "{stderr}");
+    let lost: Vec<&str> = stderr.lines().filter(|l| l.contains("lost")).collect();
+    assert_eq!(
+        lost,
+        [format!("connection to 127.0.0.1:{port} lost; reconnecting").as_str()],
+        "{stderr}"
+    );
 }
 
 // --- faults only the scripted server can produce ----------------------------------------------
@@ -1140,15 +1157,27 @@ fn reconnect_into_a_vanished_directory_fails_the_command() {
         ..Default::default()
     });
     env.remote_file("d/f", b"x");
-    let gone = env.remote("d");
-    let mut c = env.cmd();
-    c.arg(env.url()).write_stdin(format!(
-        "cd d\n!rm -r '{}' && sleep 2.5\nrm f\npwd\n",
-        gone.display()
-    ));
-    c.assert().code(5).stdout("").stderr(contains(
-        "rm: reconnected, but cannot return to /d (now in /): 550",
-    ));
+    let port = env.server.port();
+    let url = env.url();
+    let mut ftpsh = Piped::spawn(&env, &[&url]);
+    ftpsh.send("cd d\npwd\n");
+    assert_eq!(ftpsh.line(), "/d");
+    std::fs::remove_dir_all(env.remote("d")).unwrap();
+    // Was a 2.5 s sleep against the 1 s idle timeout: wait for the drop itself.
+    wait_until("the server to drop the idle connection", || {
+        server_closed_connection_to(port)
+    });
+    ftpsh.send("rm f\npwd\n");
+    let (code, stdout, stderr) = ftpsh.finish();
+    assert_eq!(code, Some(5), "{stderr}");
+    // The batch stopped at the failed command: no second pwd.
+    assert_eq!(stdout, "", "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("rm:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].starts_with("rm: reconnected, but cannot return to /d (now in /): 550 "),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -1168,7 +1197,10 @@ fn ctrl_c_during_a_shell_escape_stops_a_batch_run() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    // Was a fixed 500 ms: press Ctrl-C once the shell escape's command runs.
+    wait_until("ftpsh to start `sleep 20`", || {
+        process_in_group(child.id(), "sleep")
+    });
     std::process::Command::new("kill")
         .args(["-INT", "--", &format!("-{}", child.id())])
         .status()
