@@ -265,3 +265,12 @@ impl Drop for Piped {
         let _ = self.child.wait();
     }
 }
+
+/// The lines of a run's stderr without the server's greeting (`220 ...`, which `-q` would
+/// hide): what a test compares with the one error line it expects.
+pub fn error_lines(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| !(l.starts_with("220 ") || l.starts_with("220-")))
+        .collect()
+}
