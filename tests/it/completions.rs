@@ -107,13 +107,14 @@ fn bash_completion_offers_the_long_options() {
 /// Drives zsh's completion system without a terminal of our own: an outer zsh starts an
 /// interactive `zsh -f` on a pseudo-terminal (zsh/zpty), installs `_ftpsh` the way the README
 /// says (a directory on `fpath`, then `compinit`), wraps `compadd` so every match the
-/// completion functions add is printed, and types LINE and a Tab. The markers bracket what
+/// completion functions add is printed, and types LINE and a Tab. (compinit's dump file, in
+/// the test's HOME, makes every run after the first one fast.) The markers bracket what
 /// that one Tab printed; the inner shell exits right after, which ends the outer read loop.
 const ZSH_DRIVER: &str = r#"
 zmodload zsh/zpty || exit 3
 zpty z zsh -f -i
 zpty -w z "fpath=(${(q)1} \$fpath); PROMPT=''"
-zpty -w z 'autoload -U compinit && compinit -u -D'
+zpty -w z 'autoload -U compinit && compinit -u -d ~/.zcompdump'
 zpty -w z 'bindkey "^I" complete-word'
 zpty -w z 'compadd() { if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi; local -a __hits; builtin compadd -A __hits "$@"; print -rl -- "<ftpsh-cand>"${^__hits}; }'
 zpty -w z '_ftpsh_t_begin() { print -r -- $'"'"'\n<ftpsh-begin>'"'"'; }; _ftpsh_t_end() { print -r -- "<ftpsh-end>"; exit; }'
