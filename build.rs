@@ -9,7 +9,8 @@
 //! - `ftpsh_skip_X`: X was not found and this is not CI; its tests are ignored.
 //!
 //! for X in `vsftpd` (the binary, and root, since vsftpd chroots), `vsftpd_login` (that,
-//! plus the local user `ftpsh-test` that `.ci/run` creates), `pyftpdlib`, `groff` and `man`.
+//! plus the local user `ftpsh-test` that `.ci/run` creates), `pyftpdlib`, `groff`, `man`,
+//! and `zsh` and `fish` (the completion tests load the committed scripts in them).
 //! `FTPSH_TEST_ASSUME_MISSING=vsftpd,pyftpdlib,...` (or `all`) makes the probe report those
 //! as missing, to see the skipping without uninstalling anything.
 //!
@@ -130,6 +131,10 @@ fn main() {
         "ftpsh_skip_groff",
         "ftpsh_missing_man",
         "ftpsh_skip_man",
+        "ftpsh_missing_zsh",
+        "ftpsh_skip_zsh",
+        "ftpsh_missing_fish",
+        "ftpsh_skip_fish",
     ];
     println!("cargo:rustc-check-cfg=cfg({})", names.join(", "));
 
@@ -219,6 +224,14 @@ fn main() {
         Probe {
             name: "man",
             missing: tool("man"),
+        },
+        Probe {
+            name: "zsh",
+            missing: tool("zsh"),
+        },
+        Probe {
+            name: "fish",
+            missing: tool("fish"),
         },
     ];
 

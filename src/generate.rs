@@ -256,12 +256,46 @@ mod tests {
     use std::path::Path;
     use std::process::Command;
 
+    /// Whether the value of `BLESS` (None when unset) asks for the committed files to be
+    /// rewritten: only a yes (`1`, `true`, `yes`, any case, blanks ignored). `BLESS=0` used to
+    /// bless, since any value did.
+    fn bless_requested(value: Option<&str>) -> bool {
+        value.is_some_and(|v| {
+            let v = v.trim();
+            v == "1" || v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("yes")
+        })
+    }
+
+    #[test]
+    fn bless_0_does_not_bless() {
+        for v in [
+            None,
+            Some(""),
+            Some("0"),
+            Some("false"),
+            Some("no"),
+            Some("off"),
+            Some("2"),
+        ] {
+            assert!(!bless_requested(v), "{v:?}");
+        }
+        for v in [
+            Some("1"),
+            Some("true"),
+            Some("TRUE"),
+            Some(" yes "),
+            Some("Yes"),
+        ] {
+            assert!(bless_requested(v), "{v:?}");
+        }
+    }
+
     /// The committed completions and man page are what the table generates now.
     /// `BLESS=1 cargo test` rewrites them.
     #[test]
     fn committed_files_are_up_to_date() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let bless = std::env::var_os("BLESS").is_some();
+        let bless = bless_requested(std::env::var("BLESS").ok().as_deref());
         let mut stale = Vec::new();
         for (kind, file) in KINDS {
             let mut fresh = Vec::new();

@@ -334,10 +334,12 @@ fn describe(e: &rustls::Error) -> String {
         E::InvalidCertificate(c) => format!(
             "TLS certificate rejected: {}",
             match c {
-                C::UnknownIssuer => "it is not signed by an authority this machine trusts                      (if you trust it, give it or its CA with --ca-file)"
+                C::UnknownIssuer => "it is not signed by an authority this machine trusts \
+                 (if you trust it, give it or its CA with --ca-file)"
                     .to_string(),
                 C::NotValidForName | C::NotValidForNameContext { .. } => {
-                    "it was issued for another host name (connect by the name in the                      certificate, or give this certificate with --ca-file)"
+                    "it was issued for another host name (connect by the name in the \
+                     certificate, or give this certificate with --ca-file)"
                         .to_string()
                 }
                 C::Expired | C::ExpiredContext { .. } => {
@@ -354,25 +356,33 @@ fn describe(e: &rustls::Error) -> String {
                 other => {
                     let what = format!("{other:?}");
                     if what.contains("CaUsedAsEndEntity") {
-                        "it is a CA certificate used as a server certificate (a self-signed                          one made with 'openssl req -x509'?): give this same certificate with                          --ca-file to trust it"
+                        "it is a CA certificate used as a server certificate (a self-signed \
+                         one made with 'openssl req -x509'?): give this same certificate with \
+                         --ca-file to trust it"
                             .to_string()
                     } else {
                         format!(
-                            "{what} (give the certificate with --ca-file if you trust it, or                              --insecure to skip the check)"
+                            "{what} (give the certificate with --ca-file if you trust it, or \
+                             --insecure to skip the check)"
                         )
                     }
                 }
             }
         ),
         E::AlertReceived(A::HandshakeFailure | A::ProtocolVersion | A::InsufficientSecurity) => {
-            "TLS handshake failed: the server shares no TLS version or cipher with ftpsh              (TLS 1.2 or later with modern ciphers is needed; vsftpd: set ssl_ciphers=HIGH)"
+            "TLS handshake failed: the server shares no TLS version or cipher with ftpsh \
+             (TLS 1.2 or later with modern ciphers is needed; vsftpd: set ssl_ciphers=HIGH)"
                 .to_string()
         }
         E::PeerIncompatible(_) => format!(
-            "TLS handshake failed: the server's TLS is too old or unusual for ftpsh ({e});              TLS 1.2 or later is needed"
+            "TLS handshake failed: the server's TLS is too old or unusual for ftpsh ({e}); \
+             TLS 1.2 or later is needed"
         ),
-        E::InvalidMessage(_) | E::InappropriateMessage { .. } | E::InappropriateHandshakeMessage { .. } => {
-            "TLS handshake failed: the server did not answer in TLS (for implicit FTPS use              ftps://, for explicit FTPS use ftp:// with --tls)"
+        E::InvalidMessage(_)
+        | E::InappropriateMessage { .. }
+        | E::InappropriateHandshakeMessage { .. } => {
+            "TLS handshake failed: the server did not answer in TLS (for implicit FTPS use \
+             ftps://, for explicit FTPS use ftp:// with --tls)"
                 .to_string()
         }
         other => format!("TLS failure: {other} (--no-tls connects without TLS)"),
@@ -413,6 +423,30 @@ mod tests {
                 "{text}"
             );
             assert!(!text.contains('\n'));
+        }
+    }
+
+    /// The messages were string literals joined across source lines without a `\`, so each
+    /// carried the next line's indentation: "this machine trusts                      (if you".
+    #[test]
+    fn tls_error_messages_have_no_runs_of_blanks() {
+        use rustls::{AlertDescription as A, CertificateError as C, Error as E};
+        let cases = [
+            E::InvalidCertificate(C::UnknownIssuer),
+            E::InvalidCertificate(C::NotValidForName),
+            E::InvalidCertificate(C::Expired),
+            E::InvalidCertificate(C::Revoked),
+            E::InvalidCertificate(C::Other(rustls::OtherError(Arc::new(CaUsedAsEndEntity)))),
+            E::InvalidCertificate(C::UnhandledCriticalExtension),
+            E::AlertReceived(A::HandshakeFailure),
+            E::PeerIncompatible(rustls::PeerIncompatible::Tls12NotOffered),
+            E::InvalidMessage(rustls::InvalidMessage::MissingData("x")),
+            E::General("x".into()),
+        ];
+        for e in cases {
+            let text = describe(&e);
+            assert!(!text.contains("  "), "{e:?}: {text:?}");
+            assert!(!text.contains('\n'), "{e:?}: {text:?}");
         }
     }
 }

@@ -9,7 +9,10 @@ use predicates::str::contains;
 
 use crate::fake::{Action, FakeServer, default_script};
 use crate::server::ServerOpts;
-use crate::util::{Env, ftpsh, pattern, stderr_of, stdout_of};
+use crate::util::{
+    Env, Piped, error_lines, ftpsh, pattern, process_in_group, server_closed_connection_to,
+    stderr_of, stdout_of, wait_until,
+};
 
 // --- the seed tutorial: welcome, dir, pwd, cd, mkdir, size, text and binary transfers -------
 
@@ -109,15 +112,20 @@ fn mkdir_rmdir_rm_mv_size_modtime() {
     env.run("mkdir new; mkdir -p x/y/z; mkdir -p x/y; mv old.txt new/moved.txt; size new/moved.txt; modtime new/moved.txt")
         .assert()
         .success()
-        .stdout(contains("5\n").and(predicate::str::is_match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC").unwrap()));
+        .stdout(predicate::str::is_match(r"\A5\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\n\z").unwrap());
     assert!(env.remote("x/y/z").is_dir());
-    assert!(env.remote("new/moved.txt").is_file());
+    assert_eq!(
+        std::fs::read(env.remote("new/moved.txt")).unwrap(),
+        b"hello"
+    );
+    assert!(!env.remote("old.txt").exists());
     env.run("rm new/moved.txt; rmdir new").assert().success();
     assert!(!env.remote("new").exists());
     // rename is an alias of mv.
-    env.remote_file("r1", b"");
+    env.remote_file("r1", b"r-one");
     env.run("rename r1 r2").assert().success();
-    assert!(env.remote("r2").exists());
+    assert_eq!(std::fs::read(env.remote("r2")).unwrap(), b"r-one");
+    assert!(!env.remote("r1").exists());
 }
 
 #[test]
@@ -164,10 +172,13 @@ fn get_several_into_a_directory_and_output_names() {
     assert_eq!(std::fs::read(env.local("dl/two")).unwrap(), b"22");
     assert_eq!(std::fs::read(env.local("renamed")).unwrap(), b"22");
     // Several files need a directory target.
-    env.run("get -o nodir pub/one pub/two")
-        .assert()
-        .code(6)
-        .stderr(contains("not a directory"));
+    let out = env.run("get -o nodir pub/one pub/two").output().unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
+    assert_eq!(
+        error_lines(&stderr_of(&out)),
+        ["get: pub/one: nodir: not a directory (several files need a directory)"]
+    );
+    assert!(!env.local("nodir").exists());
 }
 
 #[test]
@@ -239,6 +250,7 @@ fn get_resumes_a_part_file_with_rest() {
         .assert()
         .success()
         .stderr(contains("already complete"));
+    assert!(std::fs::read(env.local("f.bin")).unwrap() == data);
 }
 
 #[test]
@@ -290,11 +302,15 @@ fn commands_from_file_and_from_stdin() {
 #[test]
 fn batch_stops_at_first_failure_unless_keep_going() {
     let env = Env::new();
-    env.run("pwd; get missing; pwd")
-        .assert()
-        .code(5)
-        .stdout("/\n")
-        .stderr(contains("get: missing: 550"));
+    let out = env.run("pwd; get missing; pwd").output().unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert_eq!(stdout_of(&out), "/\n");
+    let err = stderr_of(&out);
+    let lines = error_lines(&err);
+    assert!(
+        lines.len() == 1 && lines[0].starts_with("get: missing: 550 "),
+        "{err}"
+    );
     let mut c = env.run("get missing; pwd; frobnicate; pwd");
     c.arg("-k");
     c.assert()
@@ -376,10 +392,14 @@ fn status_features_quote_site_passive_type_debug() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(stdout_of(&out), "200 UTIME done for you\n");
     // A refused raw command: the reply is the error, exit 1.
-    env.run("quote FROB")
-        .assert()
-        .code(1)
-        .stderr(contains("quote: 5"));
+    let out = env.run("quote FROB").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    let lines = error_lines(&err);
+    assert!(
+        lines.len() == 1 && lines[0].starts_with("quote: 5"),
+        "{err}"
+    );
     // Data commands through quote would desynchronise the control channel.
     env.run("quote LIST")
         .assert()
@@ -423,8 +443,17 @@ fn lcd_lpwd_lls_and_shell_escape() {
     assert!(text.contains("shell-ran\nmore\n"), "{text}");
     let top = std::fs::canonicalize(env.local.path()).unwrap();
     assert!(text.contains(&format!("{}\n", top.display())), "{text}");
-    assert!(env.local("sub/f").exists());
-    env.cmd().arg("-c").arg("!exit 3").assert().code(1);
+    assert_eq!(std::fs::read(env.local("sub/f")).unwrap(), b"x");
+    assert!(
+        !env.local("f").exists(),
+        "get wrote into the old local directory"
+    );
+    let out = env.cmd().arg("-c").arg("!exit 3").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        error_lines(&stderr_of(&out)),
+        ["shell: command exited with status 3"]
+    );
 }
 
 #[test]
@@ -491,24 +520,37 @@ fn connection_errors_have_their_codes() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let mut c = env.cmd();
-    c.arg(format!("127.0.0.1:{port}")).args(["-c", "pwd"]);
-    c.assert()
-        .code(3)
-        .stderr(contains("ftpsh: cannot connect to 127.0.0.1:").and(contains("refused")));
-    let mut c = env.cmd();
-    c.arg("no-such-host.invalid")
-        .args(["-c", "pwd", "--timeout", "5"]);
-    c.assert()
-        .code(3)
-        .stderr(contains("cannot resolve no-such-host.invalid"));
+    let out = env
+        .cmd()
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["-c", "pwd"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert!(
+        err.lines().count() == 1
+            && err.starts_with(&format!("ftpsh: cannot connect to 127.0.0.1:{port}: "))
+            && err.contains("refused"),
+        "{err}"
+    );
+    let out = env
+        .cmd()
+        .arg("no-such-host.invalid")
+        .args(["-c", "pwd", "--timeout", "5"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert!(
+        err.lines().count() == 1 && err.starts_with("ftpsh: cannot resolve no-such-host.invalid: "),
+        "{err}"
+    );
     // Not connected at all.
-    env.cmd()
-        .arg("-c")
-        .arg("pwd")
-        .assert()
-        .code(1)
-        .stderr(contains("pwd: not connected"));
+    let out = env.cmd().args(["-c", "pwd"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr_of(&out), "pwd: not connected (use 'open HOST')\n");
+    assert_eq!(stdout_of(&out), "");
 }
 
 #[test]
@@ -530,23 +572,53 @@ fn usage_errors_are_exit_2_with_one_line() {
         assert_eq!(lines.len(), 1, "{cmds}: {err}");
         assert!(lines[0].contains(needle), "{cmds}: {err}");
     }
-    // Bad argv: clap's own usage error, exit 2.
-    env.cmd().arg("--no-such-flag").assert().code(2);
-    env.cmd().args(["--timeout", "0"]).assert().code(2);
-    env.cmd()
-        .arg("http://example.org")
-        .assert()
-        .code(2)
-        .stderr(contains("unsupported URL scheme"));
+    // Bad argv: clap's own usage error, exit 2. Clap's format puts the error on the first
+    // line, then a hint (and for an unknown flag, the usage).
+    for (args, first) in [
+        (
+            &["--no-such-flag"][..],
+            "error: unexpected argument '--no-such-flag' found",
+        ),
+        (
+            &["--timeout", "0"][..],
+            "error: invalid value '0' for '--timeout <SECS>': 0 is not in 1..=86400",
+        ),
+    ] {
+        let out = env.cmd().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr_of(&out);
+        assert_eq!(err.lines().next(), Some(first), "{err}");
+        assert!(
+            err.trim_end()
+                .ends_with("For more information, try '--help'."),
+            "{err}"
+        );
+        assert_eq!(stdout_of(&out), "");
+    }
+    let out = env.cmd().arg("http://example.org").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr_of(&out),
+        "ftpsh: http://example.org: unsupported URL scheme (use ftp:// or ftps://)\n"
+    );
+}
+
+/// Runs `c`, checks its exit code, and returns its error: exactly one line on stderr besides
+/// the server's greeting.
+fn one_error(c: &mut assert_cmd::Command, code: i32) -> String {
+    let out = c.output().unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(code), "{err}");
+    let lines = error_lines(&err);
+    assert_eq!(lines.len(), 1, "not one error line: {err}");
+    lines[0].to_string()
 }
 
 #[test]
 fn missing_files_on_either_side() {
     let env = Env::new();
-    env.run("get nope.txt")
-        .assert()
-        .code(5)
-        .stderr(contains("get: nope.txt: 550"));
+    let e = one_error(&mut env.run("get nope.txt"), 5);
+    assert!(e.starts_with("get: nope.txt: 550 "), "{e}");
     // No stray file for a download that never started.
     assert!(
         std::fs::read_dir(env.local.path())
@@ -554,20 +626,17 @@ fn missing_files_on_either_side() {
             .next()
             .is_none()
     );
-    env.run("put nope.txt")
-        .assert()
-        .code(6)
-        .stderr(contains("put: nope.txt: No such file or directory"));
-    env.run("cd nowhere")
-        .assert()
-        .code(5)
-        .stderr(contains("cd: nowhere: 550"));
-    env.run("rm nowhere").assert().code(5);
+    assert_eq!(
+        one_error(&mut env.run("put nope.txt"), 6),
+        "put: nope.txt: No such file or directory"
+    );
+    let e = one_error(&mut env.run("cd nowhere"), 5);
+    assert!(e.starts_with("cd: nowhere: 550 "), "{e}");
+    let e = one_error(&mut env.run("rm nowhere"), 5);
+    assert!(e.starts_with("rm: nowhere: 550 "), "{e}");
     env.remote_file("exists/x", b"");
-    env.run("mkdir exists")
-        .assert()
-        .code(5)
-        .stderr(contains("mkdir: exists: 5"));
+    let e = one_error(&mut env.run("mkdir exists"), 5);
+    assert!(e.starts_with("mkdir: exists: 5"), "{e}");
 }
 
 #[test]
@@ -576,11 +645,14 @@ fn unwritable_local_target_is_exit_6_and_leaves_nothing() {
     env.remote_file("f", b"data");
     env.local_file("plainfile", b"");
     // A path through a regular file can never be written, even by root.
-    env.run("get -o plainfile/sub/f f")
-        .assert()
-        .code(6)
-        .stderr(contains("get: f: plainfile/sub/f: no such directory"));
-    env.run("get -o plainfile/f f").assert().code(6);
+    assert_eq!(
+        one_error(&mut env.run("get -o plainfile/sub/f f"), 6),
+        "get: f: plainfile/sub/f: no such directory"
+    );
+    assert_eq!(
+        one_error(&mut env.run("get -o plainfile/f f"), 6),
+        "get: f: plainfile/f: no such directory"
+    );
     assert_eq!(std::fs::read(env.local("plainfile")).unwrap(), b"");
 }
 
@@ -604,12 +676,26 @@ fn reconnects_after_the_server_drops_an_idle_connection() {
         ..Default::default()
     });
     env.remote_file("d/f", b"x");
-    let mut c = env.cmd();
-    c.arg(env.url()).write_stdin("cd d\n!sleep 2.5\npwd\nls\n");
-    c.assert()
-        .success()
-        .stdout("/d\nf\n")
-        .stderr(contains("reconnecting"));
+    let port = env.server.port();
+    let url = env.url();
+    let mut ftpsh = Piped::spawn(&env, &[&url]);
+    ftpsh.send("cd d\npwd\n");
+    assert_eq!(ftpsh.line(), "/d");
+    // Was a 2.5 s sleep against the 1 s idle timeout: wait for the drop itself.
+    wait_until("the server to drop the idle connection", || {
+        server_closed_connection_to(port)
+    });
+    ftpsh.send("pwd\nls\n");
+    let (code, stdout, stderr) = ftpsh.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    // Back in /d on the new connection.
+    assert_eq!(stdout, "/d\nf\n", "{stderr}");
+    let lost: Vec<&str> = stderr.lines().filter(|l| l.contains("lost")).collect();
+    assert_eq!(
+        lost,
+        [format!("connection to 127.0.0.1:{port} lost; reconnecting").as_str()],
+        "{stderr}"
+    );
 }
 
 // --- faults only the scripted server can produce ----------------------------------------------
@@ -640,7 +726,12 @@ fn transfer_cut_midway_keeps_part_and_resume_completes_it() {
     let mut c = env.cmd();
     c.arg(server.url())
         .args(["-c", "get f.bin", "--timeout", "5"]);
-    c.assert().code(8).stderr(contains("get: f.bin:"));
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(8), "{}", stderr_of(&out));
+    assert_eq!(
+        error_lines(&stderr_of(&out)),
+        ["get: f.bin: connection closed by the server"]
+    );
     assert!(!env.local("f.bin").exists(), "no file under the final name");
     assert_eq!(
         std::fs::read(env.local("f.bin.part")).unwrap(),
@@ -684,11 +775,15 @@ fn short_transfer_is_not_renamed_into_place() {
     let env = Env::new();
     let mut c = env.cmd();
     c.arg(server.url()).args(["-c", "get f", "--timeout", "5"]);
-    c.assert()
-        .code(8)
-        .stderr(contains("short transfer: 600 of 1000"));
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(8), "{}", stderr_of(&out));
+    assert_eq!(
+        error_lines(&stderr_of(&out)),
+        ["get: f: short transfer: 600 of 1000 bytes; the rest can be fetched with 'get -c'"]
+    );
     assert!(!env.local("f").exists());
-    assert!(env.local("f.part").exists());
+    // What arrived is kept for `get -c`, byte for byte.
+    assert_eq!(std::fs::read(env.local("f.part")).unwrap(), vec![b'x'; 600]);
 }
 
 #[test]
@@ -701,7 +796,15 @@ fn a_server_that_never_answers_times_out() {
     let start = std::time::Instant::now();
     let mut c = env.cmd();
     c.arg(server.url()).args(["-c", "pwd", "--timeout", "2"]);
-    c.assert().code(8).stderr(contains("timed out"));
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(8), "{}", stderr_of(&out));
+    assert_eq!(
+        error_lines(&stderr_of(&out)),
+        [format!(
+            "ftpsh: {}: timed out: login not complete within 2 s (--timeout)",
+            server.url().trim_start_matches("ftp://")
+        )]
+    );
     assert!(start.elapsed() < Duration::from_secs(30));
 }
 
@@ -714,7 +817,12 @@ fn a_server_that_closes_after_login_is_connection_lost() {
     let env = Env::new();
     let mut c = env.cmd();
     c.arg(server.url()).args(["-c", "pwd", "--timeout", "5"]);
-    c.assert().code(8).stderr(contains("connection closed"));
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(8), "{}", stderr_of(&out));
+    assert_eq!(
+        error_lines(&stderr_of(&out)),
+        ["ftpsh: connection closed by the server"]
+    );
 }
 
 #[test]
@@ -823,9 +931,16 @@ fn ftps_with_an_untrusted_certificate_fails_with_exit_7() {
     let env = tls_env();
     let mut c = env.run("pwd");
     c.args(["-u", "alice", "--tls"]).env("FTPSH_PASSWORD", "pw");
-    c.assert()
-        .code(7)
-        .stderr(contains("certificate").and(contains("--ca-file")));
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr_of(&out));
+    // One line, and no runs of blanks (the message once carried its source indentation).
+    assert_eq!(
+        error_lines(&stderr_of(&out)),
+        [
+            "ftpsh: TLS certificate rejected: it is not signed by an authority this machine \
+          trusts (if you trust it, give it or its CA with --ca-file)"
+        ]
+    );
     // --insecure connects, but says loudly what it gives up.
     let mut c = env.run("pwd");
     c.args(["-u", "alice", "--tls", "--insecure"])
@@ -840,7 +955,11 @@ fn ftps_with_an_untrusted_certificate_fails_with_exit_7() {
     c.args(["-u", "alice", "--tls", "--ca-file"])
         .arg(&bogus)
         .env("FTPSH_PASSWORD", "pw");
-    c.assert().code(6).stderr(contains("bogus.pem"));
+    let e = one_error(&mut c, 6);
+    assert!(
+        e.starts_with(&format!("ftpsh: --ca-file {}: ", bogus.display())),
+        "{e}"
+    );
 }
 
 #[test]
@@ -848,17 +967,34 @@ fn tls_required_but_not_offered_is_exit_7() {
     let env = Env::new();
     let mut c = env.run("pwd");
     c.arg("--tls");
-    c.assert().code(7).stderr(contains("refused TLS"));
+    let e = one_error(&mut c, 7);
+    assert!(
+        e.starts_with("ftpsh: the server refused TLS (AUTH TLS: 5"),
+        "{e}"
+    );
 }
 
 #[test]
 fn ls_of_a_single_file_lists_that_file() {
     let env = Env::new();
     env.remote_file("pub/debian/README", b"d");
-    env.run("ls pub/debian/README; ls -l pub/debian/README")
-        .assert()
-        .success()
-        .stdout(contains("README\n").and(contains(" 1 ")));
+    let out = env
+        .run("ls pub/debian/README; ls -l pub/debian/README")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    // As `ls FILE` does: the path as given.
+    assert_eq!(lines[0], "pub/debian/README", "{text}");
+    let long: Vec<&str> = lines[1].split_whitespace().collect();
+    assert!(
+        long.first().is_some_and(|p| p.starts_with('-'))
+            && long.contains(&"1")
+            && long.last() == Some(&"pub/debian/README"),
+        "{text}"
+    );
 }
 
 // --- regressions from review ------------------------------------------------------------------
@@ -973,7 +1109,14 @@ fn ctrl_c_ends_a_batch_run_even_with_keep_going() {
         stderr_of(&out)
     );
     assert_eq!(stdout_of(&out), "", "pwd must not run after Ctrl-C");
-    assert!(part.exists() && !env.local("slow.bin").exists());
+    // The .part holds what arrived, and only that: the server's bytes.
+    let kept = std::fs::read(&part).unwrap();
+    assert!(
+        !kept.is_empty() && kept.iter().all(|&b| b == b'z'),
+        "{} bytes kept",
+        kept.len()
+    );
+    assert!(!env.local("slow.bin").exists());
 }
 
 #[test]
@@ -1003,14 +1146,10 @@ fn a_refused_epsv_falls_back_to_pasv() {
 #[test]
 fn quote_refuses_commands_that_would_confuse_the_session() {
     let env = Env::new();
-    env.run("quote CWD /")
-        .assert()
-        .code(2)
-        .stderr(contains("use 'cd'"));
-    env.run("quote type a")
-        .assert()
-        .code(2)
-        .stderr(contains("ascii"));
+    let e = one_error(&mut env.run("quote CWD /"), 2);
+    assert!(e.starts_with("quote: ") && e.contains("use 'cd'"), "{e}");
+    let e = one_error(&mut env.run("quote type a"), 2);
+    assert!(e.starts_with("quote: ") && e.contains("ascii"), "{e}");
 }
 
 #[test]
@@ -1031,11 +1170,12 @@ fn get_and_put_expand_globs() {
         .collect();
     got.sort();
     assert_eq!(got, vec!["a.txt", "b.txt"]);
+    // Each name holds its own file (a summary line is no proof of content).
+    assert_eq!(std::fs::read(env.local("dl/a.txt")).unwrap(), b"A");
+    assert_eq!(std::fs::read(env.local("dl/b.txt")).unwrap(), b"BB");
     // A pattern that matches nothing stands for itself, as in a POSIX shell.
-    env.run("get 'pub/*.none'")
-        .assert()
-        .code(5)
-        .stderr(contains("get: pub/*.none: 550"));
+    let e = one_error(&mut env.run("get 'pub/*.none'"), 5);
+    assert!(e.starts_with("get: pub/*.none: 550 "), "{e}");
     env.remote_file("pub/Movie [1080p].mkv", b"M");
     env.remote_file("pub/Movie1.mkv", b"1");
     env.run("get -o one.mkv 'pub/Movie [1080p].mkv'")
@@ -1051,10 +1191,10 @@ fn get_and_put_expand_globs() {
     assert_eq!(std::fs::read(env.remote("in/x1.bin")).unwrap(), b"1");
     assert_eq!(std::fs::read(env.remote("in/x2.bin")).unwrap(), b"22");
     assert!(!env.remote("in/y.txt").exists());
-    env.run("put 'up/*.none'")
-        .assert()
-        .code(6)
-        .stderr(contains("up/*.none: No such file"));
+    assert_eq!(
+        one_error(&mut env.run("put 'up/*.none'"), 6),
+        "put: up/*.none: No such file or directory"
+    );
     env.local_file("a[1].txt", b"lit");
     env.run("put -o r.txt 'a[1].txt'").assert().success();
     assert_eq!(std::fs::read(env.remote("r.txt")).unwrap(), b"lit");
@@ -1140,15 +1280,27 @@ fn reconnect_into_a_vanished_directory_fails_the_command() {
         ..Default::default()
     });
     env.remote_file("d/f", b"x");
-    let gone = env.remote("d");
-    let mut c = env.cmd();
-    c.arg(env.url()).write_stdin(format!(
-        "cd d\n!rm -r '{}' && sleep 2.5\nrm f\npwd\n",
-        gone.display()
-    ));
-    c.assert().code(5).stdout("").stderr(contains(
-        "rm: reconnected, but cannot return to /d (now in /): 550",
-    ));
+    let port = env.server.port();
+    let url = env.url();
+    let mut ftpsh = Piped::spawn(&env, &[&url]);
+    ftpsh.send("cd d\npwd\n");
+    assert_eq!(ftpsh.line(), "/d");
+    std::fs::remove_dir_all(env.remote("d")).unwrap();
+    // Was a 2.5 s sleep against the 1 s idle timeout: wait for the drop itself.
+    wait_until("the server to drop the idle connection", || {
+        server_closed_connection_to(port)
+    });
+    ftpsh.send("rm f\npwd\n");
+    let (code, stdout, stderr) = ftpsh.finish();
+    assert_eq!(code, Some(5), "{stderr}");
+    // The batch stopped at the failed command: no second pwd.
+    assert_eq!(stdout, "", "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("rm:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].starts_with("rm: reconnected, but cannot return to /d (now in /): 550 "),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -1168,7 +1320,10 @@ fn ctrl_c_during_a_shell_escape_stops_a_batch_run() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    // Was a fixed 500 ms: press Ctrl-C once the shell escape's command runs.
+    wait_until("ftpsh to start `sleep 20`", || {
+        process_in_group(child.id(), "sleep")
+    });
     std::process::Command::new("kill")
         .args(["-INT", "--", &format!("-{}", child.id())])
         .status()

@@ -381,6 +381,7 @@ fn readme_interop_recipe_matches_ci_run() {
     for needle in [
         "vsftpd",
         "groff-base man-db",
+        "zsh fish",
         "pyftpdlib",
         "useradd",
         "chpasswd",

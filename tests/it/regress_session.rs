@@ -17,7 +17,7 @@ use predicates::str::contains;
 
 use crate::fake::{Action, FakeServer, fallback, verb};
 use crate::server::ServerOpts;
-use crate::util::{Env, ftpsh_std, pattern, stderr_of, stdout_of};
+use crate::util::{Env, ftpsh_std, pattern, server_closed_connection_to, stderr_of, stdout_of};
 
 /// Poll `cond` every 20 ms until it holds, for at most `limit`.
 fn wait_for(limit: Duration, what: &str, mut cond: impl FnMut() -> bool) {
@@ -765,16 +765,6 @@ fn interactive_open_takes_port_and_tls_flags() {
         .assert()
         .code(7)
         .stdout("");
-}
-
-/// Whether a client socket connected to `port` on 127.0.0.1 is in CLOSE_WAIT: the server
-/// has closed the connection and the client has not noticed yet.
-fn server_closed_connection_to(port: u16) -> bool {
-    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
-    table.lines().skip(1).any(|l| {
-        let f: Vec<&str> = l.split_whitespace().collect();
-        f.len() > 3 && f[2].rsplit(':').next() == Some(&format!("{port:04X}")) && f[3] == "08"
-    })
 }
 
 #[test]

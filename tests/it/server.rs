@@ -502,7 +502,10 @@ fn idle_timeout_drops_the_connection() {
     let server = TestServer::start_with(root.path(), opts);
     let mut ftp = connect(&server);
     ftp.login("anonymous", "x").unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Was a 1.5 s sleep against the 1 s timeout: wait until the server has closed it.
+    crate::util::wait_until("the server to drop the idle connection", || {
+        crate::util::server_closed_connection_to(server.port())
+    });
     // libunftp quirk: the timeout reply is "221 Session timed out. Closing control
     // connection", not the 421 RFC 959 suggests; it is already waiting on the socket, so the
     // next command reads it. Then the connection is gone.

@@ -141,3 +141,136 @@ pub fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// Whether a client socket connected to `port` on 127.0.0.1 is in CLOSE_WAIT: the server
+/// has closed the connection and the client has not noticed yet. The state a test waits
+/// for after a server's idle timeout, instead of sleeping past the timeout.
+pub fn server_closed_connection_to(port: u16) -> bool {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    table.lines().skip(1).any(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        f.len() > 3 && f[2].rsplit(':').next() == Some(&format!("{port:04X}")) && f[3] == "08"
+    })
+}
+
+/// Whether a process named `comm` runs in the process group `pgid` (a child that ftpsh
+/// started, e.g. for `!sleep 20`).
+pub fn process_in_group(pgid: u32, comm: &str) -> bool {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    dir.filter_map(Result::ok).any(|e| {
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            return false;
+        };
+        // "pid (comm) state ppid pgrp ...": comm may hold blanks and parentheses.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            return false;
+        };
+        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        &stat[open + 1..close] == comm && fields.get(2) == Some(&pgid.to_string().as_str())
+    })
+}
+
+/// `ftpsh ARGS` reading commands from a pipe the test writes to as it goes: the test sends
+/// the next command once the state it needs is reached. Every wait is bounded, and the
+/// process is killed if the test gives up on it.
+pub struct Piped {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    lines: std::sync::mpsc::Receiver<String>,
+    stderr: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Piped {
+    pub fn spawn(env: &Env, args: &[&str]) -> Piped {
+        use std::io::{BufRead, Read};
+        use std::process::Stdio;
+        let mut child = ftpsh_std(env.local.path(), env.home.path())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take();
+        let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stdout.lines() {
+                let Ok(line) = line else { return };
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut err = child.stderr.take().unwrap();
+        let stderr = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = err.read_to_string(&mut s);
+            s
+        });
+        Piped {
+            child,
+            stdin,
+            lines,
+            stderr: Some(stderr),
+        }
+    }
+
+    /// Writes `text` (commands, each ending in a newline) to ftpsh's stdin.
+    pub fn send(&mut self, text: &str) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().expect("stdin still open");
+        stdin.write_all(text.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// The next line ftpsh prints on stdout (waits at most 30 s).
+    pub fn line(&mut self) -> String {
+        self.lines
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|e| panic!("no line on stdout within 30 s ({e})"))
+    }
+
+    /// Closes stdin and waits (at most 60 s) for ftpsh to end: its exit code, the rest of
+    /// its stdout and all of its stderr.
+    pub fn finish(mut self) -> (Option<i32>, String, String) {
+        drop(self.stdin.take());
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("ftpsh did not end within 60 s of its stdin closing");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let rest: Vec<String> = self.lines.iter().collect();
+        let mut stdout = rest.join("\n");
+        if !rest.is_empty() {
+            stdout.push('\n');
+        }
+        let stderr = self.stderr.take().unwrap().join().unwrap();
+        (status.code(), stdout, stderr)
+    }
+}
+
+impl Drop for Piped {
+    fn drop(&mut self) {
+        // A test that panicked half-way leaves no ftpsh behind.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The lines of a run's stderr without the server's greeting (`220 ...`, which `-q` would
+/// hide): what a test compares with the one error line it expects.
+pub fn error_lines(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| !(l.starts_with("220 ") || l.starts_with("220-")))
+        .collect()
+}
