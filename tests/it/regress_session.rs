@@ -881,3 +881,34 @@ fn put_sets_the_remote_modification_time_with_mfmt() {
         server.commands()
     );
 }
+
+#[test]
+fn a_listed_symlink_size_is_not_taken_as_the_file_size() {
+    // Without SIZE, only a plain file's listed size is a check: a symlink's is the length of
+    // its target's name (mirrors list `latest -> 1.2.tar.gz`).
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "SIZE" => Action::Reply("502 SIZE not implemented".into()),
+        "CWD" if c != "CWD /" => Action::Reply("550 Not a directory".into()),
+        "LIST" => Action::Data {
+            preliminary: "150 Here".into(),
+            data: b"lrwxrwxrwx 1 u g 10 Jan 01 2024 f -> 1.2.tar.gz\r\n".to_vec(),
+            cut: false,
+            then: "226 Done".into(),
+        },
+        "RETR" => Action::Data {
+            preliminary: "150 Opening".into(),
+            data: vec![b'x'; 400],
+            cut: false,
+            then: "226 Done".into(),
+        },
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    env.cmd()
+        .arg(server.url())
+        .args(["--timeout", "5", "-c", "get f"])
+        .assert()
+        .success()
+        .stderr(contains("(size not verified)"));
+    assert_eq!(std::fs::read(env.local("f")).unwrap(), vec![b'x'; 400]);
+}
