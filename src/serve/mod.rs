@@ -200,15 +200,9 @@ pub fn run(args: &ServeArgs, quiet: bool, verbose: bool) -> Result<i32> {
         let term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
         (int, term)
     };
-    {
-        // The first stdout line, flushed at once: a script waits for it.
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{}", url_of(addr))
-            .and_then(|_| out.flush())
-            .map_err(|e| LocalError::new("stdout", e))?;
-    }
     if let Some(s) = &self_signed {
         // Not log lines: a client needs these to trust the server, so -q keeps them.
+        // Before the URL: whoever has read the URL can find them.
         eprintln!(
             "ftpsh serve: TLS certificate SHA-256 fingerprint {}",
             s.fingerprint
@@ -217,6 +211,13 @@ pub fn run(args: &ServeArgs, quiet: bool, verbose: bool) -> Result<i32> {
             "ftpsh serve: TLS certificate file {} (for --ca-file; removed on exit)",
             s.cert.display()
         );
+    }
+    {
+        // The first stdout line, flushed at once: a script waits for it.
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", url_of(addr))
+            .and_then(|_| out.flush())
+            .map_err(|e| LocalError::new("stdout", e))?;
     }
     log.line(&format!(
         "serving {} {}, {}{}; Ctrl-C stops",
