@@ -38,8 +38,8 @@ Things to try:
   get README                 download into the directory you started ftpsh in
   cd big; ls -l              a 64 MiB file: `get -o /tmp/ big.bin` shows a progress bar,
                              Ctrl-C stops it, `get -c -o /tmp/ big.bin` resumes it
-  put ~/.profile -o up.txt   upload (any local file)
-  mkdir new; mv up.txt new/  change the server
+  put README -o up.txt       upload (after `get README`, or any local file)
+  mkdir new; mv up.txt new/up.txt   change the server
   help                       every command; `help get` for one
 ";
 
