@@ -10,7 +10,8 @@
 //!
 //! for X in `vsftpd` (the binary, and root, since vsftpd chroots), `vsftpd_login` (that,
 //! plus the local user `ftpsh-test` that `.ci/run` creates), `pyftpdlib`, `groff`, `man`,
-//! and `zsh` and `fish` (the completion tests load the committed scripts in them).
+//! `zsh` and `fish` (the completion tests load the committed scripts in them), and for the
+//! `serve` interop tests `curl`, `lftp` and `python` (its ftplib).
 //! `FTPSH_TEST_ASSUME_MISSING=vsftpd,pyftpdlib,...` (or `all`) makes the probe report those
 //! as missing, to see the skipping without uninstalling anything.
 //!
@@ -135,6 +136,13 @@ fn main() {
         "ftpsh_skip_zsh",
         "ftpsh_missing_fish",
         "ftpsh_skip_fish",
+        // serve interop (tests/it/serve.rs): clients nobody here wrote.
+        "ftpsh_missing_curl",
+        "ftpsh_skip_curl",
+        "ftpsh_missing_lftp",
+        "ftpsh_skip_lftp",
+        "ftpsh_missing_python",
+        "ftpsh_skip_python",
     ];
     println!("cargo:rustc-check-cfg=cfg({})", names.join(", "));
 
@@ -232,6 +240,25 @@ fn main() {
         Probe {
             name: "fish",
             missing: tool("fish"),
+        },
+        // serve interop (tests/it/serve.rs): curl, lftp, and Python's ftplib.
+        Probe {
+            name: "curl",
+            missing: tool("curl"),
+        },
+        Probe {
+            name: "lftp",
+            missing: tool("lftp"),
+        },
+        Probe {
+            name: "python",
+            missing: if pretend("python") {
+                Some("python assumed missing by FTPSH_TEST_ASSUME_MISSING".to_string())
+            } else {
+                find(&python())
+                    .is_none()
+                    .then(|| format!("{} not installed", python()))
+            },
         },
     ];
 

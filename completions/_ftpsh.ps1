@@ -45,6 +45,58 @@ Register-ArgumentCompleter -Native -CommandName 'ftpsh' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve DIR over FTP: 127.0.0.1:2121, anonymous and read-only unless told otherwise')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Try ftpsh offline: serve a sample tree on 127.0.0.1 and open the shell on it')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ftpsh;serve' {
+            [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'Listen on ADDR (default 127.0.0.1); another address warns when anyone could log in or read the traffic')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Listen on port N (0: any free port; the first stdout line names it)')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Require a login as NAME (password from FTPSH_PASSWORD or a prompt; default: anonymous)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Require a login as NAME (password from FTPSH_PASSWORD or a prompt; default: anonymous)')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'Explicit FTPS (AUTH TLS) with this certificate chain; plain FTP is then refused')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'The private key of --tls-cert')
+            [CompletionResult]::new('--passive-ports', '--passive-ports', [CompletionResultType]::ParameterName, 'Passive data ports LO-HI (default: any free port)')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Close a control connection idle for SECS seconds')
+            [CompletionResult]::new('--write', '--write', [CompletionResultType]::ParameterName, 'Allow uploads, mkdir, rename and delete (default: read-only)')
+            [CompletionResult]::new('--tls-self-signed', '--tls-self-signed', [CompletionResultType]::ParameterName, 'Explicit FTPS with a fresh self-signed certificate; prints its SHA-256 fingerprint and where its PEM file is (for --ca-file)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and data (no banner, no transfer summaries, no progress)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and data (no banner, no transfer summaries, no progress)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace the protocol on stderr (passwords are masked)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace the protocol on stderr (passwords are masked)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ftpsh;demo' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Run these commands (separated by '';'') against the demo server, then exit')
+            [CompletionResult]::new('--command', '--command', [CompletionResultType]::ParameterName, 'Run these commands (separated by '';'') against the demo server, then exit')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Run the commands in FILE against the demo server, then exit')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Run the commands in FILE against the demo server, then exit')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'In -c/-f/stdin mode, run the remaining commands after a failure')
+            [CompletionResult]::new('--keep-going', '--keep-going', [CompletionResultType]::ParameterName, 'In -c/-f/stdin mode, run the remaining commands after a failure')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and data (no banner, no transfer summaries, no progress)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and data (no banner, no transfer summaries, no progress)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace the protocol on stderr (passwords are masked)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace the protocol on stderr (passwords are masked)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ftpsh;help' {
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve DIR over FTP: 127.0.0.1:2121, anonymous and read-only unless told otherwise')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Try ftpsh offline: serve a sample tree on 127.0.0.1 and open the shell on it')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ftpsh;help;serve' {
+            break
+        }
+        'ftpsh;help;demo' {
+            break
+        }
+        'ftpsh;help;help' {
             break
         }
     })

@@ -42,6 +42,52 @@ set edit:completion:arg-completer[ftpsh] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand serve 'Serve DIR over FTP: 127.0.0.1:2121, anonymous and read-only unless told otherwise'
+            cand demo 'Try ftpsh offline: serve a sample tree on 127.0.0.1 and open the shell on it'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ftpsh;serve'= {
+            cand --bind 'Listen on ADDR (default 127.0.0.1); another address warns when anyone could log in or read the traffic'
+            cand --port 'Listen on port N (0: any free port; the first stdout line names it)'
+            cand -u 'Require a login as NAME (password from FTPSH_PASSWORD or a prompt; default: anonymous)'
+            cand --user 'Require a login as NAME (password from FTPSH_PASSWORD or a prompt; default: anonymous)'
+            cand --tls-cert 'Explicit FTPS (AUTH TLS) with this certificate chain; plain FTP is then refused'
+            cand --tls-key 'The private key of --tls-cert'
+            cand --passive-ports 'Passive data ports LO-HI (default: any free port)'
+            cand --idle-timeout 'Close a control connection idle for SECS seconds'
+            cand --write 'Allow uploads, mkdir, rename and delete (default: read-only)'
+            cand --tls-self-signed 'Explicit FTPS with a fresh self-signed certificate; prints its SHA-256 fingerprint and where its PEM file is (for --ca-file)'
+            cand -q 'Print only errors and data (no banner, no transfer summaries, no progress)'
+            cand --quiet 'Print only errors and data (no banner, no transfer summaries, no progress)'
+            cand -v 'Trace the protocol on stderr (passwords are masked)'
+            cand --verbose 'Trace the protocol on stderr (passwords are masked)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ftpsh;demo'= {
+            cand -c 'Run these commands (separated by '';'') against the demo server, then exit'
+            cand --command 'Run these commands (separated by '';'') against the demo server, then exit'
+            cand -f 'Run the commands in FILE against the demo server, then exit'
+            cand --file 'Run the commands in FILE against the demo server, then exit'
+            cand -k 'In -c/-f/stdin mode, run the remaining commands after a failure'
+            cand --keep-going 'In -c/-f/stdin mode, run the remaining commands after a failure'
+            cand -q 'Print only errors and data (no banner, no transfer summaries, no progress)'
+            cand --quiet 'Print only errors and data (no banner, no transfer summaries, no progress)'
+            cand -v 'Trace the protocol on stderr (passwords are masked)'
+            cand --verbose 'Trace the protocol on stderr (passwords are masked)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ftpsh;help'= {
+            cand serve 'Serve DIR over FTP: 127.0.0.1:2121, anonymous and read-only unless told otherwise'
+            cand demo 'Try ftpsh offline: serve a sample tree on 127.0.0.1 and open the shell on it'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ftpsh;help;serve'= {
+        }
+        &'ftpsh;help;demo'= {
+        }
+        &'ftpsh;help;help'= {
         }
     ]
     $completions[$command]

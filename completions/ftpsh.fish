@@ -1,16 +1,66 @@
-complete -c ftpsh -s c -l command -d 'Run these commands (separated by \';\'), then exit' -r
-complete -c ftpsh -s f -l file -d 'Run the commands in FILE (one per line, \'#\' comments), then exit' -r -F
-complete -c ftpsh -s u -l user -d 'Log in as USER (password from the URL, FTPSH_PASSWORD, ~/.netrc or a prompt)' -r
-complete -c ftpsh -l port -d 'Server port (default 21, or 990 for ftps://)' -r
-complete -c ftpsh -l netrc-file -d 'Read credentials from FILE instead of ~/.netrc' -r -F
-complete -c ftpsh -l ca-file -d 'Trust the certificate(s) in this PEM file as well as the system roots' -r -F
-complete -c ftpsh -l timeout -d 'Connect and idle timeout in seconds' -r
-complete -c ftpsh -s k -l keep-going -d 'In -c/-f/stdin mode, run the remaining commands after a failure'
-complete -c ftpsh -l tls -d 'Require explicit TLS (AUTH TLS); fail if the server does not offer it'
-complete -c ftpsh -l no-tls -d 'Never use TLS (default: TLS for non-anonymous logins when offered)'
-complete -c ftpsh -l insecure -d 'Do not verify TLS certificates (dangerous: anyone on the path can read your password)'
-complete -c ftpsh -l active -d 'Use active mode (PORT/EPRT) instead of passive (EPSV, then PASV)'
-complete -c ftpsh -s q -l quiet -d 'Print only errors and data (no banner, no transfer summaries, no progress)'
-complete -c ftpsh -s v -l verbose -d 'Trace the protocol on stderr (passwords are masked)'
-complete -c ftpsh -s h -l help -d 'Print help'
-complete -c ftpsh -s V -l version -d 'Print version'
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_ftpsh_global_optspecs
+    string join \n c/command= f/file= k/keep-going u/user= port= netrc-file= tls no-tls ca-file= insecure active timeout= q/quiet v/verbose h/help V/version
+end
+
+function __fish_ftpsh_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_ftpsh_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_ftpsh_using_subcommand
+    set -l cmd (__fish_ftpsh_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -s c -l command -d 'Run these commands (separated by \';\'), then exit' -r
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -s f -l file -d 'Run the commands in FILE (one per line, \'#\' comments), then exit' -r -F
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -s u -l user -d 'Log in as USER (password from the URL, FTPSH_PASSWORD, ~/.netrc or a prompt)' -r
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -l port -d 'Server port (default 21, or 990 for ftps://)' -r
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -l netrc-file -d 'Read credentials from FILE instead of ~/.netrc' -r -F
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -l ca-file -d 'Trust the certificate(s) in this PEM file as well as the system roots' -r -F
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -l timeout -d 'Connect and idle timeout in seconds' -r
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -s k -l keep-going -d 'In -c/-f/stdin mode, run the remaining commands after a failure'
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -l tls -d 'Require explicit TLS (AUTH TLS); fail if the server does not offer it'
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -l no-tls -d 'Never use TLS (default: TLS for non-anonymous logins when offered)'
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -l insecure -d 'Do not verify TLS certificates (dangerous: anyone on the path can read your password)'
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -l active -d 'Use active mode (PORT/EPRT) instead of passive (EPSV, then PASV)'
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -s q -l quiet -d 'Print only errors and data (no banner, no transfer summaries, no progress)'
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -s v -l verbose -d 'Trace the protocol on stderr (passwords are masked)'
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -s h -l help -d 'Print help'
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -s V -l version -d 'Print version'
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -a "serve" -d 'Serve DIR over FTP: 127.0.0.1:2121, anonymous and read-only unless told otherwise'
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -a "demo" -d 'Try ftpsh offline: serve a sample tree on 127.0.0.1 and open the shell on it'
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l bind -d 'Listen on ADDR (default 127.0.0.1); another address warns when anyone could log in or read the traffic' -r
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l port -d 'Listen on port N (0: any free port; the first stdout line names it)' -r
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -s u -l user -d 'Require a login as NAME (password from FTPSH_PASSWORD or a prompt; default: anonymous)' -r
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l tls-cert -d 'Explicit FTPS (AUTH TLS) with this certificate chain; plain FTP is then refused' -r -F
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l tls-key -d 'The private key of --tls-cert' -r -F
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l passive-ports -d 'Passive data ports LO-HI (default: any free port)' -r
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l idle-timeout -d 'Close a control connection idle for SECS seconds' -r
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l write -d 'Allow uploads, mkdir, rename and delete (default: read-only)'
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l tls-self-signed -d 'Explicit FTPS with a fresh self-signed certificate; prints its SHA-256 fingerprint and where its PEM file is (for --ca-file)'
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -s q -l quiet -d 'Print only errors and data (no banner, no transfer summaries, no progress)'
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -s v -l verbose -d 'Trace the protocol on stderr (passwords are masked)'
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -s c -l command -d 'Run these commands (separated by \';\') against the demo server, then exit' -r
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -s f -l file -d 'Run the commands in FILE against the demo server, then exit' -r -F
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -s k -l keep-going -d 'In -c/-f/stdin mode, run the remaining commands after a failure'
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -s q -l quiet -d 'Print only errors and data (no banner, no transfer summaries, no progress)'
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -s v -l verbose -d 'Trace the protocol on stderr (passwords are masked)'
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand help; and not __fish_seen_subcommand_from serve demo help" -f -a "serve" -d 'Serve DIR over FTP: 127.0.0.1:2121, anonymous and read-only unless told otherwise'
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand help; and not __fish_seen_subcommand_from serve demo help" -f -a "demo" -d 'Try ftpsh offline: serve a sample tree on 127.0.0.1 and open the shell on it'
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand help; and not __fish_seen_subcommand_from serve demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

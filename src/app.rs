@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, Sub};
 use crate::commands::{self, Ctx, Parsed};
 use crate::error::{self, Code, ExitRequest, Interrupted, LocalError};
 use crate::interrupt;
@@ -158,6 +158,35 @@ pub fn run(cli: Cli) -> Result<i32> {
         crate::generate::write(kind, &mut std::io::stdout())?;
         return Ok(0);
     }
+    let misplaced = cli.misplaced_flags();
+    if let (Some(first), Some(sub)) = (misplaced.first(), &cli.sub) {
+        let name = match sub {
+            Sub::Serve(_) => "serve",
+            Sub::Demo(_) => "demo",
+        };
+        return Err(error::UsageError(format!(
+            "{first} is a client option: `ftpsh {name}` does not take it (a host named \
+             {name} is reached as ftp://{name})"
+        ))
+        .into());
+    }
+    match cli.sub.clone() {
+        None => run_client(cli, None),
+        #[cfg(feature = "serve")]
+        Some(Sub::Serve(args)) => crate::serve::run(&args, cli.quiet, cli.verbose),
+        #[cfg(feature = "serve")]
+        Some(Sub::Demo(args)) => crate::serve::demo::run(cli, &args),
+        #[cfg(not(feature = "serve"))]
+        Some(Sub::Serve(_) | Sub::Demo(_)) => Err(error::UsageError(
+            "this ftpsh was built without the built-in server (cargo feature `serve`)".into(),
+        )
+        .into()),
+    }
+}
+
+/// The FTP client: connect to the URL on the command line, or to `preset` (the demo's own
+/// server, with its password: never on argv), then run the front end.
+pub fn run_client(cli: Cli, preset: Option<Target>) -> Result<i32> {
     let out = Printer::new(cli.quiet);
     printer::install_trace_logger();
     printer::set_trace(cli.verbose);
@@ -184,8 +213,12 @@ pub fn run(cli: Cli) -> Result<i32> {
         last_failure: None,
     };
 
-    if let Some(url) = &cli.url {
-        let mut target = Target::parse(url)?;
+    let target = match (preset, &cli.url) {
+        (Some(t), _) => Some(t),
+        (None, Some(url)) => Some(Target::parse(url)?),
+        (None, None) => None,
+    };
+    if let Some(mut target) = target {
         if let Some(u) = &cli.user {
             target.user = Some(u.clone());
         }

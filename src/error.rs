@@ -38,7 +38,7 @@ pub const EXIT_CODES: &[(Code, &str)] = &[
     ),
     (
         Code::Connect,
-        "cannot connect (DNS, refused, connect timeout)",
+        "cannot connect (DNS, refused, connect timeout), or serve cannot listen (port in use)",
     ),
     (Code::Login, "login failed (530)"),
     (
@@ -64,6 +64,17 @@ impl fmt::Display for UsageError {
     }
 }
 impl std::error::Error for UsageError {}
+
+/// `ftpsh serve` cannot listen on its address (port in use, address not here). Exit 3.
+#[derive(Debug)]
+pub struct ListenError(pub String);
+
+impl fmt::Display for ListenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for ListenError {}
 
 /// A failure on the local side (reading or writing a file). Exit 6.
 #[derive(Debug)]
@@ -184,6 +195,9 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
         }
         if cause.is::<LocalError>() {
             return Code::Local.as_i32();
+        }
+        if cause.is::<ListenError>() {
+            return Code::Connect.as_i32();
         }
         if let Some(r) = cause.downcast_ref::<Remote>() {
             return r.code().as_i32();

@@ -53,7 +53,65 @@ fn completion_command() -> clap::Command {
     for arg in full.get_arguments().filter(|a| !a.is_hide_set()) {
         cmd = cmd.arg(arg.clone());
     }
+    // `serve` and `demo` (they have no hidden arguments).
+    for sub in full.get_subcommands() {
+        cmd = cmd.subcommand(sub.clone());
+    }
     cmd
+}
+
+/// `.SH "BUILT-IN SERVER"`: `ftpsh serve` and `ftpsh demo`, each with its options.
+fn server_section(w: &mut dyn Write) -> Result<()> {
+    writeln!(w, ".SH \"BUILT\\-IN SERVER\"")?;
+    let mut cmd = Cli::command();
+    cmd.build();
+    for sub in cmd.get_subcommands() {
+        let operands: Vec<String> = sub
+            .get_arguments()
+            .filter(|a| a.is_positional())
+            .filter_map(|a| {
+                a.get_value_names()
+                    .and_then(|v| v.first())
+                    .map(|v| v.to_string())
+            })
+            .map(|v| format!(" [\\fI{}\\fR]", roff(&v)))
+            .collect();
+        writeln!(w, ".TP")?;
+        writeln!(
+            w,
+            "\\fBftpsh {}\\fR [\\fIOPTIONS\\fR]{}",
+            roff(sub.get_name()),
+            operands.concat()
+        )?;
+        let about = sub
+            .get_long_about()
+            .or(sub.get_about())
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        writeln!(w, "{}", roff(&about).replace("\n\n", "\n.IP\n"))?;
+        writeln!(w, ".RS")?;
+        for arg in sub
+            .get_arguments()
+            .filter(|a| !a.is_hide_set() && !a.is_positional() && !a.is_global_set())
+            .filter(|a| !["help", "version"].contains(&a.get_id().as_str()))
+        {
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            let mut name = match (arg.get_short(), arg.get_long()) {
+                (Some(s), Some(l)) => format!("\\fB\\-{s}\\fR, \\fB\\-\\-{}\\fR", roff(l)),
+                (None, Some(l)) => format!("\\fB\\-\\-{}\\fR", roff(l)),
+                (Some(s), None) => format!("\\fB\\-{s}\\fR"),
+                (None, None) => String::new(),
+            };
+            if arg.get_action().takes_values()
+                && let Some(v) = arg.get_value_names().and_then(|v| v.first())
+            {
+                name.push_str(&format!(" \\fI{}\\fR", roff(v)));
+            }
+            writeln!(w, ".TP\n{name}\n{}", roff(&help))?;
+        }
+        writeln!(w, ".RE")?;
+    }
+    Ok(())
 }
 
 /// Escape text for a roff line: backslashes, and a leading `.` or `'` that would be a request.
@@ -121,6 +179,7 @@ fn man(w: &mut dyn Write) -> Result<()> {
     synopsis(w)?;
     man.render_description_section(w)?;
     man.render_options_section(w)?;
+    server_section(w)?;
 
     writeln!(w, ".SH COMMANDS")?;
     writeln!(
@@ -237,6 +296,14 @@ fn man(w: &mut dyn Write) -> Result<()> {
             "FTPSH_PASSWORD=... ftpsh \\-u alice \\-\\-tls host \\-c \"put site.tar.gz\"",
         ),
         ("Run a command file", "ftpsh host \\-f script.ftp"),
+        (
+            "Try it offline: a sample tree, served and opened in the shell",
+            "ftpsh demo",
+        ),
+        (
+            "Serve a directory read\\-write to one user (password from the environment)",
+            "FTPSH_PASSWORD=... ftpsh serve \\-\\-write \\-\\-user alice ~/share",
+        ),
     ] {
         // `.B` would take the double quotes as argument grouping.
         writeln!(w, ".TP\n{what}\n.B {}", example.replace('"', "\\(dq"))?;

@@ -7,6 +7,7 @@
 //! no-echo mode (password prompt) or a history not yet saved cannot be lost that way. While
 //! a `!` command runs, Ctrl-C belongs to it and is ignored here.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
@@ -15,6 +16,17 @@ static REQUESTED: AtomicBool = AtomicBool::new(false);
 static PRESSES: AtomicU64 = AtomicU64::new(0);
 static INTERACTIVE: AtomicBool = AtomicBool::new(false);
 static CHILD_RUNNING: AtomicBool = AtomicBool::new(false);
+/// Run before a second Ctrl-C ends a batch run at once: `demo` removes its temporary tree.
+type Hook = Box<dyn Fn() + Send>;
+static ON_FORCED_EXIT: Mutex<Option<Hook>> = Mutex::new(None);
+
+/// Set what runs just before a second Ctrl-C ends a batch run at once.
+#[cfg_attr(not(feature = "serve"), allow(dead_code))]
+pub fn on_forced_exit(hook: impl Fn() + Send + 'static) {
+    if let Ok(mut h) = ON_FORCED_EXIT.lock() {
+        *h = Some(Box::new(hook));
+    }
+}
 
 pub fn install(interactive: bool) {
     INTERACTIVE.store(interactive, Ordering::SeqCst);
@@ -25,6 +37,11 @@ pub fn install(interactive: bool) {
         PRESSES.fetch_add(1, Ordering::SeqCst);
         if REQUESTED.swap(true, Ordering::SeqCst) && !INTERACTIVE.load(Ordering::SeqCst) {
             eprintln!();
+            if let Ok(hook) = ON_FORCED_EXIT.try_lock()
+                && let Some(hook) = hook.as_ref()
+            {
+                hook();
+            }
             std::process::exit(crate::error::Code::Interrupted.as_i32());
         }
     });

@@ -13,6 +13,8 @@ mod interrupt;
 mod listing;
 mod printer;
 mod repl;
+#[cfg(feature = "serve")]
+mod serve;
 mod session;
 mod tls;
 mod transfer;

@@ -10,5 +10,6 @@ mod regress_cli;
 mod regress_faults;
 mod regress_listing;
 mod regress_session;
+mod serve;
 mod server;
 mod util;
