@@ -428,7 +428,7 @@ fn man_page_holds_what_a_reader_needs() {
             "0 success",
             "1 a command failed (other server refusals)",
             "2 usage error (bad option, unknown command, bad quoting, missing argument)",
-            "3 cannot connect (DNS, refused, connect timeout)",
+            "3 cannot connect (DNS, refused, connect timeout), or serve cannot listen (port in use)",
             "4 login failed (530)",
             "5 remote file or directory not found or not permitted (550/553/450)",
             "6 local file error (cannot read or write, disk full)",

@@ -434,3 +434,32 @@ fn a_missing_file_fails_at_size_before_any_data_connection() {
     );
     assert!(!env.local("gone.bin").exists() && !env.local("gone.bin.part").exists());
 }
+
+#[test]
+fn get_c_with_a_part_larger_than_the_remote_file_refuses_and_keeps_it() {
+    let env = Env::new();
+    env.remote_file("f.bin", &pattern(1000, 1));
+    let part = pattern(1500, 2);
+    env.local_file("f.bin.part", &part);
+    let out = env.run("get -c f.bin").arg("-q").output().unwrap();
+    assert_fails(
+        &out,
+        1,
+        "f.bin.part has 1500 bytes, more than the remote file's 1000; remove it to start over",
+    );
+    assert_eq!(std::fs::read(env.local("f.bin.part")).unwrap(), part);
+    assert!(!env.local("f.bin").exists());
+}
+
+#[test]
+fn get_c_with_a_complete_part_only_renames_it() {
+    let env = Env::new();
+    let data = pattern(1000, 3);
+    env.remote_file("f.bin", &data);
+    env.local_file("f.bin.part", &data);
+    let out = env.run("get -c f.bin").arg("-v").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(std::fs::read(env.local("f.bin")).unwrap(), data);
+    assert!(!env.local("f.bin.part").exists());
+    assert!(!stderr_of(&out).contains("--> RETR"), "{}", stderr_of(&out));
+}
