@@ -493,12 +493,14 @@ pub fn long_listing(entries: &[Entry], human: bool, color: bool) -> String {
             Kind::File => '-',
             Kind::Other => '?',
         };
-        // An MLSD perm fact is shown as sent: server text.
+        // An MLSD perm fact is shown as sent: server text. Unknown permissions (MLSD without
+        // perm or unix.mode, as libunftp and `ftpsh serve` send it) are shown as unknown, not
+        // as `---------`, which would say "no permissions at all".
         let perms = e
             .permissions
             .as_deref()
             .map(display_name)
-            .unwrap_or_else(|| "---------".into());
+            .unwrap_or_else(|| "?????????".into());
         let date = match (e.modified, e.precision) {
             (Some(t), Precision::Time) => format_time(t),
             // Only the day is known: the time column stays blank rather than say 00:00.
@@ -825,6 +827,12 @@ mod tests {
         let text = long_listing(&es, true, false);
         assert!(text.contains("-rw-r--r-- 1.5 KiB"), "{text}");
         assert!(text.ends_with("weird line\n"));
+        let mut unknown = entry("u", Kind::File);
+        unknown.permissions = None;
+        assert!(
+            long_listing(&[unknown], false, false).starts_with("-?????????"),
+            "unknown permissions must not read as none"
+        );
     }
 
     #[test]
