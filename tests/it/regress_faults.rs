@@ -463,3 +463,38 @@ fn get_c_with_a_complete_part_only_renames_it() {
     assert!(!env.local("f.bin.part").exists());
     assert!(!stderr_of(&out).contains("--> RETR"), "{}", stderr_of(&out));
 }
+
+#[test]
+fn get_replaces_an_existing_file_of_the_same_size() {
+    // Same size, other bytes: only `get -c` may take an equal size as "already complete".
+    let env = Env::new();
+    env.remote_file("f.bin", &pattern(5000, 1));
+    env.local_file("f.bin", &pattern(5000, 2));
+    env.run("get f.bin").assert().success();
+    assert_eq!(std::fs::read(env.local("f.bin")).unwrap(), pattern(5000, 1));
+}
+
+#[test]
+fn get_c_resumes_the_part_even_when_an_old_file_of_the_same_size_exists() {
+    let env = Env::new();
+    let data = pattern(5000, 1);
+    env.remote_file("f.bin", &data);
+    env.local_file("f.bin", &pattern(5000, 2));
+    env.local_file("f.bin.part", &data[..2000]);
+    env.run("get -c f.bin").assert().success();
+    assert_eq!(std::fs::read(env.local("f.bin")).unwrap(), data);
+    assert!(!env.local("f.bin.part").exists());
+}
+
+#[test]
+fn get_c_of_a_file_already_complete_fetches_nothing() {
+    let env = Env::new();
+    let data = pattern(5000, 1);
+    env.remote_file("f.bin", &data);
+    env.local_file("f.bin", &data);
+    let out = env.run("get -c f.bin").arg("-v").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert!(err.contains("get: f.bin is already complete"), "{err}");
+    assert!(!err.contains("--> RETR"), "{err}");
+}
