@@ -931,3 +931,17 @@ fn serve_interop_lftp_mirrors_the_tree() {
     );
     assert_eq!(snapshot(&target), snapshot(root.path()));
 }
+
+#[test]
+fn serve_quiet_logs_nothing_but_still_prints_its_url() {
+    let root = tree();
+    let mut server = Serve::start(&["-q", arg(root.path())]);
+    let local = TempDir::new().unwrap();
+    let out = server.client(local.path(), "get a.txt").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(local.path().join("a.txt").exists());
+    let status = server.interrupt();
+    assert!(status.success(), "{status:?}");
+    // The URL went to stdout (Serve::start read it); stderr stays empty with -q.
+    assert_eq!(server.stderr(), "");
+}
