@@ -70,10 +70,10 @@ Register-ArgumentCompleter -Native -CommandName 'ftpsh' -ScriptBlock {
             break
         }
         'ftpsh;demo' {
-            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Run these commands (separated by '';'') against the demo server, then exit')
-            [CompletionResult]::new('--command', '--command', [CompletionResultType]::ParameterName, 'Run these commands (separated by '';'') against the demo server, then exit')
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Run the commands in FILE against the demo server, then exit')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Run the commands in FILE against the demo server, then exit')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Run these commands (separated by '';''), then exit')
+            [CompletionResult]::new('--command', '--command', [CompletionResultType]::ParameterName, 'Run these commands (separated by '';''), then exit')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Run the commands in FILE (one per line, ''#'' comments), then exit')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Run the commands in FILE (one per line, ''#'' comments), then exit')
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'In -c/-f/stdin mode, run the remaining commands after a failure')
             [CompletionResult]::new('--keep-going', '--keep-going', [CompletionResultType]::ParameterName, 'In -c/-f/stdin mode, run the remaining commands after a failure')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and data (no banner, no transfer summaries, no progress)')

@@ -65,10 +65,10 @@ set edit:completion:arg-completer[ftpsh] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'ftpsh;demo'= {
-            cand -c 'Run these commands (separated by '';'') against the demo server, then exit'
-            cand --command 'Run these commands (separated by '';'') against the demo server, then exit'
-            cand -f 'Run the commands in FILE against the demo server, then exit'
-            cand --file 'Run the commands in FILE against the demo server, then exit'
+            cand -c 'Run these commands (separated by '';''), then exit'
+            cand --command 'Run these commands (separated by '';''), then exit'
+            cand -f 'Run the commands in FILE (one per line, ''#'' comments), then exit'
+            cand --file 'Run the commands in FILE (one per line, ''#'' comments), then exit'
             cand -k 'In -c/-f/stdin mode, run the remaining commands after a failure'
             cand --keep-going 'In -c/-f/stdin mode, run the remaining commands after a failure'
             cand -q 'Print only errors and data (no banner, no transfer summaries, no progress)'

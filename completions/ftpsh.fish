@@ -55,8 +55,8 @@ complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l tls-self-signed -d
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -s q -l quiet -d 'Print only errors and data (no banner, no transfer summaries, no progress)'
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -s v -l verbose -d 'Trace the protocol on stderr (passwords are masked)'
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -s c -l command -d 'Run these commands (separated by \';\') against the demo server, then exit' -r
-complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -s f -l file -d 'Run the commands in FILE against the demo server, then exit' -r -F
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -s c -l command -d 'Run these commands (separated by \';\'), then exit' -r
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -s f -l file -d 'Run the commands in FILE (one per line, \'#\' comments), then exit' -r -F
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -s k -l keep-going -d 'In -c/-f/stdin mode, run the remaining commands after a failure'
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -s q -l quiet -d 'Print only errors and data (no banner, no transfer summaries, no progress)'
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -s v -l verbose -d 'Trace the protocol on stderr (passwords are masked)'

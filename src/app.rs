@@ -194,7 +194,7 @@ pub fn run_client(cli: Cli, preset: Option<Target>) -> Result<i32> {
         out.warn("--insecure: TLS certificates are not verified; the server may be an impostor");
     }
     let stdin_tty = std::io::stdin().is_terminal();
-    let interactive = stdin_tty && cli.command.is_none() && cli.file.is_none();
+    let interactive = stdin_tty && cli.script.command.is_none() && cli.script.file.is_none();
     let opts = Opts {
         tls: cli.tls_mode(),
         ca_file: cli.ca_file.clone(),
@@ -208,7 +208,7 @@ pub fn run_client(cli: Cli, preset: Option<Target>) -> Result<i32> {
     let mut runner = Runner {
         session: Session::new(opts),
         out,
-        stop_on_error: !(interactive || cli.keep_going),
+        stop_on_error: !(interactive || cli.script.keep_going),
         batch: !interactive,
         last_failure: None,
     };
@@ -244,9 +244,9 @@ pub fn run_client(cli: Cli, preset: Option<Target>) -> Result<i32> {
     if interactive {
         return Ok(crate::repl::run(runner));
     }
-    let flow = if let Some(cmds) = &cli.command {
+    let flow = if let Some(cmds) = &cli.script.command {
         runner.run_line(cmds)
-    } else if let Some(path) = &cli.file {
+    } else if let Some(path) = &cli.script.file {
         let text = std::fs::read_to_string(path)
             .map_err(|e| LocalError::new(path.display().to_string(), e))?;
         run_lines(&mut runner, text.lines().map(|l| Ok(l.to_string())))

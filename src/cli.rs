@@ -59,22 +59,8 @@ pub struct Cli {
     #[arg(value_name = "URL")]
     pub url: Option<String>,
 
-    /// Run these commands (separated by ';'), then exit
-    #[arg(
-        short = 'c',
-        long = "command",
-        value_name = "CMDS",
-        conflicts_with = "file"
-    )]
-    pub command: Option<String>,
-
-    /// Run the commands in FILE (one per line, '#' comments), then exit
-    #[arg(short = 'f', long = "file", value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
-    pub file: Option<PathBuf>,
-
-    /// In -c/-f/stdin mode, run the remaining commands after a failure
-    #[arg(short = 'k', long = "keep-going")]
-    pub keep_going: bool,
+    #[command(flatten)]
+    pub script: Script,
 
     /// Log in as USER (password from the URL, FTPSH_PASSWORD, ~/.netrc or a prompt)
     #[arg(short = 'u', long = "user", value_name = "USER")]
@@ -227,9 +213,11 @@ fn parse_port_range(s: &str) -> Result<PortRange, String> {
     Ok(PortRange { lo, hi })
 }
 
-#[derive(Debug, Clone, Args)]
-pub struct DemoArgs {
-    /// Run these commands (separated by ';') against the demo server, then exit
+/// Where batch commands come from, and whether a failure stops them: the same flags for a
+/// URL and for `demo`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Script {
+    /// Run these commands (separated by ';'), then exit
     #[arg(
         short = 'c',
         long = "command",
@@ -238,13 +226,19 @@ pub struct DemoArgs {
     )]
     pub command: Option<String>,
 
-    /// Run the commands in FILE against the demo server, then exit
+    /// Run the commands in FILE (one per line, '#' comments), then exit
     #[arg(short = 'f', long = "file", value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub file: Option<PathBuf>,
 
     /// In -c/-f/stdin mode, run the remaining commands after a failure
     #[arg(short = 'k', long = "keep-going")]
     pub keep_going: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub script: Script,
 }
 
 impl Cli {
@@ -261,9 +255,9 @@ impl Cli {
             ("--insecure", self.insecure),
             ("--active", self.active),
             ("--netrc-file", self.netrc_file.is_some()),
-            ("--command", serve && self.command.is_some()),
-            ("--file", serve && self.file.is_some()),
-            ("--keep-going", serve && self.keep_going),
+            ("--command", serve && self.script.command.is_some()),
+            ("--file", serve && self.script.file.is_some()),
+            ("--keep-going", serve && self.script.keep_going),
         ]
         .into_iter()
         .filter_map(|(name, set)| set.then_some(name))
@@ -320,7 +314,9 @@ mod tests {
         }
         let cli = Cli::try_parse_from(["ftpsh", "-q", "demo", "-c", "ls"]).unwrap();
         assert!(cli.quiet);
-        assert!(matches!(cli.sub, Some(Sub::Demo(ref d)) if d.command.as_deref() == Some("ls")));
+        assert!(
+            matches!(cli.sub, Some(Sub::Demo(ref d)) if d.script.command.as_deref() == Some("ls"))
+        );
         let cli = Cli::try_parse_from(["ftpsh", "demo", "-q", "-k", "-c", "ls"]).unwrap();
         assert!(cli.quiet);
         for host in ["ftp://serve", "serve:21", "ftp://demo/pub"] {

@@ -80,8 +80,8 @@ fn random_password() -> Result<String> {
 }
 
 pub fn run(cli: Cli, args: &DemoArgs) -> Result<i32> {
-    let command = args.command.clone().or(cli.command.clone());
-    let file = args.file.clone().or(cli.file.clone());
+    let command = args.script.command.clone().or(cli.script.command.clone());
+    let file = args.script.file.clone().or(cli.script.file.clone());
     let interactive = std::io::stdin().is_terminal() && command.is_none() && file.is_none();
     // Before the tree exists: a Ctrl-C from now on is ours, not the default death that
     // would leave the tree behind.
@@ -132,9 +132,11 @@ pub fn run(cli: Cli, args: &DemoArgs) -> Result<i32> {
     let client = Cli {
         sub: None,
         url: None,
-        command,
-        file,
-        keep_going: args.keep_going || cli.keep_going,
+        script: crate::cli::Script {
+            command,
+            file,
+            keep_going: args.script.keep_going || cli.script.keep_going,
+        },
         user: None,
         port: None,
         // Loopback: no TLS, and no warning that the password goes out in clear.
