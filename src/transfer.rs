@@ -462,8 +462,11 @@ fn io_remote(e: io::Error) -> Remote {
 
 /// The longest wait for the replies that follow a broken or aborted transfer (ABOR's answer,
 /// the final reply, the NOOP after them), as a whole; never longer than `--timeout`. A
-/// stalled server answers none of them, so this is what Ctrl-C on a stalled transfer costs.
+/// stalled server answers none of them, so this is what a stalled transfer costs after its
+/// idle timeout. After Ctrl-C the wait is shorter: the user is waiting for the prompt, and
+/// a live server answers ABOR at once (if it does not, the next command reconnects).
 const AFTERMATH: Duration = Duration::from_secs(2);
+const AFTERMATH_ABORT: Duration = Duration::from_secs(1);
 
 /// Clean up a transfer that stopped early and say why. Ctrl-C sends ABOR; other failures
 /// close the data connection and read the server's final reply, which names the cause better
@@ -477,7 +480,11 @@ fn finish_failed(
     stop: Stop,
     local_name: &str,
 ) -> anyhow::Error {
-    let wait = AFTERMATH.min(conn.timeout);
+    let wait = match stop {
+        Stop::Interrupted => AFTERMATH_ABORT,
+        _ => AFTERMATH,
+    }
+    .min(conn.timeout);
     conn.watchdog.arm(wait);
     let err = conn.with_timeout(wait, |conn| match stop {
         Stop::Interrupted => {

@@ -1137,8 +1137,11 @@ mod tests {
             let took = t.elapsed();
             assert_eq!(parts.len(), 200_000);
             assert!(parts.iter().all(|p| p == "ls -l"));
+            // Linear: about 0.1 s here in a debug build; the quadratic splitter took over a
+            // minute. The wide margin keeps a loaded machine (a mutation run, CI) from failing
+            // it while any return of the quadratic behaviour still does.
             assert!(
-                took < std::time::Duration::from_secs(2),
+                took < std::time::Duration::from_secs(20),
                 "{sep:?}: {took:?}"
             );
         }
@@ -1147,7 +1150,7 @@ mod tests {
         let t = std::time::Instant::now();
         assert_eq!(split_line(&line).unwrap().len(), 2);
         assert!(
-            t.elapsed() < std::time::Duration::from_secs(2),
+            t.elapsed() < std::time::Duration::from_secs(20),
             "{:?}",
             t.elapsed()
         );

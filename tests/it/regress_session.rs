@@ -505,8 +505,9 @@ fn ctrl_c_during_a_stalled_transfer_returns_promptly() {
     let out = wait_bounded(child, Duration::from_secs(30));
     let took = pressed.elapsed();
     assert_eq!(out.status.code(), Some(130), "{}", stderr_of(&out));
-    // The old code waited 5 s for an ABOR answer that a stalled server never sends.
-    assert!(took < Duration::from_millis(2500), "took {took:?}");
+    // The old code waited 5 s for an ABOR answer that a stalled server never sends; now at
+    // most 1 s (the margin is for a loaded machine).
+    assert!(took < Duration::from_millis(3000), "took {took:?}");
     assert_eq!(
         std::fs::read(&part).unwrap().len(),
         1000,
