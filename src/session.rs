@@ -238,6 +238,20 @@ impl Conn {
         }
     }
 
+    /// Run the clean-up after a transfer or listing that stopped early (ABOR's answer, the
+    /// final reply, a NOOP) within `limit` as a whole, never longer than `--timeout`: the
+    /// read timeout bounds each reply, the watchdog all of them, and a second Ctrl-C cuts it
+    /// short. If the watchdog had to cut the connection, it is marked for reconnect.
+    pub fn aftermath<T>(&mut self, limit: Duration, f: impl FnOnce(&mut Conn) -> T) -> T {
+        let wait = limit.min(self.timeout);
+        self.watchdog.arm(wait);
+        let result = self.with_timeout(wait, f);
+        if self.watchdog.disarm_and_take().is_some() {
+            self.dead = true;
+        }
+        result
+    }
+
     /// Set the transfer type (`TYPE A` or `TYPE I`).
     pub fn set_type(&mut self, ascii: bool) -> Result<(), Remote> {
         send_type(&mut self.ftp, ascii)
@@ -1195,8 +1209,6 @@ pub const LISTING_MAX_ENTRIES: u64 = 1_000_000;
 const LISTING_MAX_LINE: usize = 64 * 1024;
 /// How much one read takes from the data connection.
 const LISTING_READ: usize = 64 * 1024;
-/// How long to wait for the replies that follow a listing stopped early.
-const LISTING_AFTERMATH: Duration = Duration::from_secs(5);
 
 /// The listing commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1299,7 +1311,7 @@ fn read_listing<R: std::io::Read>(
                 continue;
             }
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => return Err(ListStop::Broken(listing_io_error(e))),
+            Err(e) => return Err(ListStop::Broken(data_io_error(e))),
         };
         idle = Duration::ZERO;
         total += n as u64;
@@ -1335,19 +1347,6 @@ fn read_listing<R: std::io::Read>(
     each(ListEvent::Pause).map_err(ListStop::Consumer)
 }
 
-fn listing_io_error(e: std::io::Error) -> Remote {
-    if let Some(m) = tls::describe_tls_error(&e) {
-        return Remote::Tls(m);
-    }
-    use std::io::ErrorKind::*;
-    match e.kind() {
-        UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe => {
-            Remote::Incomplete("data connection closed by the server".into())
-        }
-        _ => Remote::Incomplete(format!("data connection: {}", crate::error::io_message(&e))),
-    }
-}
-
 /// Clean up after a listing that stopped early and say why. While the server may still be
 /// sending (a cap, Ctrl-C, a failed consumer, silence) ABOR stops it; a broken data
 /// connection is closed and the server's final reply read, which may name the cause. Either
@@ -1359,7 +1358,11 @@ fn abandon_listing(
     stream: suppaftp::TransferStream<tls::Stream>,
     stop: ListStop,
 ) -> anyhow::Error {
-    conn.with_timeout(LISTING_AFTERMATH, |conn| {
+    let wait = match stop {
+        ListStop::Interrupted => AFTERMATH_ABORT,
+        _ => AFTERMATH,
+    };
+    conn.aftermath(wait, |conn| {
         let err: anyhow::Error = match stop {
             ListStop::Broken(cause) => match stream.finish() {
                 Ok(()) => cause.into(),
@@ -1441,6 +1444,29 @@ fn apply_mode(conn: &mut Conn, passive: bool) {
         (true, true) => Mode::ExtendedPassive,
         (true, false) => Mode::Passive,
     });
+}
+
+/// The longest wait for the replies that follow a transfer or listing that stopped early
+/// ([`Conn::aftermath`]). A stalled server answers none of them, so this is what a stall costs
+/// after its idle timeout. After Ctrl-C the wait is shorter: the user is waiting for the
+/// prompt, and a live server answers ABOR at once (if it does not, the next command
+/// reconnects).
+pub const AFTERMATH: Duration = Duration::from_secs(2);
+pub const AFTERMATH_ABORT: Duration = Duration::from_secs(1);
+
+/// A data-connection I/O error as what it means for the transfer or listing: TLS trouble, or
+/// an incomplete transfer (exit 8; the control connection may still be fine).
+pub fn data_io_error(e: std::io::Error) -> Remote {
+    if let Some(m) = tls::describe_tls_error(&e) {
+        return Remote::Tls(m);
+    }
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe => {
+            Remote::Incomplete("data connection closed by the server".into())
+        }
+        _ => Remote::Incomplete(format!("data connection: {}", crate::error::io_message(&e))),
+    }
 }
 
 /// FEAT, read as one reply. suppaftp's `feat` reads on after a single-line `211 no features`

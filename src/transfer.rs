@@ -16,7 +16,7 @@ use suppaftp::TransferStream;
 
 use crate::error::{Interrupted, LocalError, Remote};
 use crate::printer::Printer;
-use crate::session::{Conn, DATA_TICK, Session};
+use crate::session::{AFTERMATH, AFTERMATH_ABORT, Conn, DATA_TICK, Session, data_io_error};
 use crate::tls;
 
 const BLOCK: usize = 256 * 1024;
@@ -415,7 +415,7 @@ fn copy_down<S: Read>(
                 continue;
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Stop::Remote(io_remote(e))),
+            Err(e) => return Err(Stop::Remote(data_io_error(e))),
         };
         idle = Duration::ZERO;
         // A server that sends more than it announced (endless data) is stopped at the
@@ -445,35 +445,12 @@ fn copy_down<S: Read>(
     Ok(total)
 }
 
-fn io_remote(e: io::Error) -> Remote {
-    if let Some(m) = tls::describe_tls_error(&e) {
-        return Remote::Tls(m);
-    }
-    match e.kind() {
-        io::ErrorKind::UnexpectedEof
-        | io::ErrorKind::ConnectionReset
-        | io::ErrorKind::ConnectionAborted
-        | io::ErrorKind::BrokenPipe => {
-            Remote::Incomplete("data connection closed by the server".into())
-        }
-        _ => Remote::Incomplete(format!("data connection: {}", crate::error::io_message(&e))),
-    }
-}
-
-/// The longest wait for the replies that follow a broken or aborted transfer (ABOR's answer,
-/// the final reply, the NOOP after them), as a whole; never longer than `--timeout`. A
-/// stalled server answers none of them, so this is what a stalled transfer costs after its
-/// idle timeout. After Ctrl-C the wait is shorter: the user is waiting for the prompt, and
-/// a live server answers ABOR at once (if it does not, the next command reconnects).
-const AFTERMATH: Duration = Duration::from_secs(2);
-const AFTERMATH_ABORT: Duration = Duration::from_secs(1);
-
 /// Clean up a transfer that stopped early and say why. Ctrl-C sends ABOR; other failures
 /// close the data connection and read the server's final reply, which names the cause better
 /// than a broken socket does (552 quota exceeded). Either way the control connection may be
 /// out of step afterwards (libunftp's late 426 after ABOR), so a NOOP checks it, and the
-/// session reconnects before the next command if it does not answer. The watchdog bounds
-/// all of it, and a second Ctrl-C cuts it short.
+/// session reconnects before the next command if it does not answer. [`Conn::aftermath`]
+/// bounds all of it, and a second Ctrl-C cuts it short.
 fn finish_failed(
     conn: &mut Conn,
     stream: TransferStream<tls::Stream>,
@@ -483,10 +460,8 @@ fn finish_failed(
     let wait = match stop {
         Stop::Interrupted => AFTERMATH_ABORT,
         _ => AFTERMATH,
-    }
-    .min(conn.timeout);
-    conn.watchdog.arm(wait);
-    let err = conn.with_timeout(wait, |conn| match stop {
+    };
+    conn.aftermath(wait, |conn| match stop {
         Stop::Interrupted => {
             if let Err(e) = conn.ftp.abort(stream) {
                 // vsftpd and pyftpdlib end ABOR with 225, which suppaftp does not expect.
@@ -521,11 +496,7 @@ fn finish_failed(
                 _ => r.into(),
             }
         }
-    });
-    if conn.watchdog.disarm_and_take().is_some() {
-        conn.dead = true;
-    }
-    err
+    })
 }
 
 /// NOOP: does the control connection still answer in step? If not, mark it for reconnect.
@@ -677,7 +648,7 @@ fn copy_up<W: Write>(
                 Ok(())
             }
             io::ErrorKind::Interrupted => Ok(()),
-            _ => Err(Stop::Remote(io_remote(e))),
+            _ => Err(Stop::Remote(data_io_error(e))),
         }
     };
     loop {
@@ -698,7 +669,7 @@ fn copy_up<W: Write>(
         let mut pos = 0;
         while pos < data.len() {
             match stream.write(&data[pos..]) {
-                Ok(0) => return Err(Stop::Remote(io_remote(io::ErrorKind::WriteZero.into()))),
+                Ok(0) => return Err(Stop::Remote(data_io_error(io::ErrorKind::WriteZero.into()))),
                 Ok(w) => {
                     pos += w;
                     idle = Duration::ZERO;
