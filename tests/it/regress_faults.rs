@@ -7,7 +7,7 @@ use std::process::Output;
 
 use crate::fake::{Action, FakeServer, fallback, open_passive_listener, verb};
 use crate::server::ServerOpts;
-use crate::util::{Env, pattern, stderr_of};
+use crate::util::{Env, interrupt, pattern, spawn_batch, stderr_of, wait_until};
 
 /// Exit `code`, and stderr one line containing `message`.
 fn assert_fails(out: &Output, code: i32, message: &str) {
@@ -371,26 +371,13 @@ fn ctrl_c_during_put_aborts_with_exit_130() {
     let env = Env::new();
     // Far more than the socket buffers hold, so ftpsh is still writing when Ctrl-C comes.
     env.local_file("big.bin", &pattern(40 * 1024 * 1024, 9));
-    let child = crate::util::ftpsh_std(env.local.path(), env.home.path())
-        .args([&server.url(), "--timeout", "30", "-c", "put big.bin"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while server.received() == 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the upload never started"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let child = spawn_batch(
+        &env,
+        &[&server.url(), "--timeout", "30", "-c", "put big.bin"],
+    );
+    wait_until("the upload to start", || server.received() > 0);
     let pressed = std::time::Instant::now();
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
+    interrupt(child.id());
     let out = child.wait_with_output().unwrap();
     assert_fails(&out, 130, "put: big.bin: interrupted");
     assert!(
@@ -399,15 +386,9 @@ fn ctrl_c_during_put_aborts_with_exit_130() {
         pressed.elapsed()
     );
     // The fake reads its control connection only after the data connection ends.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !server.commands().iter().any(|c| c == "ABOR") {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no ABOR: {:?}",
-            server.commands()
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_until("ABOR at the server", || {
+        server.commands().iter().any(|c| c == "ABOR")
+    });
 }
 
 #[test]

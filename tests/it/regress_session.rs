@@ -6,7 +6,7 @@
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::os::unix::fs::FileTypeExt;
-use std::process::{Command as StdCommand, Stdio};
+use std::process::Command as StdCommand;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -17,35 +17,10 @@ use predicates::str::contains;
 
 use crate::fake::{Action, FakeServer, fallback, verb};
 use crate::server::ServerOpts;
-use crate::util::{Env, ftpsh_std, pattern, server_closed_connection_to, stderr_of, stdout_of};
-
-/// Poll `cond` every 20 ms until it holds, for at most `limit`.
-fn wait_for(limit: Duration, what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn interrupt(pid: u32) {
-    StdCommand::new("kill")
-        .args(["-INT", &pid.to_string()])
-        .status()
-        .unwrap();
-}
-
-/// `ftpsh ARGS` in the background, stdin closed, output captured (for tests that interrupt
-/// it or time it).
-fn spawn_batch(env: &Env, args: &[&str]) -> std::process::Child {
-    ftpsh_std(env.local.path(), env.home.path())
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
+use crate::util::{
+    Env, interrupt, pattern, server_closed_connection_to, spawn_batch, stderr_of, stdout_of,
+    wait_until,
+};
 
 /// Wait for a child with a bound; kill it and fail if it does not end in time.
 fn wait_bounded(child: std::process::Child, limit: Duration) -> std::process::Output {
@@ -462,7 +437,7 @@ fn ctrl_c_stops_open_while_it_waits_for_the_greeting() {
         ],
     );
     // Interrupt once ftpsh is connected and waiting for the rest of the banner.
-    wait_for(Duration::from_secs(10), "the connection", || {
+    wait_until("the connection", || {
         server.accepted.load(Ordering::SeqCst) > 0
     });
     let pressed = Instant::now();
@@ -497,7 +472,7 @@ fn ctrl_c_during_a_stalled_transfer_returns_promptly() {
     let env = Env::new();
     let child = spawn_batch(&env, &[&server.url(), "--timeout", "30", "-c", "get f"]);
     let part = env.local("f.part");
-    wait_for(Duration::from_secs(10), "bytes in f.part", || {
+    wait_until("bytes in f.part", || {
         std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0) > 0
     });
     let pressed = Instant::now();
@@ -781,11 +756,9 @@ fn tab_reconnects_after_the_server_dropped_an_idle_connection() {
     let mut p = crate::pty::spawn_shell(&env, &[&url]);
     p.expect(Regex(r"ftpsh anonymous@127\.0\.0\.1:\d+:/> "))
         .unwrap();
-    wait_for(
-        Duration::from_secs(10),
-        "the idle connection to drop",
-        || server_closed_connection_to(port),
-    );
+    wait_until("the idle connection to drop", || {
+        server_closed_connection_to(port)
+    });
     p.send("get rep").unwrap();
     p.send(ControlCode::HorizontalTabulation).unwrap();
     // Was: nothing at all (the completer gave up on a dead connection).
@@ -801,7 +774,7 @@ fn tab_reconnects_after_the_server_dropped_an_idle_connection() {
         server,
     } = env;
     drop(server);
-    wait_for(Duration::from_secs(10), "the server to go", || {
+    wait_until("the server to go", || {
         std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
     });
     // (A directory not listed before: a cached listing would still be offered.)
@@ -823,21 +796,17 @@ fn ctrl_d_at_the_password_prompt_reports_on_a_line_of_its_own() {
     // The prompt is printed before the terminal is put in raw mode; a Ctrl-D typed before
     // that is taken by the line discipline. Wait until the terminal is raw.
     let pid = p.get_process().pid().as_raw();
-    wait_for(
-        Duration::from_secs(10),
-        "the password prompt's raw mode",
-        || {
-            let Ok(tty) = std::fs::read_link(format!("/proc/{pid}/fd/0")) else {
-                return false;
-            };
-            StdCommand::new("stty")
-                .arg("-F")
-                .arg(tty)
-                .arg("-a")
-                .output()
-                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("-icanon"))
-        },
-    );
+    wait_until("the password prompt's raw mode", || {
+        let Ok(tty) = std::fs::read_link(format!("/proc/{pid}/fd/0")) else {
+            return false;
+        };
+        StdCommand::new("stty")
+            .arg("-F")
+            .arg(tty)
+            .arg("-a")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("-icanon"))
+    });
     p.send(ControlCode::EndOfTransmission).unwrap();
     // Was: the error printed on the prompt's own line. (`^` is where the prompt ended.)
     p.expect(Regex(

@@ -130,6 +130,26 @@ pub fn wait_for_bytes(path: &Path) {
     }
 }
 
+/// `ftpsh ARGS` in the background, stdin closed, output captured (for tests that interrupt
+/// it or time it).
+pub fn spawn_batch(env: &Env, args: &[&str]) -> std::process::Child {
+    ftpsh_std(env.local.path(), env.home.path())
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// SIGINT to `pid`, as Ctrl-C at a terminal would send it.
+pub fn interrupt(pid: u32) {
+    std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+}
+
 /// Polls `f` (every 10 ms, for at most 30 s) until it returns true.
 pub fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
