@@ -8,10 +8,11 @@ mod cli;
 mod commands;
 mod config;
 mod error;
+mod exec;
 mod generate;
 mod interrupt;
 mod listing;
-mod printer;
+mod output;
 mod repl;
 #[cfg(feature = "serve")]
 mod serve;

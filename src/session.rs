@@ -19,7 +19,7 @@ use suppaftp::{FtpError, FtpResult, Mode};
 use crate::cli::TlsMode;
 use crate::error::{Interrupted, Remote, UsageError};
 use crate::listing::{self, Entry};
-use crate::printer::Printer;
+use crate::output::Printer;
 use crate::tls;
 use crate::watchdog::{Fired, Watchdog};
 

@@ -15,7 +15,7 @@ use indicatif::ProgressBar;
 use suppaftp::TransferStream;
 
 use crate::error::{Interrupted, LocalError, Remote};
-use crate::printer::Printer;
+use crate::output::Printer;
 use crate::session::{AFTERMATH, AFTERMATH_ABORT, Conn, DATA_TICK, Session, data_io_error};
 use crate::tls;
 

@@ -19,7 +19,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, ValueHint};
 
 use crate::error::UsageError;
 use crate::listing::display_name;
-use crate::printer::Printer;
+use crate::output::Printer;
 use crate::session::{Session, Target, remote_parent};
 
 /// A path on the server. Its own type so that the table says which arguments are remote paths

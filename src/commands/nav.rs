@@ -204,9 +204,9 @@ pub fn debug(ctx: &mut Ctx, a: DebugArgs) -> Result<()> {
     let on = match a.state {
         Some(OnOff::On) => true,
         Some(OnOff::Off) => false,
-        None => !crate::printer::trace_on(),
+        None => !crate::output::trace_on(),
     };
-    crate::printer::set_trace(on);
+    crate::output::set_trace(on);
     ctx.out
         .info(&format!("debug {}", if on { "on" } else { "off" }));
     Ok(())

@@ -116,7 +116,7 @@ fn matcher(pattern: &str) -> Option<impl Fn(&str) -> bool> {
 /// with a warning: it would become a local path.
 fn expand_remote(
     session: &mut Session,
-    out: &crate::printer::Printer,
+    out: &crate::output::Printer,
     pattern: &str,
 ) -> Result<Vec<(String, bool)>> {
     let literal = || Ok(vec![(pattern.to_string(), false)]);

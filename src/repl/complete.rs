@@ -17,8 +17,8 @@ use rustyline::hint::Hinter;
 use rustyline::validate::Validator;
 use rustyline::{Context, Helper};
 
-use crate::app::Runner;
 use crate::commands::{self, ArgType};
+use crate::exec::Runner;
 use crate::listing::Kind;
 use crate::session::remote_join;
 

@@ -13,8 +13,8 @@ use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
 use rustyline::{CompletionType, Config, Editor};
 
-use crate::app::{Flow, Runner};
 use crate::commands;
+use crate::exec::{Flow, Runner};
 use crate::listing::display_name;
 use crate::session::redact_url;
 

@@ -1,0 +1,259 @@
+//! The text renderer: what people read. Listings in columns and long form, sizes and times,
+//! and the cleaning of server text for the terminal (control and bidi characters as `?`).
+
+use chrono::{DateTime, Utc};
+
+use crate::listing::{Entry, Kind, Precision, display_name};
+
+/// `text` through [`display_name`] line by line: the line breaks of a multi-line message
+/// stay, every other control character is made visible.
+pub fn clean_lines(text: &str) -> String {
+    let lines: Vec<String> = text.lines().map(display_name).collect();
+    lines.join("\n")
+}
+
+/// The widest layout `ls` makes, whatever `COLUMNS` says.
+pub const MAX_WIDTH: usize = 10_000;
+
+/// `COLUMNS` when it is a positive number (clamped to [`MAX_WIDTH`]), else the terminal's
+/// width, else 80.
+pub fn terminal_width() -> usize {
+    if let Some(w) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| parse_columns(&c))
+    {
+        return w;
+    }
+    let (_, w) = console::Term::stdout().size();
+    if w == 0 {
+        80
+    } else {
+        (w as usize).min(MAX_WIDTH)
+    }
+}
+
+/// A `COLUMNS` value: digits, at least 1; anything larger than [`MAX_WIDTH`] (however many
+/// digits) is [`MAX_WIDTH`]. `None` (use the terminal's size) for anything else.
+fn parse_columns(text: &str) -> Option<usize> {
+    let digits = text.trim();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let significant = digits.trim_start_matches('0');
+    if significant.is_empty() {
+        return None;
+    }
+    match significant.parse::<usize>() {
+        Ok(w) => Some(w.min(MAX_WIDTH)),
+        // Too many digits for a usize: surely more than the maximum.
+        Err(_) => Some(MAX_WIDTH),
+    }
+}
+
+fn marker(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Dir => "/",
+        Kind::Link => "@",
+        Kind::File | Kind::Other => "",
+    }
+}
+
+fn paint(name: &str, kind: Kind, color: bool) -> String {
+    if !color {
+        return name.to_string();
+    }
+    match kind {
+        Kind::Dir => format!("\x1b[1;34m{name}\x1b[0m"),
+        Kind::Link => format!("\x1b[36m{name}\x1b[0m"),
+        _ => name.to_string(),
+    }
+}
+
+/// `ls` short form: names in columns, filled top to bottom like ls(1).
+pub fn columns(entries: &[Entry], width: usize, color: bool) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let cells: Vec<(String, usize, Kind)> = entries
+        .iter()
+        .map(|e| {
+            let shown = format!("{}{}", display_name(&e.name), marker(e.kind));
+            let w = shown.width();
+            (shown, w, e.kind)
+        })
+        .collect();
+    let widest = cells.iter().map(|c| c.1).max().unwrap_or(1) + 2;
+    // More columns than names would only be empty work (and a huge width spins here).
+    let ncols = (width.min(MAX_WIDTH) / widest).clamp(1, cells.len().max(1));
+    let nrows = cells.len().div_ceil(ncols);
+    let mut out = String::new();
+    for r in 0..nrows {
+        let mut line = String::new();
+        for c in 0..ncols {
+            let i = c * nrows + r;
+            let Some((shown, w, kind)) = cells.get(i) else {
+                continue;
+            };
+            let last = (c + 1) * nrows + r >= cells.len();
+            line.push_str(&paint(shown, *kind, color));
+            if !last {
+                line.push_str(&" ".repeat(widest - w));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// `ls -l`: type and permissions, size, date (UTC), name, `-> target` for links. Lines the
+/// parser could not read are shown as the server sent them.
+pub fn long_listing(entries: &[Entry], human: bool, color: bool) -> String {
+    let sizes: Vec<String> = entries
+        .iter()
+        .map(|e| match e.size {
+            Some(s) if human => human_size(s),
+            Some(s) => s.to_string(),
+            None => "-".to_string(),
+        })
+        .collect();
+    let sw = sizes.iter().map(String::len).max().unwrap_or(1);
+    let mut out = String::new();
+    for (e, size) in entries.iter().zip(sizes) {
+        if let Some(raw) = &e.raw {
+            out.push_str(&display_name(raw));
+            out.push('\n');
+            continue;
+        }
+        let t = match e.kind {
+            Kind::Dir => 'd',
+            Kind::Link => 'l',
+            Kind::File => '-',
+            Kind::Other => '?',
+        };
+        // An MLSD perm fact is shown as sent: server text. Unknown permissions (MLSD without
+        // perm or unix.mode, as libunftp and `ftpsh serve` send it) are shown as unknown, not
+        // as `---------`, which would say "no permissions at all".
+        let perms = e
+            .permissions
+            .as_deref()
+            .map(display_name)
+            .unwrap_or_else(|| "?????????".into());
+        let date = match (e.modified, e.precision) {
+            (Some(t), Precision::Time) => format_time(t),
+            // Only the day is known: the time column stays blank rather than say 00:00.
+            (Some(t), Precision::Day) => format!("{:<16}", t.format("%Y-%m-%d")),
+            (None, _) => " ".repeat(16),
+        };
+        let mut name = paint(&display_name(&e.name), e.kind, color);
+        if let Some(target) = &e.target {
+            name.push_str(" -> ");
+            name.push_str(&display_name(target));
+        }
+        out.push_str(&format!("{t}{perms:<9} {size:>sw$} {date} {name}\n"));
+    }
+    out
+}
+
+pub fn format_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// 1536 → `1.5 KiB`.
+pub fn human_size(n: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, kind: Kind) -> Entry {
+        Entry {
+            name: name.into(),
+            kind,
+            size: Some(1536),
+            modified: None,
+            precision: Precision::Time,
+            permissions: Some("rw-r--r--".into()),
+            target: None,
+            raw: None,
+        }
+    }
+
+    #[test]
+    fn columns_fill_top_to_bottom() {
+        let es: Vec<Entry> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|n| entry(n, Kind::File))
+            .collect();
+        assert_eq!(columns(&es, 9, false), "a  c  e\nb  d\n");
+        let es = vec![entry("dir", Kind::Dir)];
+        assert_eq!(columns(&es, 80, false), "dir/\n");
+    }
+
+    #[test]
+    fn huge_columns_value_does_not_spin_in_the_layout() {
+        let es: Vec<Entry> = ["a", "b", "c"]
+            .iter()
+            .map(|n| entry(n, Kind::File))
+            .collect();
+        // `COLUMNS=18446744073709551615` used to reach this width.
+        assert_eq!(columns(&es, usize::MAX, false), "a  b  c\n");
+        assert_eq!(columns(&es, 0, false), "a\nb\nc\n");
+        assert_eq!(parse_columns("18446744073709551615"), Some(MAX_WIDTH));
+        assert_eq!(parse_columns("184467440737095516150000"), Some(MAX_WIDTH));
+        assert_eq!(parse_columns("120"), Some(120));
+        assert_eq!(parse_columns(" 0120 "), Some(120));
+        for bad in ["", "0", "000", "-5", "80x", "abc", "1e3", "+80"] {
+            assert_eq!(parse_columns(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn long_listing_cleans_server_facts_and_leaves_unknown_times_blank() {
+        let mut e = entry("f", Kind::Link);
+        // An MLSD perm fact and a link target, straight from a hostile server.
+        e.permissions = Some("\x1b]0;pwned\x07r\u{202E}w".into());
+        e.target = Some("t\x1b[2J".into());
+        e.modified = Some(chrono::TimeZone::with_ymd_and_hms(&Utc, 2019, 1, 5, 0, 0, 0).unwrap());
+        e.precision = Precision::Day;
+        let text = long_listing(&[e.clone()], false, false);
+        assert_eq!(text, "l?]0;pwned?r?w 1536 2019-01-05       f -> t?[2J\n");
+        e.precision = Precision::Time;
+        let text = long_listing(&[e], false, false);
+        assert!(text.contains(" 1536 2019-01-05 00:00 f"), "{text}");
+    }
+
+    #[test]
+    fn long_listing_shows_raw_lines_and_human_sizes() {
+        let mut raw = entry("weird line", Kind::Other);
+        raw.raw = Some("weird line".into());
+        let es = vec![entry("f", Kind::File), raw];
+        let text = long_listing(&es, true, false);
+        assert!(text.contains("-rw-r--r-- 1.5 KiB"), "{text}");
+        assert!(text.ends_with("weird line\n"));
+        let mut unknown = entry("u", Kind::File);
+        unknown.permissions = None;
+        assert!(
+            long_listing(&[unknown], false, false).starts_with("-?????????"),
+            "unknown permissions must not read as none"
+        );
+    }
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human_size(10), "10 B");
+        assert_eq!(human_size(1536), "1.5 KiB");
+        assert_eq!(human_size(5 * 1024 * 1024 * 1024), "5.0 GiB");
+    }
+}
