@@ -41,7 +41,7 @@ _ftpsh() {
 
     case "${cmd}" in
         ftpsh)
-            opts="-c -f -k -u -q -v -h -V --command --file --keep-going --user --port --netrc-file --tls --no-tls --ca-file --insecure --active --timeout --quiet --verbose --help --version serve demo help"
+            opts="-c -f -k -u -q -v -h -V --command --file --keep-going --user --port --netrc-file --tls --no-tls --ca-file --insecure --active --timeout --quiet --verbose --json --help --version serve demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -139,7 +139,7 @@ _ftpsh() {
             return 0
             ;;
         ftpsh__subcmd__demo)
-            opts="-c -f -k -q -v -h --command --file --keep-going --quiet --verbose --help"
+            opts="-c -f -k -q -v -h --command --file --keep-going --quiet --verbose --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -247,7 +247,7 @@ _ftpsh() {
             return 0
             ;;
         ftpsh__subcmd__serve)
-            opts="-u -q -v -h --bind --port --write --user --tls-cert --tls-key --tls-self-signed --passive-ports --idle-timeout --quiet --verbose --help"
+            opts="-u -q -v -h --bind --port --write --user --tls-cert --tls-key --tls-self-signed --passive-ports --idle-timeout --quiet --verbose --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

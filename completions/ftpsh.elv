@@ -38,6 +38,7 @@ set edit:completion:arg-completer[ftpsh] = {|@words|
             cand --quiet 'Print only errors and data (no banner, no transfer summaries, no progress)'
             cand -v 'Trace the protocol on stderr (passwords are masked)'
             cand --verbose 'Trace the protocol on stderr (passwords are masked)'
+            cand --json 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -61,6 +62,7 @@ set edit:completion:arg-completer[ftpsh] = {|@words|
             cand --quiet 'Print only errors and data (no banner, no transfer summaries, no progress)'
             cand -v 'Trace the protocol on stderr (passwords are masked)'
             cand --verbose 'Trace the protocol on stderr (passwords are masked)'
+            cand --json 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -75,6 +77,7 @@ set edit:completion:arg-completer[ftpsh] = {|@words|
             cand --quiet 'Print only errors and data (no banner, no transfer summaries, no progress)'
             cand -v 'Trace the protocol on stderr (passwords are masked)'
             cand --verbose 'Trace the protocol on stderr (passwords are masked)'
+            cand --json 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

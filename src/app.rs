@@ -47,7 +47,10 @@ pub fn run(cli: Cli) -> Result<i32> {
 /// The FTP client: connect to the URL on the command line, or to `preset` (the demo's own
 /// server, with its password: never on argv), then run the front end.
 pub fn run_client(cli: Cli, preset: Option<Target>) -> Result<i32> {
-    let out = Printer::new(cli.quiet);
+    let out = Printer::new(cli.quiet, cli.json);
+    if cli.json {
+        out.json_header()?;
+    }
     output::install_trace_logger();
     output::set_trace(cli.verbose);
     if cli.insecure {
@@ -93,6 +96,8 @@ pub fn run_client(cli: Cli, preset: Option<Target>) -> Result<i32> {
         });
         if let Err(e) = runner.session.connect(target, &runner.out) {
             if !interactive {
+                let line = format!("ftpsh: {}", error::render(&e));
+                runner.out.failure_object(&line, Some("open"), &e);
                 return Err(e);
             }
             runner.out.error(&format!("ftpsh: {}", error::render(&e)));

@@ -107,6 +107,11 @@ pub struct Cli {
     #[arg(short = 'v', long = "verbose", global = true)]
     pub verbose: bool,
 
+    /// Write every result as one JSON object per line on stdout (NDJSON; see "For programs"
+    /// in the README); errors are objects too, and still a line on stderr
+    #[arg(long = "json", global = true)]
+    pub json: bool,
+
     /// Write shell completions or the man page to stdout (bash, zsh, fish, elvish, powershell, man)
     #[arg(long = "generate", value_name = "KIND", hide = true)]
     pub generate: Option<String>,
@@ -258,6 +263,7 @@ impl Cli {
             ("--command", serve && self.script.command.is_some()),
             ("--file", serve && self.script.file.is_some()),
             ("--keep-going", serve && self.script.keep_going),
+            ("--json", serve && self.json),
         ]
         .into_iter()
         .filter_map(|(name, set)| set.then_some(name))

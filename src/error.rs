@@ -162,6 +162,36 @@ impl Remote {
     }
 }
 
+/// The path or name an error is about, attached as context (`.context(Subject::new(path))`):
+/// the one-line message shows it cleaned for the terminal, JSON carries it intact.
+#[derive(Debug)]
+pub struct Subject(pub String);
+
+impl Subject {
+    pub fn new(name: impl Into<String>) -> Subject {
+        Subject(name.into())
+    }
+
+    /// The outermost subject of an error: the path the failing command was working on.
+    pub fn of(err: &anyhow::Error) -> Option<&str> {
+        err.downcast_ref::<Subject>().map(|s| s.0.as_str())
+    }
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::listing::display_name(&self.0))
+    }
+}
+
+/// The server reply an error came from, if one did: its code and text.
+pub fn reply_of(err: &anyhow::Error) -> Option<(u32, &str)> {
+    err.chain().find_map(|c| match c.downcast_ref::<Remote>() {
+        Some(Remote::Reply { code, text }) => Some((*code, text.as_str())),
+        _ => None,
+    })
+}
+
 /// The user pressed Ctrl-C during a command. Exit 130.
 #[derive(Debug)]
 pub struct Interrupted;
@@ -173,23 +203,9 @@ impl fmt::Display for Interrupted {
 }
 impl std::error::Error for Interrupted {}
 
-/// `exit [CODE]`/`bye`: not an error, but it unwinds the line runner the same way.
-#[derive(Debug)]
-pub struct ExitRequest(pub i32);
-
-impl fmt::Display for ExitRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "exit {}", self.0)
-    }
-}
-impl std::error::Error for ExitRequest {}
-
 /// The documented exit code for an error: the first typed error found in its chain decides.
 pub fn exit_code(err: &anyhow::Error) -> i32 {
     for cause in err.chain() {
-        if let Some(e) = cause.downcast_ref::<ExitRequest>() {
-            return e.0;
-        }
         if cause.is::<UsageError>() || cause.is::<clap::Error>() {
             return Code::Usage.as_i32();
         }
@@ -296,6 +312,21 @@ mod tests {
         ))
         .context("a.txt");
         assert_eq!(render(&e), "a.txt: entity not found");
+    }
+
+    #[test]
+    fn subject_and_reply_are_found_under_later_context() {
+        let e = anyhow::Error::new(Remote::Reply {
+            code: 550,
+            text: "gone".into(),
+        })
+        .context(Subject::new("a\x1b[2Jb"))
+        .context("get");
+        assert_eq!(Subject::of(&e), Some("a\x1b[2Jb"));
+        assert_eq!(reply_of(&e), Some((550, "gone")));
+        assert_eq!(render(&e), "get: a?[2Jb: 550 gone");
+        let plain = anyhow::anyhow!("x");
+        assert_eq!((Subject::of(&plain), reply_of(&plain)), (None, None));
     }
 
     #[test]

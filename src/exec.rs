@@ -5,9 +5,10 @@
 //! lives apart from app.rs so that the REPL and the front-end chooser do not import each other.
 
 use crate::commands::{self, Ctx, Parsed};
-use crate::error::{self, Code, ExitRequest, Interrupted};
+use crate::error::{self, Code, Interrupted};
 use crate::interrupt;
 use crate::output::Printer;
+use crate::output::model::{self, Report};
 use crate::session::Session;
 
 /// What the front end does after a line.
@@ -43,6 +44,17 @@ impl Runner {
     }
 
     fn run_command(&mut self, text: &str) -> Flow {
+        let flow = self.run_one(text);
+        // `ls --json` ends with its command; a failed command's output is not left behind.
+        if let Err(e) = self.out.end_command()
+            && flow == Flow::Continue
+        {
+            return self.fail(None, e);
+        }
+        flow
+    }
+
+    fn run_one(&mut self, text: &str) -> Flow {
         // A note about the last Tab belongs to the line that was being edited.
         self.session.completion_note = None;
         // The shell starts every command afresh; a batch run stops on a Ctrl-C pressed
@@ -54,9 +66,16 @@ impl Runner {
         }
         let cmd = match commands::parse_command(text) {
             Ok(Parsed::Run(c)) => c,
-            Ok(Parsed::Help(h)) => {
-                let _ = self.out.data(&h);
-                return Flow::Continue;
+            Ok(Parsed::Help(text)) => {
+                let help = Report::Help(model::Help {
+                    command: Some(command_name(text.as_str())),
+                    commands: Vec::new(),
+                    text,
+                });
+                return match self.out.emit(&help) {
+                    Ok(()) => Flow::Continue,
+                    Err(e) => self.fail(None, e),
+                };
             }
             Err(e) => return self.fail(None, e.into()),
         };
@@ -98,14 +117,11 @@ impl Runner {
         }
         match result {
             // A Ctrl-C that nothing polled (a slow reply) still ends a batch run.
-            Ok(()) if self.batch && interrupt::requested() => {
+            Ok(Flow::Continue) if self.batch && interrupt::requested() => {
                 self.fail(Some(&name), Interrupted.into())
             }
-            Ok(()) => Flow::Continue,
+            Ok(flow) => flow,
             Err(e) => {
-                if let Some(ExitRequest(code)) = e.downcast_ref::<ExitRequest>() {
-                    return Flow::Exit(*code);
-                }
                 self.session.note_failure(&e);
                 self.fail(Some(&name), e)
             }
@@ -122,7 +138,7 @@ impl Runner {
             Some(n) if !msg.starts_with(&format!("{n}:")) => format!("{n}: {msg}"),
             _ => msg,
         };
-        self.out.error(&line);
+        self.out.failure(&line, name, &e);
         self.last_failure = Some(code);
         // Ctrl-C ends a batch run even with -k.
         if self.stop_on_error || (self.batch && code == Code::Interrupted.as_i32()) {

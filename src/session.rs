@@ -20,6 +20,7 @@ use crate::cli::TlsMode;
 use crate::error::{Interrupted, Remote, UsageError};
 use crate::listing::{self, Entry};
 use crate::output::Printer;
+use crate::output::model::{self, Report};
 use crate::tls;
 use crate::watchdog::{Fired, Watchdog};
 
@@ -185,6 +186,17 @@ pub struct Conn {
 }
 
 impl Conn {
+    /// The TLS facts of the connection for a report (`None`: plain FTP).
+    pub fn tls_report(&self) -> Option<model::Tls> {
+        let tls = self.tls.as_ref()?;
+        let info = tls.lock().ok().and_then(|i| i.clone());
+        Some(model::Tls {
+            implicit: self.target.implicit_tls,
+            version: info.as_ref().map(|i| i.version.clone()),
+            cipher: info.map(|i| i.cipher),
+        })
+    }
+
     pub fn has_feature(&self, name: &str) -> bool {
         self.features.contains_key(name)
     }
@@ -345,12 +357,14 @@ impl Session {
             path: None,
             ..conn.target.clone()
         });
-        if let Some(w) = &conn.welcome {
-            out.banner(w);
-        }
-        if let Some(info) = conn.tls.as_ref().and_then(|i| i.lock().ok()?.clone()) {
-            out.debug(&format!("TLS: {} {}", info.version, info.cipher));
-        }
+        out.emit(&Report::Connected(model::Connected {
+            host: conn.target.host.clone(),
+            port: conn.target.port,
+            user: conn.target.login_name().to_string(),
+            tls: conn.tls_report(),
+            welcome: conn.welcome.clone(),
+            directory: conn.login_dir.clone(),
+        }))?;
         let path = conn.target.path.clone();
         self.conn = Some(conn);
         if let Some(path) = path {
@@ -1053,7 +1067,7 @@ impl Session {
         // The server dropped an idle connection: log in again, within Tab's time limit and
         // without a word on the line being edited; the reason stays for the shell to show.
         self.completion_note = None;
-        if let Err(e) = self.reconnect_within(COMPLETION_TIMEOUT, &Printer::new(true)) {
+        if let Err(e) = self.reconnect_within(COMPLETION_TIMEOUT, &Printer::new(true, false)) {
             self.completion_note = Some(format!("cannot complete: {}", crate::error::render(&e)));
             return Vec::new();
         }

@@ -24,23 +24,46 @@ const BLOCK: usize = 256 * 1024;
 // vsftpd): a smaller block is a build error, not a silent regression.
 const _: () = assert!(BLOCK >= 128 * 1024);
 
-/// How a finished transfer went, for the summary line.
+/// How a finished transfer went, for its report.
 pub struct Done {
     pub bytes: u64,
     pub elapsed: Duration,
     /// The size was checked against what the server announced (SIZE or its listing).
     pub verified: bool,
-    /// Nothing was transferred (already complete, or `-n` kept an existing file).
-    pub skipped: bool,
+    /// Where a resumed transfer started.
+    pub resumed_from: u64,
+    /// Why nothing was transferred, if nothing was.
+    pub skipped: Option<Skip>,
+}
+
+/// Why a transfer had nothing to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// `-c`: the target already has every byte.
+    AlreadyComplete,
+    /// `-n`: an existing file was left alone.
+    Kept,
 }
 
 impl Done {
-    fn skipped() -> Done {
+    /// A transfer that did not happen at all.
+    pub fn nothing() -> Done {
+        Done {
+            bytes: 0,
+            elapsed: Duration::ZERO,
+            verified: false,
+            resumed_from: 0,
+            skipped: None,
+        }
+    }
+
+    fn skipped(why: Skip) -> Done {
         Done {
             bytes: 0,
             elapsed: Duration::ZERO,
             verified: true,
-            skipped: true,
+            resumed_from: 0,
+            skipped: Some(why),
         }
     }
 }
@@ -137,11 +160,7 @@ pub fn download(
     }
     let special = existing.as_ref().is_some_and(|m| !m.is_file());
     if opts.no_clobber && existing.as_ref().is_some_and(|m| m.is_file()) {
-        out.info(&format!(
-            "get: {} exists; not overwritten (-n)",
-            target.display()
-        ));
-        return Ok(Done::skipped());
+        return Ok(Done::skipped(Skip::Kept));
     }
     if special && opts.resume {
         return Err(crate::error::UsageError(format!(
@@ -184,7 +203,8 @@ pub fn download(
             bytes: got,
             elapsed,
             verified: size.is_some(),
-            skipped: false,
+            resumed_from: 0,
+            skipped: None,
         });
     }
 
@@ -217,8 +237,7 @@ pub fn download(
             ));
         }
         if opts.resume && offset == 0 && existing.as_ref().is_some_and(|m| m.len() == total) {
-            out.info(&format!("get: {} is already complete", target.display()));
-            return Ok(Done::skipped());
+            return Ok(Done::skipped(Skip::AlreadyComplete));
         }
     }
 
@@ -283,7 +302,8 @@ pub fn download(
         bytes: got,
         elapsed,
         verified: size.is_some(),
-        skipped: false,
+        resumed_from: offset,
+        skipped: None,
     })
 }
 
@@ -368,7 +388,8 @@ pub fn download_to(
         bytes: got,
         elapsed,
         verified: size.is_some(),
-        skipped: false,
+        resumed_from: 0,
+        skipped: None,
     })
 }
 
@@ -550,8 +571,7 @@ pub fn upload(
             ));
         }
         if offset == len {
-            out.info(&format!("put: {remote} is already complete"));
-            return Ok(Done::skipped());
+            return Ok(Done::skipped(Skip::AlreadyComplete));
         }
         file.seek(SeekFrom::Start(offset))
             .map_err(|e| LocalError::new(local.display().to_string(), e))?;
@@ -614,7 +634,8 @@ pub fn upload(
         bytes: sent,
         elapsed,
         verified,
-        skipped: false,
+        resumed_from: offset,
+        skipped: None,
     })
 }
 

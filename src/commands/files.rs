@@ -6,17 +6,22 @@ use anyhow::{Context, Result};
 use super::{
     ChmodArgs, Ctx, DirsArgs, LsArgs, MkdirArgs, MvArgs, OneRemoteArg, PathArg, RemotesArgs,
 };
-use crate::listing::display_name;
+use crate::error::Subject;
+use crate::output::json;
+use crate::output::model::{self, Report};
 use crate::session::{ListEvent, ListKind, Session};
 
 pub fn ls(ctx: &mut Ctx, a: LsArgs) -> Result<()> {
+    if a.json {
+        ctx.out.json_for_command();
+    }
     let paths: Vec<_> = a.path.into_iter().collect();
     super::on_paths(ctx, &paths, |session, out, path| {
         let mut entries = session.list(path)?;
         if !a.all {
             entries.retain(|e| e.raw.is_some() || !e.name.starts_with('.'));
         }
-        out.listing(&entries, a.long, a.human, a.json)
+        out.listing(path, &entries, a.long, a.human)
     })
 }
 
@@ -31,22 +36,59 @@ pub fn dir(ctx: &mut Ctx, a: PathArg, names_only: bool) -> Result<()> {
         ListKind::List
     };
     super::on_paths(ctx, &paths, |session, out, path| {
-        let mut text = String::new();
+        let json = out.json();
+        let now = chrono::Utc::now();
+        let mut unflushed = false;
         session.raw_listing(kind, path, &mut |event| {
             match event {
-                ListEvent::Line(line) => {
-                    text.push_str(&display_name(line));
-                    text.push('\n');
+                ListEvent::Line(line) if json => {
+                    out.emit(&Report::Entry(listed_line(path, line, names_only, now)))?;
+                    unflushed = true;
                 }
-                ListEvent::Pause if !text.is_empty() => {
-                    out.data(&text)?;
-                    text.clear();
+                ListEvent::Line(line) => {
+                    out.listing_line(line)?;
+                    unflushed = true;
+                }
+                ListEvent::Pause if unflushed => {
+                    out.flush()?;
+                    unflushed = false;
                 }
                 ListEvent::Pause => {}
             }
             Ok(())
-        })
+        })?;
+        out.flush()
     })
+}
+
+/// A raw listing line as an entry: `nlist` lines are names; `dir` lines are parsed where
+/// they can be (the line itself is kept in `line` either way).
+fn listed_line(
+    path: Option<&str>,
+    line: &str,
+    names_only: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> model::EntryData {
+    let parsed = (!names_only)
+        .then(|| crate::listing::parse_list_line(line, now))
+        .flatten();
+    match parsed {
+        Some(e) => model::EntryData {
+            line: Some(line.to_string()),
+            ..json::entry(path, &e)
+        },
+        None => model::EntryData {
+            path: path.map(str::to_string),
+            name: line.to_string(),
+            kind: None,
+            size: None,
+            modified: None,
+            permissions: None,
+            target: None,
+            line: (!names_only).then(|| line.to_string()),
+            local: false,
+        },
+    }
 }
 
 pub fn mkdir(ctx: &mut Ctx, a: MkdirArgs) -> Result<()> {
@@ -57,7 +99,8 @@ pub fn mkdir(ctx: &mut Ctx, a: MkdirArgs) -> Result<()> {
             conn.ftp
                 .mkdir(&dir)
                 .map_err(Session::ftp_err)
-                .with_context(|| display_name(&dir))?;
+                .with_context(|| Subject::new(&dir))?;
+            done(ctx, "mkdir", &dir)?;
             continue;
         }
         // -p: create each missing level; a level that exists answers 550, which is fine as
@@ -80,10 +123,21 @@ pub fn mkdir(ctx: &mut Ctx, a: MkdirArgs) -> Result<()> {
         if let Some(err) = last_err
             && !ctx.session.is_dir(&dir)?
         {
-            return Err(anyhow::Error::new(err).context(display_name(&dir)));
+            return Err(anyhow::Error::new(err).context(Subject::new(&dir)));
         }
+        done(ctx, "mkdir", &dir)?;
     }
     Ok(())
+}
+
+/// `mkdir`, `rmdir`, `rm`: one path done.
+fn done(ctx: &mut Ctx, command: &str, path: &str) -> Result<()> {
+    ctx.out.emit(&Report::Done(model::Done {
+        command: command.into(),
+        path: path.into(),
+        to: None,
+        mode: None,
+    }))
 }
 
 pub fn rmdir(ctx: &mut Ctx, a: DirsArgs) -> Result<()> {
@@ -92,7 +146,8 @@ pub fn rmdir(ctx: &mut Ctx, a: DirsArgs) -> Result<()> {
         conn.ftp
             .rmdir(&p.0)
             .map_err(Session::ftp_err)
-            .with_context(|| display_name(&p.0))?;
+            .with_context(|| Subject::new(&p.0))?;
+        done(ctx, "rmdir", &p.0)?;
     }
     Ok(())
 }
@@ -103,7 +158,8 @@ pub fn rm(ctx: &mut Ctx, a: RemotesArgs) -> Result<()> {
         conn.ftp
             .rm(&p.0)
             .map_err(Session::ftp_err)
-            .with_context(|| display_name(&p.0))?;
+            .with_context(|| Subject::new(&p.0))?;
+        done(ctx, "rm", &p.0)?;
     }
     Ok(())
 }
@@ -113,7 +169,13 @@ pub fn mv(ctx: &mut Ctx, a: MvArgs) -> Result<()> {
     conn.ftp
         .rename(&a.from.0, &a.to.0)
         .map_err(Session::ftp_err)
-        .with_context(|| display_name(&a.from.0))
+        .with_context(|| Subject::new(&a.from.0))?;
+    ctx.out.emit(&Report::Done(model::Done {
+        command: "mv".into(),
+        path: a.from.0,
+        to: Some(a.to.0),
+        mode: None,
+    }))
 }
 
 pub fn size(ctx: &mut Ctx, a: OneRemoteArg) -> Result<()> {
@@ -122,8 +184,11 @@ pub fn size(ctx: &mut Ctx, a: OneRemoteArg) -> Result<()> {
         .ftp
         .size(&a.path.0)
         .map_err(Session::ftp_err)
-        .with_context(|| display_name(&a.path.0))?;
-    ctx.out.data(&n.to_string())
+        .with_context(|| Subject::new(&a.path.0))?;
+    ctx.out.emit(&Report::Size(model::Size {
+        path: a.path.0,
+        bytes: n as u64,
+    }))
 }
 
 pub fn modtime(ctx: &mut Ctx, a: OneRemoteArg) -> Result<()> {
@@ -133,9 +198,13 @@ pub fn modtime(ctx: &mut Ctx, a: OneRemoteArg) -> Result<()> {
         .ftp
         .mdtm(&a.path.0)
         .map_err(Session::ftp_err)
-        .with_context(|| display_name(&a.path.0))?;
-    ctx.out
-        .data(&format!("{}", t.and_utc().format("%Y-%m-%d %H:%M:%S UTC")))
+        .with_context(|| Subject::new(&a.path.0))?;
+    ctx.out.emit(&Report::Modtime(model::Modtime {
+        path: a.path.0,
+        time: t
+            .and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    }))
 }
 
 pub fn chmod(ctx: &mut Ctx, a: ChmodArgs) -> Result<()> {
@@ -144,7 +213,13 @@ pub fn chmod(ctx: &mut Ctx, a: ChmodArgs) -> Result<()> {
         conn.ftp
             .site(format!("CHMOD {} {}", a.mode, p.0))
             .map_err(Session::ftp_err)
-            .with_context(|| display_name(&p.0))?;
+            .with_context(|| Subject::new(&p.0))?;
+        ctx.out.emit(&Report::Done(model::Done {
+            command: "chmod".into(),
+            path: p.0,
+            to: None,
+            mode: Some(a.mode.clone()),
+        }))?;
     }
     Ok(())
 }

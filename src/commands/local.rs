@@ -7,6 +7,8 @@ use anyhow::Result;
 use super::{Ctx, LcdArgs, LlsArgs, ShellArgs};
 use crate::error::LocalError;
 use crate::listing::{Entry, Kind};
+use crate::output::json;
+use crate::output::model::{self, Report};
 
 pub fn lcd(ctx: &mut Ctx, a: LcdArgs) -> Result<()> {
     let dest = match a.dir.map(|d| d.0) {
@@ -23,16 +25,19 @@ pub fn lcd(ctx: &mut Ctx, a: LcdArgs) -> Result<()> {
     let old = std::env::current_dir().ok();
     std::env::set_current_dir(&dest).map_err(|e| LocalError::new(dest.display().to_string(), e))?;
     ctx.session.local_prev = old;
-    ctx.out.info(&format!(
-        "local directory now {}",
-        std::env::current_dir().unwrap_or(dest).display()
-    ));
-    Ok(())
+    let now = std::env::current_dir().unwrap_or(dest);
+    ctx.out.emit(&Report::LocalDir(model::LocalDir {
+        path: now.display().to_string(),
+        changed: true,
+    }))
 }
 
 pub fn lpwd(ctx: &mut Ctx) -> Result<()> {
     let dir = std::env::current_dir().map_err(|e| LocalError::new(".", e))?;
-    ctx.out.data(&dir.display().to_string())
+    ctx.out.emit(&Report::LocalDir(model::LocalDir {
+        path: dir.display().to_string(),
+        changed: false,
+    }))
 }
 
 pub fn lls(ctx: &mut Ctx, a: LlsArgs) -> Result<()> {
@@ -60,7 +65,17 @@ pub fn lls(ctx: &mut Ctx, a: LlsArgs) -> Result<()> {
     } else {
         entries.push(local_entry(path.display().to_string(), Kind::File));
     }
-    ctx.out.listing(&entries, false, false, false)
+    if !ctx.out.json() {
+        return ctx.out.listing(None, &entries, false, false);
+    }
+    let shown = path.display().to_string();
+    for e in &entries {
+        ctx.out.emit(&Report::Entry(model::EntryData {
+            local: true,
+            ..json::entry(Some(&shown), e)
+        }))?;
+    }
+    ctx.out.flush()
 }
 
 fn local_entry(name: String, kind: Kind) -> Entry {
@@ -87,12 +102,20 @@ pub fn shell(ctx: &mut Ctx, a: ShellArgs) -> Result<()> {
         c
     };
     ctx.out.flush()?;
+    if ctx.out.json() {
+        // stdout carries JSON lines only: what the command prints goes to stderr.
+        cmd.stdout(std::io::stderr());
+    }
     let _child = crate::interrupt::ChildGuard::new();
     let status = cmd.status().map_err(|e| LocalError::new("/bin/sh", e))?;
     // Ctrl-C went to the child; a batch run stops there as it would for any command.
     if std::os::unix::process::ExitStatusExt::signal(&status) == Some(2) {
         return Err(crate::error::Interrupted.into());
     }
+    ctx.out.emit(&Report::Shell(model::Shell {
+        command: line,
+        status: status.code(),
+    }))?;
     if status.success() {
         Ok(())
     } else {

@@ -17,9 +17,11 @@ use std::str::FromStr;
 use anyhow::{Context, Result};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, ValueHint};
 
-use crate::error::UsageError;
+use crate::error::{Subject, UsageError};
+use crate::exec::Flow;
 use crate::listing::display_name;
 use crate::output::Printer;
+use crate::output::model::{self, Report};
 use crate::session::{Session, Target, remote_parent};
 
 /// A path on the server. Its own type so that the table says which arguments are remote paths
@@ -587,7 +589,7 @@ pub(crate) fn on_paths(
             return f(ctx.session, ctx.out, None);
         }
         for p in paths {
-            f(ctx.session, ctx.out, Some(&p.0)).with_context(|| display_name(&p.0))?;
+            f(ctx.session, ctx.out, Some(&p.0)).with_context(|| Subject::new(&p.0))?;
         }
         return Ok(());
     }
@@ -616,7 +618,7 @@ pub(crate) fn on_paths(
         }
         let path = t.path.unwrap_or_default();
         let path = (!path.is_empty()).then_some(path.as_str());
-        f(&mut tmp, ctx.out, path).with_context(|| display_name(path.unwrap_or("/")))?;
+        f(&mut tmp, ctx.out, path).with_context(|| Subject::new(path.unwrap_or("/")))?;
     }
     Ok(())
 }
@@ -908,13 +910,14 @@ pub struct Ctx<'a> {
     pub out: &'a mut Printer,
 }
 
-/// The one exhaustive dispatch: every command has exactly one handler.
-pub fn dispatch(cmd: Command, ctx: &mut Ctx) -> Result<()> {
-    match cmd {
+/// The one exhaustive dispatch: every command has exactly one handler. Handlers give their
+/// results to the Printer as typed reports; only `bye` changes what the runner does next.
+pub fn dispatch(cmd: Command, ctx: &mut Ctx) -> Result<Flow> {
+    let done = match cmd {
         Command::Open(a) => nav::open(ctx, a),
         Command::User(a) => nav::user(ctx, a),
         Command::Close => nav::close(ctx),
-        Command::Bye(a) => nav::bye(ctx, a),
+        Command::Bye(a) => return nav::bye(ctx, a),
         Command::Status => nav::status(ctx),
         Command::Features => nav::features(ctx),
         Command::Quote(a) => nav::quote(ctx, &a.words.join(" ")),
@@ -945,36 +948,52 @@ pub fn dispatch(cmd: Command, ctx: &mut Ctx) -> Result<()> {
         Command::Get(a) => transfer::get(ctx, a),
         Command::Put(a) => transfer::put(ctx, a),
         Command::Help(a) => help(ctx, a),
-    }
+    };
+    done.map(|()| Flow::Continue)
 }
 
 /// `help` and `help CMD`, both rendered from the table.
 fn help(ctx: &mut Ctx, a: HelpArgs) -> Result<()> {
     let mut t = table();
-    match a.command {
+    let report = match a.command {
         None => {
             let mut text = String::from("Commands (unique prefixes work, e.g. 'di' for 'dir'):\n");
+            let mut commands = Vec::new();
             for sub in t.get_subcommands() {
                 let mut name = sub.get_name().to_string();
-                let aliases: Vec<&str> = sub.get_visible_aliases().collect();
+                let aliases: Vec<String> = sub.get_visible_aliases().map(str::to_string).collect();
                 if !aliases.is_empty() {
                     name = format!("{name} ({})", aliases.join(", "));
                 }
                 let about = sub.get_about().map(|s| s.to_string()).unwrap_or_default();
                 text.push_str(&format!("  {name:<20} {about}\n"));
+                commands.push(model::HelpEntry {
+                    name: sub.get_name().to_string(),
+                    aliases,
+                    about,
+                    usage: usage_of(sub),
+                });
             }
             text.push_str("Type 'help COMMAND' for its usage and options.\n");
-            ctx.out.data(&text)
+            model::Help {
+                command: None,
+                commands,
+                text,
+            }
         }
         Some(CommandName(word)) => {
             let name = resolve_name(&word)?;
             let sub = t
                 .find_subcommand_mut(&name)
                 .ok_or_else(|| UsageError(format!("{word}: unknown command")))?;
-            let text = sub.render_long_help().to_string();
-            ctx.out.data(&text)
+            model::Help {
+                command: Some(name),
+                commands: Vec::new(),
+                text: sub.render_long_help().to_string(),
+            }
         }
-    }
+    };
+    ctx.out.emit(&Report::Help(report))
 }
 
 #[cfg(test)]

@@ -6,8 +6,9 @@ use suppaftp::FtpError;
 
 use super::{ByeArgs, CdArgs, Ctx, DebugArgs, OnOff, OpenArgs, PassiveArgs, TypeName, UserArgs};
 use crate::cli::TlsMode;
-use crate::error::{ExitRequest, UsageError};
-use crate::listing::display_name;
+use crate::error::{Subject, UsageError};
+use crate::exec::Flow;
+use crate::output::model::{self, Report};
 use crate::session::{Session, Target, reply_text};
 
 pub fn open(ctx: &mut Ctx, a: OpenArgs) -> Result<()> {
@@ -52,88 +53,64 @@ pub fn user(ctx: &mut Ctx, a: UserArgs) -> Result<()> {
 }
 
 pub fn close(ctx: &mut Ctx) -> Result<()> {
+    let host = ctx.session.conn_ref().map(|c| c.target.display_host());
     ctx.session.close();
-    Ok(())
+    ctx.out.emit(&Report::Closed(model::Closed { host }))
 }
 
-pub fn bye(ctx: &mut Ctx, a: ByeArgs) -> Result<()> {
+pub fn bye(ctx: &mut Ctx, a: ByeArgs) -> Result<Flow> {
     ctx.session.close();
-    Err(ExitRequest(a.code.unwrap_or(0)).into())
+    let exit = a.code.unwrap_or(0);
+    ctx.out.emit(&Report::Bye(model::Bye { exit }))?;
+    Ok(Flow::Exit(exit))
 }
 
 pub fn status(ctx: &mut Ctx) -> Result<()> {
-    let mut lines = Vec::new();
-    let local = std::env::current_dir()
+    let local_directory = std::env::current_dir()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "?".into());
-    match ctx.session.conn_ref() {
-        Some(c) => {
-            lines.push(format!(
-                "Connected to {} as {}",
-                c.target.display_host(),
-                c.target.login_name()
-            ));
-            let tls = match c.tls.as_ref().and_then(|i| i.lock().ok()?.clone()) {
-                Some(i) => format!(
-                    "{}{} {}",
-                    if c.target.implicit_tls {
-                        "implicit, "
-                    } else {
-                        ""
-                    },
-                    i.version,
-                    i.cipher
-                ),
-                None if c.tls.is_some() => "on".to_string(),
-                None => "off (plain FTP)".to_string(),
-            };
-            lines.push(format!("TLS: {tls}"));
-            lines.push(format!("Remote directory: {}", display_name(&c.cwd)));
-            lines.push(format!("Login directory: {}", display_name(&c.login_dir)));
-            let mode = if !ctx.session.passive {
-                "active".to_string()
-            } else if c.epsv {
-                "passive (EPSV)".to_string()
-            } else {
-                "passive (PASV)".to_string()
-            };
-            lines.push(format!("Local directory: {local}"));
-            lines.push(format!("Mode: {mode}"));
-        }
-        None => {
-            lines.push("Not connected".to_string());
-            lines.push(format!("Local directory: {local}"));
-            let mode = if ctx.session.passive {
-                "passive"
-            } else {
-                "active"
-            };
-            lines.push(format!("Mode: {mode}"));
-        }
-    }
-    lines.push(format!(
-        "Type: {}",
-        if ctx.session.ascii { "ascii" } else { "binary" }
-    ));
-    ctx.out.data(&lines.join("\n"))
+    let passive = ctx.session.passive;
+    let conn = ctx.session.conn_ref();
+    let status = model::Status {
+        connected: conn.is_some(),
+        host: conn.map(|c| c.target.display_host()),
+        user: conn.map(|c| c.target.login_name().to_string()),
+        tls: conn.and_then(|c| c.tls_report()),
+        remote_directory: conn.map(|c| c.cwd.clone()),
+        login_directory: conn.map(|c| c.login_dir.clone()),
+        local_directory,
+        passive,
+        epsv: conn.filter(|_| passive).map(|c| c.epsv),
+        transfer_type: type_name(ctx.session.ascii).to_string(),
+    };
+    ctx.out.emit(&Report::Status(status))
+}
+
+fn type_name(ascii: bool) -> &'static str {
+    if ascii { "ascii" } else { "binary" }
+}
+
+fn on_off(on: bool) -> &'static str {
+    if on { "on" } else { "off" }
 }
 
 pub fn features(ctx: &mut Ctx) -> Result<()> {
     let conn = ctx.session.conn()?;
-    let mut feats: Vec<String> = conn
+    let mut features: Vec<model::Feature> = conn
         .features
         .iter()
-        .map(|(k, v)| match v {
-            Some(v) if !v.is_empty() => format!("{k} {v}"),
-            _ => k.clone(),
+        .map(|(k, v)| model::Feature {
+            name: k.clone(),
+            params: v.clone().filter(|v| !v.is_empty()),
         })
         .collect();
-    feats.sort();
-    if feats.is_empty() {
-        return ctx.out.data("(the server announces no features)");
-    }
-    let shown: Vec<String> = feats.iter().map(|f| display_name(f)).collect();
-    ctx.out.data(&shown.join("\n"))
+    // The order `NAME PARAMS` lines sort in, as the text has always been shown.
+    features.sort_by_cached_key(|f| match &f.params {
+        Some(p) => format!("{} {p}", f.name),
+        None => f.name.clone(),
+    });
+    ctx.out
+        .emit(&Report::Features(model::Features { features }))
 }
 
 /// Raw commands that would break the session: data commands leave the control channel
@@ -196,8 +173,12 @@ pub fn quote(ctx: &mut Ctx, line: &str) -> Result<()> {
         .into());
     }
     let text = String::from_utf8_lossy(&reply.body);
-    let lines: Vec<String> = text.lines().map(|l| display_name(l.trim_end())).collect();
-    ctx.out.data(&lines.join("\n"))
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    ctx.out.emit(&Report::Reply(model::Reply {
+        command: crate::output::trace::mask_password(line),
+        code,
+        text: lines.join("\n"),
+    }))
 }
 
 pub fn debug(ctx: &mut Ctx, a: DebugArgs) -> Result<()> {
@@ -207,16 +188,18 @@ pub fn debug(ctx: &mut Ctx, a: DebugArgs) -> Result<()> {
         None => !crate::output::trace_on(),
     };
     crate::output::set_trace(on);
-    ctx.out
-        .info(&format!("debug {}", if on { "on" } else { "off" }));
-    Ok(())
+    ctx.out.emit(&Report::Setting(model::Setting {
+        name: "debug".into(),
+        value: on_off(on).into(),
+        changed: true,
+    }))
 }
 
 pub fn pwd(ctx: &mut Ctx) -> Result<()> {
     let conn = ctx.session.conn()?;
     let dir = conn.pwd()?;
     conn.cwd = dir.clone();
-    ctx.out.data(&display_name(&dir))
+    ctx.out.emit(&Report::Pwd(model::PathData { path: dir }))
 }
 
 pub fn cd(ctx: &mut Ctx, a: CdArgs) -> Result<()> {
@@ -229,31 +212,30 @@ pub fn cd(ctx: &mut Ctx, a: CdArgs) -> Result<()> {
             .ok_or_else(|| anyhow::anyhow!("no previous directory"))?,
         Some(d) => d,
     };
-    ctx.session.cd(&dest).with_context(|| display_name(&dest))
+    ctx.session.cd(&dest).with_context(|| Subject::new(&dest))?;
+    cwd(ctx)
 }
 
 pub fn cdup(ctx: &mut Ctx) -> Result<()> {
-    ctx.session.cdup()
+    ctx.session.cdup()?;
+    cwd(ctx)
+}
+
+/// Where `cd`/`cdup` landed.
+fn cwd(ctx: &mut Ctx) -> Result<()> {
+    let path = ctx.session.conn()?.cwd.clone();
+    ctx.out.emit(&Report::Cwd(model::PathData { path }))
 }
 
 pub fn set_type(ctx: &mut Ctx, kind: Option<TypeName>) -> Result<()> {
-    match kind {
-        None => ctx
-            .out
-            .data(if ctx.session.ascii { "ascii" } else { "binary" }),
-        Some(k) => {
-            ctx.session.set_ascii(k == TypeName::Ascii)?;
-            ctx.out.info(&format!(
-                "type {}",
-                if k == TypeName::Ascii {
-                    "ascii"
-                } else {
-                    "binary"
-                }
-            ));
-            Ok(())
-        }
+    if let Some(k) = kind {
+        ctx.session.set_ascii(k == TypeName::Ascii)?;
     }
+    ctx.out.emit(&Report::Setting(model::Setting {
+        name: "type".into(),
+        value: type_name(ctx.session.ascii).into(),
+        changed: kind.is_some(),
+    }))
 }
 
 pub fn passive(ctx: &mut Ctx, a: PassiveArgs) -> Result<()> {
@@ -263,7 +245,9 @@ pub fn passive(ctx: &mut Ctx, a: PassiveArgs) -> Result<()> {
         None => !ctx.session.passive,
     };
     ctx.session.set_passive(on);
-    ctx.out
-        .info(&format!("passive {}", if on { "on" } else { "off" }));
-    Ok(())
+    ctx.out.emit(&Report::Setting(model::Setting {
+        name: "passive".into(),
+        value: on_off(on).into(),
+        changed: true,
+    }))
 }

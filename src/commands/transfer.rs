@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::{Ctx, GetArgs, PutArgs, RemotesArgs};
-use crate::error::{LocalError, UsageError};
+use crate::error::{LocalError, Subject, UsageError};
 use crate::listing::{Kind, display_name, sanitize_name};
+use crate::output::model::{self, Report};
 use crate::session::Session;
 use crate::transfer;
 
@@ -29,12 +30,14 @@ pub fn get(ctx: &mut Ctx, a: GetArgs) -> Result<()> {
         let names = expand_remote(session, out, remote)?;
         let several = count > 1 || names.len() > 1;
         for (name, is_link) in names {
-            let done = if to_stdout {
-                let mut stdout = std::io::stdout().lock();
-                transfer::download_to(session, &name, &mut stdout, "stdout")
+            let (done, local) = if to_stdout {
+                let mut sink = out.content_sink(&name);
+                let done = transfer::download_to(session, &name, &mut sink, "stdout");
+                (done, "-".to_string())
             } else {
                 let target = transfer::local_target(&name, output.as_deref(), several)?;
-                transfer::download(session, &name, &target, opts, out)
+                let done = transfer::download(session, &name, &target, opts, out);
+                (done, target.display().to_string())
             };
             let done = match done {
                 Ok(d) => d,
@@ -42,13 +45,15 @@ pub fn get(ctx: &mut Ctx, a: GetArgs) -> Result<()> {
                 // that is no reason to give up on the files after it.
                 Err(e) if is_link && crate::error::exit_code(&e) == 5 => {
                     out.warn(&format!("skipping {}: not a file", display_name(&name)));
+                    out.emit(&Report::Transfer(model::Transfer {
+                        outcome: "skipped".into(),
+                        ..report("get", &name, &local, &transfer::Done::nothing())
+                    }))?;
                     continue;
                 }
-                Err(e) => return Err(e.context(display_name(&name))),
+                Err(e) => return Err(e.context(Subject::new(&name))),
             };
-            if !done.skipped {
-                out.summary("get", &name, &done);
-            }
+            out.emit(&Report::Transfer(report("get", &name, &local, &done)))?;
         }
         Ok(())
     });
@@ -83,12 +88,43 @@ pub fn put(ctx: &mut Ctx, a: PutArgs) -> Result<()> {
             None => base,
         };
         let done = transfer::upload(ctx.session, local, &remote, a.resume, ctx.out)
-            .with_context(|| local.display().to_string())?;
-        if !done.skipped {
-            ctx.out.summary("put", &remote, &done);
-        }
+            .with_context(|| Subject::new(local.display().to_string()))?;
+        let shown = local.display().to_string();
+        ctx.out
+            .emit(&Report::Transfer(report("put", &remote, &shown, &done)))?;
     }
     Ok(())
+}
+
+/// The report of one transfer by `command` (`get`, `put`, `cat`).
+fn report(command: &str, remote: &str, local: &str, done: &transfer::Done) -> model::Transfer {
+    let seconds = done.elapsed.as_secs_f64();
+    model::Transfer {
+        command: command.into(),
+        direction: if command == "put" {
+            "upload"
+        } else {
+            "download"
+        }
+        .into(),
+        remote: remote.into(),
+        local: local.into(),
+        bytes: done.bytes,
+        seconds,
+        rate: done.bytes as f64 / seconds.max(1e-6),
+        resumed_from: done.resumed_from,
+        verified: if done.verified {
+            vec!["size".into()]
+        } else {
+            Vec::new()
+        },
+        outcome: match done.skipped {
+            None => "complete",
+            Some(transfer::Skip::AlreadyComplete) => "already_complete",
+            Some(transfer::Skip::Kept) => "kept",
+        }
+        .into(),
+    }
 }
 
 /// Whether a path's last component is a glob pattern (`*`, `?`, `[...]`).
@@ -192,10 +228,13 @@ fn expand_local(path: &Path) -> Result<Vec<PathBuf>> {
 }
 
 pub fn cat(ctx: &mut Ctx, a: RemotesArgs) -> Result<()> {
-    let result = super::on_paths(ctx, &a.paths, |session, _, remote| {
-        let mut stdout = std::io::stdout().lock();
-        transfer::download_to(session, remote.unwrap_or_default(), &mut stdout, "stdout")?;
-        Ok(())
+    let result = super::on_paths(ctx, &a.paths, |session, out, remote| {
+        let remote = remote.unwrap_or_default();
+        let done = {
+            let mut sink = out.content_sink(remote);
+            transfer::download_to(session, remote, &mut sink, "stdout")?
+        };
+        out.emit(&Report::Transfer(report("cat", remote, "-", &done)))
     });
     // What was printed before a failure stays printed.
     let flushed = ctx.out.flush();

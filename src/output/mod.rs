@@ -1,15 +1,21 @@
-//! All terminal output: data on stdout, messages on stderr, listings, progress bars, the
-//! protocol trace.
+//! All output: data and results on stdout, messages on stderr, progress, the protocol trace.
 //!
-//! stdout carries only data (listings, `cat`, `pwd`, `size`), so `ftpsh -c 'cat f' > f` is
-//! clean; the banner, transfer summaries and errors go to stderr. Colour only on a terminal and
-//! never with `NO_COLOR`.
+//! Handlers hand the [`Printer`] typed results ([`model::Report`]); it renders them as text
+//! for people ([`text`]) or, with `--json`, as NDJSON for programs ([`json`]). stdout carries
+//! only data and results (listings, `cat`, `pwd`, `size`, JSON lines), so `ftpsh -c 'cat f' > f`
+//! is clean; the banner, transfer summaries and errors go to stderr in text mode. Colour only
+//! on a terminal and never with `NO_COLOR`. The Printer owns its writers, so tests can render
+//! into buffers.
 
+pub mod json;
+pub mod model;
 pub mod progress;
 pub mod text;
 pub mod trace;
 
 use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Result;
@@ -17,31 +23,133 @@ use indicatif::{ProgressBar, ProgressDrawTarget};
 
 use crate::error::LocalError;
 use crate::listing::{Entry, display_name};
+use model::Report;
 pub use progress::progress_style;
-use text::{clean_lines, columns, human_size, long_listing, terminal_width};
+use text::{Line, clean_lines};
 pub use trace::{install_trace_logger, set_trace, trace_on};
+
+/// A writer the Printer owns: the process's stdout or stderr, or a buffer in tests.
+type Sink = Mutex<Box<dyn Write + Send>>;
 
 pub struct Printer {
     pub quiet: bool,
+    /// `--json`: every result is an NDJSON line on stdout.
+    json: bool,
+    /// `ls --json` in a text run: JSON for the command being run.
+    json_command: AtomicBool,
+    /// The schema header has been written (it goes before the first JSON line of a run).
+    header_done: AtomicBool,
     stdout_tty: bool,
     stderr_tty: bool,
     color: bool,
+    out: Sink,
+    err: Sink,
 }
 
 impl Printer {
-    pub fn new(quiet: bool) -> Printer {
+    pub fn new(quiet: bool, json: bool) -> Printer {
         let stdout_tty = std::io::stdout().is_terminal();
         Printer {
             quiet,
+            json,
+            json_command: AtomicBool::new(false),
+            header_done: AtomicBool::new(false),
             stdout_tty,
             stderr_tty: std::io::stderr().is_terminal(),
             color: stdout_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            // Buffered: a listing of a million lines is not a million writes. Everything
+            // but streamed listing lines is flushed as it is written, and the line runner
+            // flushes after every command.
+            out: Mutex::new(Box::new(std::io::BufWriter::with_capacity(
+                64 * 1024,
+                std::io::stdout(),
+            ))),
+            err: Mutex::new(Box::new(std::io::stderr())),
         }
     }
 
-    /// Data for stdout. A closed pipe (`| head`) is a local write error, not a panic.
-    pub fn data(&mut self, text: &str) -> Result<()> {
-        let mut out = std::io::stdout().lock();
+    /// A Printer that writes into the two buffers given (tests): no terminal, no colour.
+    #[cfg(test)]
+    pub fn buffered(json: bool, out: test_buf::Buf, err: test_buf::Buf) -> Printer {
+        Printer {
+            quiet: false,
+            json,
+            json_command: AtomicBool::new(false),
+            header_done: AtomicBool::new(false),
+            stdout_tty: false,
+            stderr_tty: false,
+            color: false,
+            out: Mutex::new(Box::new(out)),
+            err: Mutex::new(Box::new(err)),
+        }
+    }
+
+    /// Whether results are rendered as JSON right now (`--json`, or `ls --json`).
+    pub fn json(&self) -> bool {
+        self.json || self.json_command.load(Ordering::Relaxed)
+    }
+
+    /// `ls --json` in a text run: JSON until [`Printer::end_command`].
+    pub fn json_for_command(&self) {
+        self.json_command.store(true, Ordering::Relaxed);
+    }
+
+    /// The line runner calls this after every command: back to the run's mode, and
+    /// whatever a failed command left in the buffer goes out.
+    pub fn end_command(&self) -> Result<()> {
+        self.json_command.store(false, Ordering::Relaxed);
+        self.flush()
+    }
+
+    /// Render one result: a JSON line, or its text (stdout for data, stderr for messages).
+    pub fn emit(&self, report: &Report) -> Result<()> {
+        if self.json() {
+            return self.json_line(report);
+        }
+        for line in text::render(report) {
+            match line {
+                Line::Out(t) => self.data(&t)?,
+                Line::Info(t) => self.info(&t),
+                Line::Banner(t) => self.banner(&t),
+                Line::Debug(t) => self.debug(&t),
+            }
+        }
+        Ok(())
+    }
+
+    /// The schema header of a JSON run, unless it was written already.
+    pub fn json_header(&self) -> Result<()> {
+        if self.header_done.swap(true, Ordering::Relaxed) {
+            return Ok(());
+        }
+        self.write_json(&Report::Ftpsh(model::Header {
+            schema: model::SCHEMA,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }))
+    }
+
+    fn json_line(&self, report: &Report) -> Result<()> {
+        self.json_header()?;
+        self.write_json(report)
+    }
+
+    fn write_json(&self, report: &Report) -> Result<()> {
+        let mut line = serde_json::to_vec(report)?;
+        line.push(b'\n');
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        out.write_all(&line)
+            .and_then(|_| match report {
+                // A listing of millions is not flushed line by line; the caller flushes.
+                Report::Entry(_) => Ok(()),
+                _ => out.flush(),
+            })
+            .map_err(|e| LocalError::new("stdout", e).into())
+    }
+
+    /// Text for stdout, a line break added if missing. A closed pipe (`| head`) is a local
+    /// write error, not a panic. Entries of a streamed listing are not flushed one by one.
+    fn data(&self, text: &str) -> Result<()> {
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         out.write_all(text.as_bytes())
             .and_then(|_| {
                 if !text.is_empty() && !text.ends_with('\n') {
@@ -54,23 +162,50 @@ impl Printer {
             .map_err(|e| LocalError::new("stdout", e).into())
     }
 
-    pub fn flush(&mut self) -> Result<()> {
-        std::io::stdout()
+    /// One line of a streamed listing (`dir`, `nlist`) as text, not flushed: [`Printer::flush`]
+    /// follows each batch.
+    pub fn listing_line(&self, line: &str) -> Result<()> {
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        out.write_all(display_name(line).as_bytes())
+            .and_then(|_| out.write_all(b"\n"))
+            .map_err(|e| LocalError::new("stdout", e).into())
+    }
+
+    pub fn flush(&self) -> Result<()> {
+        self.out
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
             .flush()
             .map_err(|e| LocalError::new("stdout", e).into())
+    }
+
+    /// Where file content goes (`cat`, `get -o -`): stdout as it is, or, in JSON mode, `data`
+    /// lines (see [`json::DataSink`]).
+    pub fn content_sink<'a>(&'a self, path: &str) -> Box<dyn Write + 'a> {
+        if self.json() {
+            Box::new(json::DataSink::new(self, path))
+        } else {
+            Box::new(RawOut(self))
+        }
+    }
+
+    fn err_line(&self, text: &str) {
+        let mut err = self.err.lock().unwrap_or_else(|p| p.into_inner());
+        // Nothing sensible is left to do when stderr itself is gone.
+        let _ = writeln!(err, "{text}").and_then(|_| err.flush());
     }
 
     /// An informational message on stderr (suppressed by `-q`). Like every message on
     /// stderr it is cleaned line by line: messages quote server text (names, replies).
     pub fn info(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{}", clean_lines(text));
+            self.err_line(&clean_lines(text));
         }
     }
 
     /// The server's greeting, cleaned line by line (server text). With the protocol trace on
     /// it is not repeated: the trace has shown it in its place, before the login.
-    pub fn banner(&self, welcome: &str) {
+    fn banner(&self, welcome: &str) {
         if trace_on() {
             return;
         }
@@ -79,18 +214,43 @@ impl Printer {
 
     /// A warning on stderr, shown even with `-q`.
     pub fn warn(&self, text: &str) {
-        eprintln!("ftpsh: warning: {}", clean_lines(text));
+        self.err_line(&format!("ftpsh: warning: {}", clean_lines(text)));
     }
 
     /// An error line on stderr. Only the line runner and `main` call this.
     pub fn error(&self, text: &str) {
-        eprintln!("{}", clean_lines(text));
+        self.err_line(&clean_lines(text));
+    }
+
+    /// A failed command: its line on stderr, and in JSON mode an `error` object on stdout.
+    pub fn failure(&self, line: &str, command: Option<&str>, err: &anyhow::Error) {
+        self.error(line);
+        self.failure_object(line, command, err);
+    }
+
+    /// The `error` object of a failure whose line someone else prints (`main`); nothing in
+    /// text mode.
+    pub fn failure_object(&self, line: &str, command: Option<&str>, err: &anyhow::Error) {
+        if !self.json() {
+            return;
+        }
+        let reply = crate::error::reply_of(err);
+        let data = model::ErrorData {
+            command: command.map(str::to_string),
+            target: crate::error::Subject::of(err).map(str::to_string),
+            code: reply.map(|r| r.0),
+            reply: reply.map(|r| r.1.to_string()),
+            exit: crate::error::exit_code(err),
+            message: line.to_string(),
+        };
+        // A broken stdout is found by the next write; the line on stderr was the message.
+        let _ = self.json_line(&Report::Error(data));
     }
 
     /// Protocol-level detail shown only in verbose mode.
     pub fn debug(&self, text: &str) {
         if trace_on() {
-            eprintln!("* {}", clean_lines(text));
+            self.err_line(&format!("* {}", clean_lines(text)));
         }
     }
 
@@ -116,44 +276,28 @@ impl Printer {
         }
     }
 
-    /// One line per finished transfer: `get: file.bin: 52428800 bytes in 0.42 s (119.0 MiB/s)`,
-    /// with `(size not verified)` when the server announced no size to check it against.
-    pub fn summary(&self, verb: &str, name: &str, done: &crate::transfer::Done) {
-        let secs = done.elapsed.as_secs_f64().max(1e-6);
-        let rate = done.bytes as f64 / secs;
-        self.info(&format!(
-            "{verb}: {}: {} bytes in {:.2} s ({}/s){}",
-            display_name(name),
-            done.bytes,
-            secs,
-            human_size(rate as u64),
-            if done.verified {
-                ""
-            } else {
-                " (size not verified)"
-            }
-        ));
-    }
-
-    /// Render a parsed listing.
+    /// Render a parsed listing of `path` (`None`: the working directory): columns or long
+    /// form as text, one `entry` line per entry as JSON.
     pub fn listing(
-        &mut self,
+        &self,
+        path: Option<&str>,
         entries: &[Entry],
         long: bool,
         human: bool,
-        json: bool,
     ) -> Result<()> {
-        if json {
-            let text = serde_json::to_string_pretty(entries)?;
-            return self.data(&text);
+        if self.json() {
+            for e in entries {
+                self.json_line(&Report::Entry(json::entry(path, e)))?;
+            }
+            return self.flush();
         }
         if entries.is_empty() {
             return Ok(());
         }
         let text = if long {
-            long_listing(entries, human, self.color)
+            text::long_listing(entries, human, self.color)
         } else if self.stdout_tty {
-            columns(entries, terminal_width(), self.color)
+            text::columns(entries, text::terminal_width(), self.color)
         } else {
             let mut s = String::new();
             for e in entries {
@@ -163,5 +307,46 @@ impl Printer {
             s
         };
         self.data(&text)
+    }
+}
+
+/// stdout as a plain writer (file content in text mode).
+struct RawOut<'a>(&'a Printer);
+
+impl Write for RawOut<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .out
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.out.lock().unwrap_or_else(|p| p.into_inner()).flush()
+    }
+}
+
+/// Shared in-memory writers for tests of what the Printer writes.
+#[cfg(test)]
+pub mod test_buf {
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    pub struct Buf(pub Arc<Mutex<Vec<u8>>>);
+
+    impl Buf {
+        pub fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
     }
 }

@@ -3,7 +3,180 @@
 
 use chrono::{DateTime, Utc};
 
+use super::model::{Report, Tls, Transfer};
 use crate::listing::{Entry, Kind, Precision, display_name};
+
+/// Where a piece of rendered text goes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line {
+    /// stdout: data (`pwd`, `size`, `status`...).
+    Out(String),
+    /// stderr, unless `-q`: what people read beside the data (summaries, changes).
+    Info(String),
+    /// The server's greeting: on stderr unless the protocol trace already showed it.
+    Banner(String),
+    /// stderr with the protocol trace on only.
+    Debug(String),
+}
+
+/// The text of one result, for people. Server text in it is cleaned by the Printer
+/// (`Info`, `Banner`, `Debug`) or here (`Out`). Results with nothing to say in text (a `cd`,
+/// an `rm`) render as nothing, as they always did.
+pub fn render(report: &Report) -> Vec<Line> {
+    match report {
+        Report::Connected(c) => {
+            let mut lines = Vec::new();
+            if let Some(w) = &c.welcome {
+                lines.push(Line::Banner(w.clone()));
+            }
+            if let Some(Tls {
+                version: Some(v),
+                cipher,
+                ..
+            }) = &c.tls
+            {
+                lines.push(Line::Debug(format!(
+                    "TLS: {v} {}",
+                    cipher.as_deref().unwrap_or("")
+                )));
+            }
+            lines
+        }
+        Report::Status(s) => vec![Line::Out(status_text(s))],
+        Report::Features(f) => {
+            if f.features.is_empty() {
+                return vec![Line::Out("(the server announces no features)".into())];
+            }
+            let shown: Vec<String> = f
+                .features
+                .iter()
+                .map(|f| match &f.params {
+                    Some(p) => display_name(&format!("{} {p}", f.name)),
+                    None => display_name(&f.name),
+                })
+                .collect();
+            vec![Line::Out(shown.join("\n"))]
+        }
+        Report::Reply(r) => {
+            let lines: Vec<String> = r.text.lines().map(|l| display_name(l.trim_end())).collect();
+            vec![Line::Out(lines.join("\n"))]
+        }
+        Report::Setting(s) if s.changed => vec![Line::Info(format!("{} {}", s.name, s.value))],
+        Report::Setting(s) => vec![Line::Out(s.value.clone())],
+        Report::Pwd(p) => vec![Line::Out(display_name(&p.path))],
+        Report::LocalDir(d) if d.changed => {
+            vec![Line::Info(format!("local directory now {}", d.path))]
+        }
+        Report::LocalDir(d) => vec![Line::Out(display_name(&d.path))],
+        Report::Entry(e) => vec![Line::Out(display_name(
+            e.line.as_deref().unwrap_or(&e.name),
+        ))],
+        Report::Size(s) => vec![Line::Out(s.bytes.to_string())],
+        Report::Modtime(m) => {
+            let shown = DateTime::parse_from_rfc3339(&m.time)
+                .map(|t| {
+                    t.with_timezone(&Utc)
+                        .format("%Y-%m-%d %H:%M:%S UTC")
+                        .to_string()
+                })
+                .unwrap_or_else(|_| m.time.clone());
+            vec![Line::Out(shown)]
+        }
+        Report::Transfer(t) => transfer_text(t).map(Line::Info).into_iter().collect(),
+        Report::Help(h) => vec![Line::Out(h.text.clone())],
+        // Said by their absence in text (cd, rm, close...), by the data itself (cat), or
+        // on stderr by the line runner (errors).
+        Report::Ftpsh(_)
+        | Report::Closed(_)
+        | Report::Bye(_)
+        | Report::Cwd(_)
+        | Report::Done(_)
+        | Report::Data(_)
+        | Report::Shell(_)
+        | Report::Error(_) => Vec::new(),
+    }
+}
+
+/// `status`: one fact per line.
+fn status_text(s: &super::model::Status) -> String {
+    let mut lines = Vec::new();
+    if s.connected {
+        lines.push(format!(
+            "Connected to {} as {}",
+            s.host.as_deref().unwrap_or("?"),
+            s.user.as_deref().unwrap_or("?")
+        ));
+        let tls = match &s.tls {
+            Some(Tls {
+                implicit,
+                version: Some(v),
+                cipher,
+            }) => format!(
+                "{}{v} {}",
+                if *implicit { "implicit, " } else { "" },
+                cipher.as_deref().unwrap_or("")
+            ),
+            Some(_) => "on".to_string(),
+            None => "off (plain FTP)".to_string(),
+        };
+        lines.push(format!("TLS: {tls}"));
+        lines.push(format!(
+            "Remote directory: {}",
+            display_name(s.remote_directory.as_deref().unwrap_or("?"))
+        ));
+        lines.push(format!(
+            "Login directory: {}",
+            display_name(s.login_directory.as_deref().unwrap_or("?"))
+        ));
+        lines.push(format!("Local directory: {}", s.local_directory));
+        let mode = match (s.passive, s.epsv) {
+            (false, _) => "active",
+            (true, Some(true)) => "passive (EPSV)",
+            (true, _) => "passive (PASV)",
+        };
+        lines.push(format!("Mode: {mode}"));
+    } else {
+        lines.push("Not connected".to_string());
+        lines.push(format!("Local directory: {}", s.local_directory));
+        lines.push(format!(
+            "Mode: {}",
+            if s.passive { "passive" } else { "active" }
+        ));
+    }
+    lines.push(format!("Type: {}", s.transfer_type));
+    lines.join("\n")
+}
+
+/// The line after a transfer: `get: file.bin: 52428800 bytes in 0.42 s (119.0 MiB/s)`, with
+/// `(size not verified)` when there was no size to check against; `cat` says nothing (its
+/// output is the data).
+fn transfer_text(t: &Transfer) -> Option<String> {
+    let verb = match t.command.as_str() {
+        "cat" => return None,
+        v => v,
+    };
+    match t.outcome.as_str() {
+        "complete" => Some(format!(
+            "{verb}: {}: {} bytes in {:.2} s ({}/s){}",
+            display_name(&t.remote),
+            t.bytes,
+            t.seconds.max(1e-6),
+            human_size(t.rate as u64),
+            if t.verified.is_empty() {
+                " (size not verified)"
+            } else {
+                ""
+            }
+        )),
+        "already_complete" if t.direction == "download" => {
+            Some(format!("{verb}: {} is already complete", t.local))
+        }
+        "already_complete" => Some(format!("{verb}: {} is already complete", t.remote)),
+        "kept" => Some(format!("{verb}: {} exists; not overwritten (-n)", t.local)),
+        // `skipped` was explained by a warning when it happened.
+        _ => None,
+    }
+}
 
 /// `text` through [`display_name`] line by line: the line breaks of a multi-line message
 /// stay, every other control character is made visible.

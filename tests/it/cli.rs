@@ -10,8 +10,8 @@ use predicates::str::contains;
 use crate::fake::{Action, FakeServer, default_script};
 use crate::server::ServerOpts;
 use crate::util::{
-    Env, Piped, error_lines, ftpsh, pattern, process_in_group, server_closed_connection_to,
-    stderr_of, stdout_of, wait_until,
+    Env, Piped, error_lines, ftpsh, json_lines, json_of_type, pattern, process_in_group,
+    server_closed_connection_to, stderr_of, stdout_of, wait_until,
 };
 
 // --- the seed tutorial: welcome, dir, pwd, cd, mkdir, size, text and binary transfers -------
@@ -75,9 +75,12 @@ fn ls_forms_short_long_all_json() {
             .any(|l| l.starts_with('d') && l.ends_with(" a")),
         "{text}"
     );
+    // `ls --json` in a text run: the schema line, then one `entry` line per entry.
     let out = env.run("ls --json").output().unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let arr = v.as_array().unwrap();
+    let lines = json_lines(&stdout_of(&out));
+    assert_eq!(lines[0]["type"], "ftpsh", "{lines:?}");
+    let arr = json_of_type(&stdout_of(&out), "entry");
+    assert_eq!(arr.len(), lines.len() - 1, "{lines:?}");
     let f = arr.iter().find(|e| e["name"] == "b file.txt").unwrap();
     assert_eq!(f["type"], "file");
     assert_eq!(f["size"], 5);

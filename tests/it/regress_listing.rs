@@ -671,6 +671,6 @@ fn year_only_list_dates_were_shown_as_midnight() {
         stdout.starts_with("-rw-r--r-- 12 2019-01-05       README\n"),
         "{stdout}"
     );
-    assert!(stdout.contains("\"modified\": \"2019-01-05\""), "{stdout}");
+    assert!(stdout.contains("\"modified\":\"2019-01-05\""), "{stdout}");
     assert!(!stdout.contains("00:00"), "{stdout}");
 }

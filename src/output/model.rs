@@ -1,0 +1,280 @@
+//! The typed results of commands: what handlers produce, before any rendering.
+//!
+//! Each [`Report`] is rendered by the text renderer for people or, with `--json`, written as
+//! one NDJSON line: `{"type": "<variant>", "data": {...}}`. This file is the JSON schema: the
+//! README's "For programs" section documents it and `tests/it/json.rs` checks every command's
+//! output against it. Names and replies are carried here exactly as the server sent them;
+//! cleaning them for a terminal is the text renderer's job, never the model's.
+//!
+//! Schema changes that remove or retype a field bump [`SCHEMA`]; new fields and new types
+//! may appear within one version, so programs should ignore what they do not know.
+
+use serde::{Deserialize, Serialize};
+
+/// The version of the JSON schema, in the first line of every JSON run.
+pub const SCHEMA: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum Report {
+    /// The first line of a JSON run: which schema the lines after it follow.
+    Ftpsh(Header),
+    /// Logged in (`open`, `user`, a host on the command line, a URL argument).
+    Connected(Connected),
+    /// `close`: the connection was ended.
+    Closed(Closed),
+    /// `bye`/`exit`: the run ends with this exit code.
+    Bye(Bye),
+    Status(Status),
+    Features(Features),
+    /// The server's answer to `quote`/`site`.
+    Reply(Reply),
+    /// `debug`, `type`/`ascii`/`binary`, `passive`: a setting shown or changed.
+    Setting(Setting),
+    /// `pwd`: the remote working directory.
+    Pwd(PathData),
+    /// `cd`, `cdup`: the remote working directory after the change.
+    Cwd(PathData),
+    /// `lcd`, `lpwd`: the local working directory.
+    LocalDir(LocalDir),
+    /// One entry of `ls`, `dir`, `nlist` or `lls`: one line each, streamed.
+    Entry(EntryData),
+    /// `mkdir`, `rmdir`, `rm`, `mv`, `chmod`: one per path acted on.
+    Done(Done),
+    Size(Size),
+    Modtime(Modtime),
+    /// A piece of a file's content (`cat`, `get -o -`) in JSON mode.
+    Data(Data),
+    /// A finished (or skipped) transfer: `get`, `put`, `cat`.
+    Transfer(Transfer),
+    /// `!`/`shell`: the command's exit status.
+    Shell(Shell),
+    Help(Help),
+    /// A failed command (also reported as one line on stderr).
+    Error(ErrorData),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    pub schema: u32,
+    /// The ftpsh version that wrote the run.
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Connected {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    /// `null` for plain FTP.
+    pub tls: Option<Tls>,
+    /// The server's greeting (220), as sent.
+    pub welcome: Option<String>,
+    /// The directory the login landed in.
+    pub directory: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tls {
+    /// Implicit FTPS (ftps://, port 990) rather than AUTH TLS.
+    pub implicit: bool,
+    /// `TLSv1_3`; `null` when the handshake details are unknown.
+    pub version: Option<String>,
+    pub cipher: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Closed {
+    /// The server that was connected; `null` when nothing was.
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bye {
+    pub exit: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    pub connected: bool,
+    pub host: Option<String>,
+    pub user: Option<String>,
+    pub tls: Option<Tls>,
+    pub remote_directory: Option<String>,
+    pub login_directory: Option<String>,
+    pub local_directory: String,
+    pub passive: bool,
+    /// Whether passive mode uses EPSV (`null` when not connected or not passive).
+    pub epsv: Option<bool>,
+    /// `ascii` or `binary`.
+    pub transfer_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Features {
+    /// Sorted by name; `params` is what follows the name on the FEAT line (`null` if none).
+    pub features: Vec<Feature>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Feature {
+    pub name: String,
+    pub params: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reply {
+    /// The line sent, with a PASS or ACCT argument masked.
+    pub command: String,
+    pub code: u32,
+    /// Every line of the reply, as sent (line breaks kept, CRs dropped).
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Setting {
+    /// `debug`, `type` or `passive`.
+    pub name: String,
+    /// `on`/`off`, `ascii`/`binary`.
+    pub value: String,
+    /// The command changed it (rather than asked for it).
+    pub changed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PathData {
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocalDir {
+    pub path: String,
+    pub changed: bool,
+}
+
+/// One listing entry. `name` is exactly what the server sent (or the local file name for
+/// `lls`); `type` is `file`, `dir`, `link` or `other`, `null` when the listing does not say
+/// (`nlist`); `modified` is RFC 3339 UTC, or a bare date when the listing gave only the day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntryData {
+    /// The path argument the listing was made for (`null`: the working directory).
+    pub path: Option<String>,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub size: Option<u64>,
+    pub modified: Option<String>,
+    pub permissions: Option<String>,
+    pub target: Option<String>,
+    /// The line as the server sent it: `dir` always gives it, `ls` when it could not be
+    /// parsed (then `name` is the whole line too and `type` is `other`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
+    /// `lls`: an entry of the local directory.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub local: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Done {
+    pub command: String,
+    pub path: String,
+    /// `mv`: the new name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// `chmod`: the mode set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Size {
+    pub path: String,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Modtime {
+    pub path: String,
+    /// RFC 3339, UTC (`2024-01-29T10:00:00Z`).
+    pub time: String,
+}
+
+/// File content: `text` when the piece is valid UTF-8, else `bytes` (standard base64).
+/// Pieces never split a UTF-8 character; concatenated in order they are the file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Data {
+    pub path: String,
+    /// Where this piece starts in the file.
+    pub offset: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transfer {
+    /// `get`, `put` or `cat`.
+    pub command: String,
+    /// `download` or `upload`.
+    pub direction: String,
+    pub remote: String,
+    /// The local file; `-` for stdout.
+    pub local: String,
+    /// Bytes moved by this run (not counting a resumed file's earlier part).
+    pub bytes: u64,
+    pub seconds: f64,
+    /// Bytes per second.
+    pub rate: f64,
+    /// Where a resumed transfer started (0: from the beginning).
+    pub resumed_from: u64,
+    /// What the result was checked against: `size` (the size the server announced).
+    pub verified: Vec<String>,
+    /// `complete`; `already_complete` (`-c` found nothing left to do); `kept` (`-n` left an
+    /// existing file alone); `skipped` (a link a glob matched is not a file).
+    pub outcome: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shell {
+    pub command: String,
+    /// `null` when a signal ended it.
+    pub status: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Help {
+    /// `help CMD`: the command asked about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// `help`: every command.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<HelpEntry>,
+    /// The help as the text renderer shows it.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HelpEntry {
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub about: String,
+    pub usage: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorData {
+    /// The command that failed (`null` for a line that did not parse).
+    pub command: Option<String>,
+    /// The path or name the error is about, as given or as the server sent it.
+    pub target: Option<String>,
+    /// The FTP reply code, when a reply caused the failure.
+    pub code: Option<u32>,
+    /// That reply's text.
+    pub reply: Option<String>,
+    /// The exit code the failure earns (see "Exit codes").
+    pub exit: i32,
+    /// The one-line message also shown on stderr.
+    pub message: String,
+}
