@@ -294,7 +294,7 @@ pub struct LsArgs {
     /// Sizes in KiB, MiB, GiB (long listing)
     #[arg(short = 'h', long = "human-readable")]
     pub human: bool,
-    /// Print a JSON array of {name, type, size, modified, permissions, target}
+    /// JSON lines for this listing: one `entry` object per entry (as --json does for all)
     #[arg(long = "json")]
     pub json: bool,
     /// Remote directory or an ftp:// URL (default: the working directory)
