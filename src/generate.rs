@@ -244,6 +244,27 @@ fn man(w: &mut dyn Write) -> Result<()> {
         writeln!(w, ".IP \\(bu 2\n{line}")?;
     }
 
+    writeln!(w, ".SH \"JSON OUTPUT\"")?;
+    writeln!(
+        w,
+        "With \\fB\\-\\-json\\fR every result is one JSON object per line on stdout \
+         (NDJSON): \\fB{{\"type\": TYPE, \"data\": {{...}}}}\\fR. The first line of a run is \
+         \\fBftpsh\\fR with the schema version ({}); fields may be added within a version, \
+         so ignore what you do not know. Names and replies are exactly as the server sent \
+         them. A failure is an \\fBerror\\fR object as well as its line on stderr; the exit \
+         status is unchanged. \\fBls \\-\\-json\\fR writes the same lines for one listing.",
+        crate::output::model::SCHEMA
+    )?;
+    for (name, who, fields) in crate::output::model::TYPES {
+        writeln!(
+            w,
+            ".TP\n\\fB{}\\fR ({})\n{}",
+            roff(name),
+            roff(who),
+            roff(fields)
+        )?;
+    }
+
     writeln!(w, ".SH \"EXIT STATUS\"")?;
     for (code, text) in EXIT_CODES {
         writeln!(w, ".TP\n\\fB{}\\fR\n{}", code.as_i32(), roff(text))?;
@@ -402,6 +423,7 @@ mod tests {
             "COMMANDS",
             "URLS",
             "\"EXIT STATUS\"",
+            "\"JSON OUTPUT\"",
             "ENVIRONMENT",
             "FILES",
             "EXAMPLES",

@@ -14,6 +14,68 @@ use serde::{Deserialize, Serialize};
 /// The version of the JSON schema, in the first line of every JSON run.
 pub const SCHEMA: u32 = 1;
 
+/// The schema in brief, for the man page and the README: each `type`, who writes it, and its
+/// `data` fields (`?`: left out when empty). A test keeps it in step with [`Report`].
+pub const TYPES: &[(&str, &str, &str)] = &[
+    ("ftpsh", "first line of every run", "schema, version"),
+    (
+        "connected",
+        "open, user, a host argument",
+        "host, port, user, tls {implicit, version, cipher} or null, welcome, directory",
+    ),
+    ("closed", "close", "host"),
+    ("bye", "bye, exit, quit", "exit"),
+    (
+        "status",
+        "status",
+        "connected, host, user, tls, remote_directory, login_directory, local_directory, \
+         passive, epsv, transfer_type",
+    ),
+    ("features", "features", "features [{name, params}]"),
+    ("reply", "quote, site", "command, code, text"),
+    (
+        "setting",
+        "debug, type, ascii, binary, passive",
+        "name, value, changed",
+    ),
+    ("pwd", "pwd", "path"),
+    ("cwd", "cd, cdup", "path"),
+    ("local_dir", "lcd, lpwd", "path, changed"),
+    (
+        "entry",
+        "ls, dir, nlist, lls (one per entry)",
+        "path, name, type, size, modified, permissions, target, line?, local?",
+    ),
+    (
+        "done",
+        "mkdir, rmdir, rm, mv, chmod",
+        "command, path, to?, mode?",
+    ),
+    ("size", "size", "path, bytes"),
+    ("modtime", "modtime", "path, time"),
+    (
+        "data",
+        "cat, get -o -",
+        "path, offset, text? or bytes? (base64)",
+    ),
+    (
+        "transfer",
+        "get, put, cat",
+        "command, direction, remote, local, bytes, seconds, rate, resumed_from, verified, outcome",
+    ),
+    ("shell", "!, shell", "command, status"),
+    (
+        "help",
+        "help",
+        "command?, commands? [{name, aliases, about, usage}], text",
+    ),
+    (
+        "error",
+        "any failure",
+        "command, target, code, reply, exit, message",
+    ),
+];
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum Report {
@@ -277,4 +339,210 @@ pub struct ErrorData {
     pub exit: i32,
     /// The one-line message also shown on stderr.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `type` of each report: an exhaustive match, so a new variant cannot be left out
+    /// of the samples below.
+    fn type_of(r: &Report) -> &'static str {
+        match r {
+            Report::Ftpsh(_) => "ftpsh",
+            Report::Connected(_) => "connected",
+            Report::Closed(_) => "closed",
+            Report::Bye(_) => "bye",
+            Report::Status(_) => "status",
+            Report::Features(_) => "features",
+            Report::Reply(_) => "reply",
+            Report::Setting(_) => "setting",
+            Report::Pwd(_) => "pwd",
+            Report::Cwd(_) => "cwd",
+            Report::LocalDir(_) => "local_dir",
+            Report::Entry(_) => "entry",
+            Report::Done(_) => "done",
+            Report::Size(_) => "size",
+            Report::Modtime(_) => "modtime",
+            Report::Data(_) => "data",
+            Report::Transfer(_) => "transfer",
+            Report::Shell(_) => "shell",
+            Report::Help(_) => "help",
+            Report::Error(_) => "error",
+        }
+    }
+
+    fn samples() -> Vec<Report> {
+        let tls = Some(Tls {
+            implicit: false,
+            version: Some("TLSv1_3".into()),
+            cipher: None,
+        });
+        vec![
+            Report::Ftpsh(Header {
+                schema: SCHEMA,
+                version: "0.1.0".into(),
+            }),
+            Report::Connected(Connected {
+                host: "h".into(),
+                port: 21,
+                user: "u".into(),
+                tls: tls.clone(),
+                welcome: Some("220-a\n220 b".into()),
+                directory: "/".into(),
+            }),
+            Report::Closed(Closed { host: None }),
+            Report::Bye(Bye { exit: 3 }),
+            Report::Status(Status {
+                connected: true,
+                host: Some("h".into()),
+                user: Some("u".into()),
+                tls,
+                remote_directory: Some("/pub".into()),
+                login_directory: Some("/".into()),
+                local_directory: "/tmp".into(),
+                passive: true,
+                epsv: Some(true),
+                transfer_type: "binary".into(),
+            }),
+            Report::Features(Features {
+                features: vec![Feature {
+                    name: "MLST".into(),
+                    params: Some("size*;".into()),
+                }],
+            }),
+            Report::Reply(Reply {
+                command: "NOOP".into(),
+                code: 200,
+                text: "200 ok".into(),
+            }),
+            Report::Setting(Setting {
+                name: "type".into(),
+                value: "ascii".into(),
+                changed: true,
+            }),
+            Report::Pwd(PathData { path: "/".into() }),
+            Report::Cwd(PathData { path: "/d".into() }),
+            Report::LocalDir(LocalDir {
+                path: "/tmp".into(),
+                changed: false,
+            }),
+            Report::Entry(EntryData {
+                path: None,
+                name: "a\u{1b}b".into(),
+                kind: Some("file".into()),
+                size: Some(1),
+                modified: Some("2019-01-05".into()),
+                permissions: None,
+                target: None,
+                line: Some("-rw- 1 a\u{1b}b".into()),
+                local: false,
+            }),
+            Report::Done(Done {
+                command: "mv".into(),
+                path: "a".into(),
+                to: Some("b".into()),
+                mode: None,
+            }),
+            Report::Size(Size {
+                path: "a".into(),
+                bytes: 5,
+            }),
+            Report::Modtime(Modtime {
+                path: "a".into(),
+                time: "2024-01-29T10:00:00Z".into(),
+            }),
+            Report::Data(Data {
+                path: "a".into(),
+                offset: 0,
+                text: None,
+                bytes: Some("AAE=".into()),
+            }),
+            Report::Transfer(Transfer {
+                command: "get".into(),
+                direction: "download".into(),
+                remote: "a".into(),
+                local: "a".into(),
+                bytes: 10,
+                seconds: 0.5,
+                rate: 20.0,
+                resumed_from: 0,
+                verified: vec!["size".into()],
+                outcome: "complete".into(),
+            }),
+            Report::Shell(Shell {
+                command: "true".into(),
+                status: Some(0),
+            }),
+            Report::Help(Help {
+                command: None,
+                commands: vec![HelpEntry {
+                    name: "ls".into(),
+                    aliases: vec![],
+                    about: "list".into(),
+                    usage: "ls [PATH]".into(),
+                }],
+                text: "...".into(),
+            }),
+            Report::Error(ErrorData {
+                command: Some("get".into()),
+                target: Some("a".into()),
+                code: Some(550),
+                reply: Some("No such file".into()),
+                exit: 5,
+                message: "get: a: 550 No such file".into(),
+            }),
+        ]
+    }
+
+    /// Every report survives JSON and back unchanged, is one line, and carries `type` and
+    /// `data` only, `type` being the documented name.
+    #[test]
+    fn every_report_round_trips_as_one_tagged_line() {
+        let samples = samples();
+        let names: std::collections::BTreeSet<_> = samples.iter().map(type_of).collect();
+        assert_eq!(names.len(), 20, "one sample per variant: {names:?}");
+        for r in samples {
+            let line = serde_json::to_string(&r).unwrap();
+            assert!(!line.contains('\n'), "{line}");
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            assert_eq!(v["type"], type_of(&r), "{line}");
+            assert_eq!(v.as_object().unwrap().len(), 2, "{line}");
+            let back: Report = serde_json::from_str(&line).unwrap();
+            assert_eq!(back, r);
+        }
+    }
+
+    /// The brief schema (man page, README) names every type, and the fields it lists are
+    /// the fields a sample of that type has.
+    #[test]
+    fn the_brief_schema_lists_every_type_and_field() {
+        let documented: std::collections::BTreeSet<_> = TYPES.iter().map(|t| t.0).collect();
+        for r in samples() {
+            let name = type_of(&r);
+            assert!(documented.contains(name), "{name} missing from TYPES");
+            let fields = TYPES.iter().find(|t| t.0 == name).unwrap().2;
+            let v = serde_json::to_value(&r).unwrap();
+            for key in v["data"].as_object().unwrap().keys() {
+                assert!(
+                    fields
+                        .split([',', ' '])
+                        .any(|f| f.trim_end_matches('?') == key),
+                    "{name}.{key} missing from TYPES"
+                );
+            }
+        }
+        assert_eq!(documented.len(), TYPES.len());
+        let readme = include_str!("../../README.md");
+        let section = readme
+            .split("## For programs")
+            .nth(1)
+            .expect("README has a 'For programs' section");
+        for (name, _, _) in TYPES {
+            assert!(
+                section.contains(&format!("`{name}`")),
+                "README lacks `{name}`"
+            );
+        }
+    }
 }

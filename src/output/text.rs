@@ -423,6 +423,65 @@ mod tests {
         );
     }
 
+    fn transfer(command: &str, outcome: &str, verified: bool) -> Transfer {
+        Transfer {
+            command: command.into(),
+            direction: if command == "put" {
+                "upload"
+            } else {
+                "download"
+            }
+            .into(),
+            remote: "pub/f\x1b[2J.bin".into(),
+            local: "f.bin".into(),
+            bytes: 52_428_800,
+            seconds: 0.42,
+            rate: 52_428_800.0 / 0.42,
+            resumed_from: 0,
+            verified: if verified {
+                vec!["size".into()]
+            } else {
+                vec![]
+            },
+            outcome: outcome.into(),
+        }
+    }
+
+    /// The summary lines people (and the existing tests) read, from the transfer report.
+    #[test]
+    fn transfer_reports_render_as_the_summary_lines() {
+        let line = |t: Transfer| render(&Report::Transfer(t));
+        assert_eq!(
+            line(transfer("get", "complete", true)),
+            [Line::Info(
+                "get: pub/f?[2J.bin: 52428800 bytes in 0.42 s (119.0 MiB/s)".into()
+            )]
+        );
+        assert_eq!(
+            line(transfer("put", "complete", false)),
+            [Line::Info(
+                "put: pub/f?[2J.bin: 52428800 bytes in 0.42 s (119.0 MiB/s) (size not verified)"
+                    .into()
+            )]
+        );
+        assert_eq!(
+            line(transfer("get", "already_complete", true)),
+            [Line::Info("get: f.bin is already complete".into())]
+        );
+        assert_eq!(
+            line(transfer("put", "already_complete", true)),
+            [Line::Info(
+                "put: pub/f\x1b[2J.bin is already complete".into()
+            )]
+        );
+        assert_eq!(
+            line(transfer("get", "kept", true)),
+            [Line::Info("get: f.bin exists; not overwritten (-n)".into())]
+        );
+        assert!(line(transfer("cat", "complete", true)).is_empty());
+        assert!(line(transfer("get", "skipped", true)).is_empty());
+    }
+
     #[test]
     fn human_sizes() {
         assert_eq!(human_size(10), "10 B");

@@ -370,6 +370,14 @@ fn json_results_carry_the_facts() {
     assert_eq!(lines[1]["data"]["outcome"], "kept", "{lines:?}");
     assert_eq!(lines[1]["data"]["bytes"], 0);
 
+    // A download resumed from a `.part`: `resumed_from` is where it went on.
+    env.remote_file("r.bin", &body);
+    env.local_file("r.bin.part", &body[..4096]);
+    let (lines, _) = run_json(&env, "get -c r.bin");
+    assert_eq!(lines[0]["data"]["resumed_from"], 4096, "{lines:?}");
+    assert_eq!(lines[0]["data"]["bytes"], 300_000 - 4096);
+    assert_eq!(std::fs::read(env.local("r.bin")).unwrap(), body);
+
     // Upload, then resume an upload cut short: `resumed_from` is where it went on.
     env.local_file("up.bin", &body);
     env.remote_file("up.bin", &body[..1000]);
