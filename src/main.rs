@@ -12,6 +12,7 @@ mod exec;
 mod generate;
 mod interrupt;
 mod listing;
+mod mirror;
 mod output;
 mod repl;
 #[cfg(feature = "serve")]
