@@ -203,9 +203,63 @@ impl fmt::Display for Interrupted {
 }
 impl std::error::Error for Interrupted {}
 
+/// Many jobs (files of a tree, of a glob) of which some failed: each failure was reported
+/// when it happened; this is the command's result. Its exit code is the worst of theirs.
+#[derive(Debug)]
+pub struct Merged {
+    pub failed: usize,
+    pub total: usize,
+    pub code: i32,
+}
+
+impl fmt::Display for Merged {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} of {} files failed", self.failed, self.total)
+    }
+}
+impl std::error::Error for Merged {}
+
+/// How bad an exit code is, for [`merge`]: Ctrl-C, then a lost connection, then TLS, local
+/// and login trouble, then a refusal, then a missing file.
+fn severity(code: i32) -> u8 {
+    match code {
+        130 => 9,
+        8 => 8,
+        7 => 7,
+        6 => 6,
+        3 => 5,
+        4 => 4,
+        1 => 3,
+        5 => 2,
+        2 => 1,
+        _ => 0,
+    }
+}
+
+/// The result of many jobs: `Ok` when none failed, else a [`Merged`] error with the worst
+/// exit code among the failures.
+pub fn merge<'a>(
+    errors: impl IntoIterator<Item = &'a anyhow::Error>,
+    total: usize,
+) -> anyhow::Result<()> {
+    let codes: Vec<i32> = errors.into_iter().map(exit_code).collect();
+    match codes.iter().copied().max_by_key(|c| severity(*c)) {
+        None => Ok(()),
+        Some(code) => Err(Merged {
+            failed: codes.len(),
+            total,
+            code,
+        }
+        .into()),
+    }
+}
+
 /// The documented exit code for an error: the first typed error found in its chain decides.
 pub fn exit_code(err: &anyhow::Error) -> i32 {
     for cause in err.chain() {
+        if let Some(m) = cause.downcast_ref::<Merged>() {
+            return m.code;
+        }
         if cause.is::<UsageError>() || cause.is::<clap::Error>() {
             return Code::Usage.as_i32();
         }
@@ -295,6 +349,27 @@ mod tests {
         assert_eq!(exit_code(&e), 6);
         let e = anyhow::anyhow!("plain");
         assert_eq!(exit_code(&e), 1);
+    }
+
+    #[test]
+    fn merge_takes_the_worst_code() {
+        let e = |code| {
+            anyhow::Error::new(Remote::Reply {
+                code,
+                text: String::new(),
+            })
+        };
+        assert!(merge([], 3).is_ok());
+        let errs = [e(550), e(500), e(550)];
+        let m = merge(&errs, 10).unwrap_err();
+        assert_eq!(exit_code(&m), 1);
+        assert_eq!(m.to_string(), "3 of 10 files failed");
+        let lost = anyhow::Error::new(Remote::Lost("x".into()));
+        let local = anyhow::Error::new(LocalError::new("f", io::Error::other("full")));
+        assert_eq!(exit_code(&merge([&errs[0], &local], 2).unwrap_err()), 6);
+        assert_eq!(exit_code(&merge([&local, &lost], 2).unwrap_err()), 8);
+        let int = anyhow::Error::new(Interrupted);
+        assert_eq!(exit_code(&merge([&lost, &int], 2).unwrap_err()), 130);
     }
 
     #[test]

@@ -43,6 +43,38 @@ pub struct Opts {
     pub interactive: bool,
 }
 
+/// See [`Session::worker_spec`]. It holds the password (in memory only, like the session).
+#[derive(Clone)]
+pub struct WorkerSpec {
+    opts: Opts,
+    target: Target,
+    cwd: String,
+    ascii: bool,
+    passive: bool,
+    tls_config: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl WorkerSpec {
+    /// Log in and go to the shell's directory. Nothing is shown: the shell's own connection
+    /// has said what there is to say about this server.
+    pub fn dial(&self) -> Result<Session> {
+        let mut s = Session::new(self.opts.clone());
+        s.ascii = self.ascii;
+        s.passive = self.passive;
+        s.tls_config = self.tls_config.clone();
+        // The clear-text warning was given (or not) for the shell's connection.
+        s.warned_clear.insert(self.target.display_host());
+        s.connect(self.target.clone(), &Printer::discard())?;
+        let conn = s.conn()?;
+        if conn.cwd != self.cwd {
+            let cwd = self.cwd.clone();
+            s.cd(&cwd)
+                .with_context(|| format!("cd {}", crate::listing::display_name(&cwd)))?;
+        }
+        Ok(s)
+    }
+}
+
 /// Where to connect, parsed from `host`, `host:port` or an `ftp://`/`ftps://` URL.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Target {
@@ -865,6 +897,33 @@ impl Session {
             c.dead = true;
         }
         fired
+    }
+
+    /// What a worker of a parallel transfer needs to open a connection of its own like this
+    /// one: the server and credentials, the TLS choice and configuration (one shared
+    /// `ClientConfig`, so data connections can resume TLS sessions), type, mode and the
+    /// remote directory.
+    pub fn worker_spec(&mut self) -> Result<WorkerSpec> {
+        let tls_config = match self.conn()?.tls {
+            Some(_) => Some(self.tls_config()?),
+            None => None,
+        };
+        let opts = Opts {
+            interactive: false,
+            ..self.opts.clone()
+        };
+        let conn = self.conn()?;
+        Ok(WorkerSpec {
+            opts,
+            target: Target {
+                path: None,
+                ..conn.target.clone()
+            },
+            cwd: conn.cwd.clone(),
+            ascii: self.ascii,
+            passive: self.passive,
+            tls_config,
+        })
     }
 
     pub fn set_passive(&mut self, passive: bool) {

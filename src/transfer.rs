@@ -19,6 +19,8 @@ use crate::output::Printer;
 use crate::session::{AFTERMATH, AFTERMATH_ABORT, Conn, DATA_TICK, Session, data_io_error};
 use crate::tls;
 
+pub mod pool;
+
 const BLOCK: usize = 256 * 1024;
 // Blocks under 128 KiB make large downloads markedly slower (DESIGN.md, measured against
 // vsftpd): a smaller block is a build error, not a silent regression.
@@ -43,6 +45,8 @@ pub enum Skip {
     AlreadyComplete,
     /// `-n`: an existing file was left alone.
     Kept,
+    /// What a glob matched turned out not to be a file (a link to a directory).
+    NotAFile,
 }
 
 impl Done {
@@ -57,7 +61,7 @@ impl Done {
         }
     }
 
-    fn skipped(why: Skip) -> Done {
+    pub fn skipped(why: Skip) -> Done {
         Done {
             bytes: 0,
             elapsed: Duration::ZERO,

@@ -386,6 +386,11 @@ pub struct GetArgs {
     /// directory)
     #[arg(short = 'o', long = "output", value_name = "LOCAL")]
     pub output: Option<LocalPath>,
+    /// Transfer up to N files at once, each over a connection of its own (1 to 16; default
+    /// 1: one after the other over the shell's connection)
+    #[arg(short = 'P', long = "parallel", value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub parallel: Option<u16>,
     /// Remote files or ftp:// URLs; a glob in the last component ('pub/*.gz') matches the
     /// server's listing
     #[arg(value_name = "REMOTE", required = true, num_args = 1..)]
@@ -400,6 +405,11 @@ pub struct PutArgs {
     /// Remote file name, or a directory for several files (default: the remote directory)
     #[arg(short = 'o', long = "output", value_name = "REMOTE")]
     pub output: Option<RemotePath>,
+    /// Transfer up to N files at once, each over a connection of its own (1 to 16; default
+    /// 1: one after the other over the shell's connection)
+    #[arg(short = 'P', long = "parallel", value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub parallel: Option<u16>,
     /// Local files; a glob ('*.log') matches local files
     #[arg(value_name = "LOCAL", required = true, num_args = 1..)]
     pub paths: Vec<LocalPath>,

@@ -24,6 +24,9 @@ pub fn get(ctx: &mut Ctx, a: GetArgs) -> Result<()> {
     if to_stdout && (opts.resume || opts.no_clobber) {
         return Err(UsageError("get -o -: -c and -n apply to files, not to stdout".into()).into());
     }
+    if let Some(n) = a.parallel.filter(|n| *n > 1 && !to_stdout) {
+        return get_parallel(ctx, &a.paths, output.as_deref(), opts, n as usize);
+    }
     let count = a.paths.len();
     let result = super::on_paths(ctx, &a.paths, |session, out, remote| {
         let remote = remote.unwrap_or_default();
@@ -77,7 +80,8 @@ pub fn put(ctx: &mut Ctx, a: PutArgs) -> Result<()> {
         Some(o) => several || o.ends_with('/') || ctx.session.is_dir(o)?,
         None => false,
     };
-    for local in &locals {
+    let mut jobs = Vec::new();
+    for local in locals {
         let base = local
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -87,6 +91,27 @@ pub fn put(ctx: &mut Ctx, a: PutArgs) -> Result<()> {
             Some(o) => o.clone(),
             None => base,
         };
+        jobs.push((local, remote));
+    }
+    if let Some(n) = a.parallel.filter(|n| *n > 1 && jobs.len() > 1) {
+        let out = &*ctx.out;
+        let resume = a.resume;
+        return run_jobs(
+            ctx.session,
+            out,
+            "put",
+            n as usize,
+            &jobs,
+            |s, (local, remote)| {
+                let done = transfer::upload(s, local, remote, resume, out)?;
+                let shown = local.display().to_string();
+                out.emit(&Report::Transfer(report("put", remote, &shown, &done)))?;
+                Ok(done)
+            },
+        );
+    }
+    for (local, remote) in &jobs {
+        let (local, remote) = (local, remote.clone());
         let done = transfer::upload(ctx.session, local, &remote, a.resume, ctx.out)
             .with_context(|| Subject::new(local.display().to_string()))?;
         let shown = local.display().to_string();
@@ -94,6 +119,122 @@ pub fn put(ctx: &mut Ctx, a: PutArgs) -> Result<()> {
             .emit(&Report::Transfer(report("put", &remote, &shown, &done)))?;
     }
     Ok(())
+}
+
+/// `get -P N`: every name of every argument expanded first, then the files shared out to N
+/// worker connections. One file failing does not stop the others; each failure is listed
+/// at the end, and the exit code is the worst of them.
+fn get_parallel(
+    ctx: &mut Ctx,
+    paths: &[super::RemotePath],
+    output: Option<&Path>,
+    opts: transfer::GetOpts,
+    n: usize,
+) -> Result<()> {
+    if paths.iter().any(|p| super::is_url(&p.0)) {
+        return Err(UsageError(
+            "get -P works on the open connection: 'open' the server, then get its paths".into(),
+        )
+        .into());
+    }
+    let mut names = Vec::new();
+    for p in paths {
+        names
+            .extend(expand_remote(ctx.session, ctx.out, &p.0).with_context(|| Subject::new(&p.0))?);
+    }
+    let several = paths.len() > 1 || names.len() > 1;
+    let mut jobs = Vec::new();
+    for (name, is_link) in names {
+        let target = transfer::local_target(&name, output, several)?;
+        jobs.push((name, is_link, target));
+    }
+    let out = &*ctx.out;
+    run_jobs(
+        ctx.session,
+        out,
+        "get",
+        n,
+        &jobs,
+        |s, (name, is_link, target)| {
+            let local = target.display().to_string();
+            match transfer::download(s, name, target, opts, out) {
+                Ok(done) => {
+                    out.emit(&Report::Transfer(report("get", name, &local, &done)))?;
+                    Ok(done)
+                }
+                // As in a sequential get: a link that leads to a directory is skipped.
+                Err(e) if *is_link && crate::error::exit_code(&e) == 5 => {
+                    out.warn(&format!("skipping {}: not a file", display_name(name)));
+                    out.emit(&Report::Transfer(model::Transfer {
+                        outcome: "skipped".into(),
+                        ..report("get", name, &local, &transfer::Done::nothing())
+                    }))?;
+                    Ok(transfer::Done::skipped(transfer::Skip::NotAFile))
+                }
+                Err(e) => Err(e),
+            }
+        },
+    )
+}
+
+/// Run transfer jobs over a pool of `n` connections, then report: each failure (the
+/// successes reported themselves as they finished), the summary, and the merged result.
+pub(crate) fn run_jobs<J: Sync + JobName>(
+    session: &mut Session,
+    out: &crate::output::Printer,
+    command: &str,
+    n: usize,
+    jobs: &[J],
+    work: impl Fn(&mut Session, &J) -> Result<transfer::Done> + Sync,
+) -> Result<()> {
+    let start = std::time::Instant::now();
+    let results = transfer::pool::run(session, n, jobs, out, work);
+    let mut summary = model::Summary {
+        command: command.into(),
+        files: jobs.len(),
+        done: 0,
+        skipped: 0,
+        failed: 0,
+        bytes: 0,
+        seconds: 0.0,
+    };
+    let mut errors = Vec::new();
+    for (job, r) in jobs.iter().zip(results) {
+        match r {
+            Ok(d) if d.skipped.is_some() => summary.skipped += 1,
+            Ok(d) => {
+                summary.done += 1;
+                summary.bytes += d.bytes;
+            }
+            Err(e) => {
+                let e = e.context(Subject::new(job.name()));
+                let line = format!("{command}: {}", crate::error::render(&e));
+                out.failure(&line, Some(command), &e);
+                summary.failed += 1;
+                errors.push(e);
+            }
+        }
+    }
+    summary.seconds = start.elapsed().as_secs_f64();
+    out.emit(&Report::Summary(summary))?;
+    crate::error::merge(&errors, jobs.len())
+}
+
+/// The name a job's failure is reported under.
+pub(crate) trait JobName {
+    fn name(&self) -> String;
+}
+
+impl JobName for (String, bool, PathBuf) {
+    fn name(&self) -> String {
+        self.0.clone()
+    }
+}
+
+impl JobName for (PathBuf, String) {
+    fn name(&self) -> String {
+        self.0.display().to_string()
+    }
 }
 
 /// The report of one transfer by `command` (`get`, `put`, `cat`).
@@ -122,6 +263,7 @@ fn report(command: &str, remote: &str, local: &str, done: &transfer::Done) -> mo
             None => "complete",
             Some(transfer::Skip::AlreadyComplete) => "already_complete",
             Some(transfer::Skip::Kept) => "kept",
+            Some(transfer::Skip::NotAFile) => "skipped",
         }
         .into(),
     }

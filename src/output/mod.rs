@@ -68,6 +68,21 @@ impl Printer {
         }
     }
 
+    /// A Printer that shows nothing (a worker connection's login).
+    pub fn discard() -> Printer {
+        Printer {
+            quiet: true,
+            json: false,
+            json_command: AtomicBool::new(false),
+            header_done: AtomicBool::new(true),
+            stdout_tty: false,
+            stderr_tty: false,
+            color: false,
+            out: Mutex::new(Box::new(std::io::sink())),
+            err: Mutex::new(Box::new(std::io::sink())),
+        }
+    }
+
     /// A Printer that writes into the two buffers given (tests): no terminal, no colour.
     #[cfg(test)]
     pub fn buffered(json: bool, out: test_buf::Buf, err: test_buf::Buf) -> Printer {

@@ -63,6 +63,11 @@ pub const TYPES: &[(&str, &str, &str)] = &[
         "get, put, cat",
         "command, direction, remote, local, bytes, seconds, rate, resumed_from, verified, outcome",
     ),
+    (
+        "summary",
+        "get -P, put -P, get -r, put -r, mirror",
+        "command, files, done, skipped, failed, bytes, seconds",
+    ),
     ("shell", "!, shell", "command, status"),
     (
         "help",
@@ -109,6 +114,8 @@ pub enum Report {
     Data(Data),
     /// A finished (or skipped) transfer: `get`, `put`, `cat`.
     Transfer(Transfer),
+    /// The end of a many-file run (`-P`, trees): how many files went how.
+    Summary(Summary),
     /// `!`/`shell`: the command's exit status.
     Shell(Shell),
     Help(Help),
@@ -299,6 +306,18 @@ pub struct Transfer {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub command: String,
+    pub files: usize,
+    pub done: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    /// Bytes moved by the files done.
+    pub bytes: u64,
+    pub seconds: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Shell {
     pub command: String,
     /// `null` when a signal ended it.
@@ -366,6 +385,7 @@ mod tests {
             Report::Modtime(_) => "modtime",
             Report::Data(_) => "data",
             Report::Transfer(_) => "transfer",
+            Report::Summary(_) => "summary",
             Report::Shell(_) => "shell",
             Report::Help(_) => "help",
             Report::Error(_) => "error",
@@ -470,6 +490,15 @@ mod tests {
                 verified: vec!["size".into()],
                 outcome: "complete".into(),
             }),
+            Report::Summary(Summary {
+                command: "get".into(),
+                files: 3,
+                done: 1,
+                skipped: 1,
+                failed: 1,
+                bytes: 10,
+                seconds: 0.25,
+            }),
             Report::Shell(Shell {
                 command: "true".into(),
                 status: Some(0),
@@ -501,7 +530,7 @@ mod tests {
     fn every_report_round_trips_as_one_tagged_line() {
         let samples = samples();
         let names: std::collections::BTreeSet<_> = samples.iter().map(type_of).collect();
-        assert_eq!(names.len(), 20, "one sample per variant: {names:?}");
+        assert_eq!(names.len(), 21, "one sample per variant: {names:?}");
         for r in samples {
             let line = serde_json::to_string(&r).unwrap();
             assert!(!line.contains('\n'), "{line}");

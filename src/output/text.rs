@@ -84,6 +84,17 @@ pub fn render(report: &Report) -> Vec<Line> {
         }
         Report::Transfer(t) => transfer_text(t).map(Line::Info).into_iter().collect(),
         Report::Help(h) => vec![Line::Out(h.text.clone())],
+        Report::Summary(s) => vec![Line::Info(format!(
+            "{}: {} files: {} done, {} skipped, {} failed; {} bytes in {:.2} s ({}/s)",
+            s.command,
+            s.files,
+            s.done,
+            s.skipped,
+            s.failed,
+            s.bytes,
+            s.seconds,
+            human_size((s.bytes as f64 / s.seconds.max(1e-6)) as u64)
+        ))],
         // Said by their absence in text (cd, rm, close...), by the data itself (cat), or
         // on stderr by the line runner (errors).
         Report::Ftpsh(_)

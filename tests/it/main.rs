@@ -6,6 +6,7 @@ mod completions;
 mod fake;
 mod interop;
 mod json;
+mod parallel;
 mod pty;
 mod regress_cli;
 mod regress_faults;

@@ -1,0 +1,233 @@
+//! `-P N`: many files over worker connections of their own. The results must not depend on N;
+//! a server that limits logins makes the pool smaller, a worker whose connection drops has
+//! its file retried, and one failing file does not stop the others.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use crate::fake::{Action, FakeServer, fallback, verb};
+use crate::util::{Env, json_of_type, pattern, stderr_of, stdout_of};
+
+/// Twelve files of different sizes (one empty, one of several blocks).
+fn files() -> Vec<(String, Vec<u8>)> {
+    (0..12)
+        .map(|i| {
+            let len = match i {
+                0 => 0,
+                5 => 700_000,
+                _ => 1000 * i + 17,
+            };
+            (format!("f{i:02}.bin"), pattern(len, i as u64 + 1))
+        })
+        .collect()
+}
+
+/// `get -P N` with 1, 4 and 16 workers fetches the same files, byte for byte, and the summary
+/// counts them; `put -P 4` sends them back the same.
+#[test]
+fn get_and_put_in_parallel_give_identical_files_for_any_worker_count() {
+    let env = Env::new();
+    for (name, data) in files() {
+        env.remote_file(&format!("src/{name}"), data.as_slice());
+    }
+    for n in [1, 4, 16] {
+        let dir = format!("out{n}");
+        std::fs::create_dir(env.local(&dir)).unwrap();
+        let out = env
+            .run(&format!("get -P {n} -o {dir}/ 'src/*.bin'"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        for (name, data) in files() {
+            let got = std::fs::read(env.local(&format!("{dir}/{name}"))).unwrap();
+            assert!(got == data, "-P {n}: {name} differs");
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(env.local(&dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| n.to_string_lossy().ends_with(".part"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+        if n > 1 {
+            let err = stderr_of(&out);
+            assert!(
+                err.contains("get: 12 files: 12 done, 0 skipped, 0 failed;"),
+                "{err}"
+            );
+        }
+    }
+    // Back up, in parallel, into a new directory; JSON shows a transfer per file and the
+    // summary.
+    let out = env
+        .cmd()
+        .current_dir(env.local("out4"))
+        .args([
+            &env.url(),
+            "--json",
+            "-c",
+            "mkdir back; put -P 4 -o back/ *.bin",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    for (name, data) in files() {
+        assert!(
+            std::fs::read(env.remote(&format!("back/{name}"))).unwrap() == data,
+            "{name}"
+        );
+    }
+    let text = stdout_of(&out);
+    assert_eq!(json_of_type(&text, "transfer").len(), 12);
+    let summary = json_of_type(&text, "summary");
+    assert_eq!(summary.len(), 1, "{text}");
+    assert_eq!(summary[0]["done"], 12);
+    assert_eq!(summary[0]["command"], "put");
+}
+
+/// A scripted server with `n` files: SIZE and RETR answer for each; `retr` decides what a
+/// RETR does (the test's fault).
+fn file_server(
+    n: usize,
+    login_limit: usize,
+    retr: impl Fn(&str, Vec<u8>) -> Action + Send + Sync + 'static,
+) -> (FakeServer, Arc<AtomicUsize>) {
+    let logins = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&logins);
+    let server = FakeServer::start(move |c| {
+        let arg = c.split_once(' ').map(|x| x.1).unwrap_or("").to_string();
+        let body = |name: &str| {
+            let i: u64 = name.trim_start_matches('f').parse().unwrap_or(99);
+            pattern(20_000 + i as usize, i + 1)
+        };
+        match verb(c).as_str() {
+            "PASS" => {
+                if counted.fetch_add(1, Ordering::SeqCst) >= login_limit {
+                    Action::Reply("421 Too many connections from your address".into())
+                } else {
+                    Action::Reply("230 Logged in".into())
+                }
+            }
+            "SIZE" if arg.starts_with('f') && (arg[1..].parse::<usize>().is_ok_and(|i| i < n)) => {
+                Action::Reply(format!("213 {}", body(&arg).len()))
+            }
+            "SIZE" => Action::Reply("550 No such file".into()),
+            "CWD" if arg != "/" => Action::Reply("550 No such directory".into()),
+            "RETR" => retr(&arg, body(&arg)),
+            _ => fallback(c),
+        }
+    });
+    (server, logins)
+}
+
+fn served(body: Vec<u8>) -> Action {
+    Action::Data {
+        preliminary: "150 Opening data connection".into(),
+        data: body,
+        cut: false,
+        then: "226 Transfer complete".into(),
+    }
+}
+
+/// A server that allows two logins: the shell's and one worker. `-P 4` goes on with what it
+/// gets, says so once, and still fetches every file.
+#[test]
+fn a_login_limit_shrinks_the_pool_and_the_run_goes_on() {
+    let (server, logins) = file_server(6, 2, |_, body| served(body));
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([&server.url(), "-c", "get -P 4 f0 f1 f2 f3 f4 f5"])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("worker connections could not log in") && err.contains("421"),
+        "{err}"
+    );
+    assert_eq!(err.matches("could not log in").count(), 1, "{err}");
+    for i in 0..6u64 {
+        let got = std::fs::read(env.local(&format!("f{i}"))).unwrap();
+        assert!(got == pattern(20_000 + i as usize, i + 1), "f{i}");
+    }
+    // More than two logins were tried: the pool did ask for its workers.
+    assert!(logins.load(Ordering::SeqCst) > 2);
+}
+
+/// A worker's connection drops in the middle of a file: the file is fetched again over a
+/// fresh login and the run ends well.
+#[test]
+fn a_worker_connection_dropped_mid_file_is_retried() {
+    let cut_done = Arc::new(AtomicBool::new(false));
+    let cut = Arc::clone(&cut_done);
+    let (server, _) = file_server(4, 100, move |name, body| {
+        if name == "f2" && !cut.swap(true, Ordering::SeqCst) {
+            Action::Data {
+                preliminary: "150 Opening data connection".into(),
+                data: body[..5000].to_vec(),
+                cut: true,
+                then: String::new(),
+            }
+        } else {
+            served(body)
+        }
+    });
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([&server.url(), "-c", "get -P 2 f0 f1 f2 f3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(cut_done.load(Ordering::SeqCst), "the fault never happened");
+    for i in 0..4u64 {
+        let got = std::fs::read(env.local(&format!("f{i}"))).unwrap();
+        assert!(got == pattern(20_000 + i as usize, i + 1), "f{i}");
+    }
+}
+
+/// One missing file among others: the others arrive, the failure is listed, the summary
+/// counts it, the exit code is the failure's (5), and JSON has an error object for it.
+#[test]
+fn one_failing_file_does_not_stop_the_others() {
+    let (server, _) = file_server(3, 100, |_, body| served(body));
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([&server.url(), "-c", "get -P 3 f0 nope f1 f2"])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    for i in 0..3 {
+        assert!(env.local(&format!("f{i}")).exists(), "f{i}: {err}");
+    }
+    assert!(err.contains("get: nope: 550"), "{err}");
+    assert!(
+        err.contains("get: 4 files: 3 done, 0 skipped, 1 failed;"),
+        "{err}"
+    );
+    assert!(err.contains("get: 1 of 4 files failed"), "{err}");
+
+    let out = env
+        .cmd()
+        .args([&server.url(), "--json", "-c", "get -P 3 -n f0 nope"])
+        .output()
+        .unwrap();
+    let text = stdout_of(&out);
+    let errors = json_of_type(&text, "error");
+    assert_eq!(errors.len(), 2, "{text}");
+    assert_eq!(errors[0]["target"], "nope");
+    assert_eq!(errors[0]["exit"], 5);
+    assert_eq!(errors[1]["exit"], 5);
+    assert_eq!(json_of_type(&text, "summary")[0]["skipped"], 1, "{text}");
+}
+
+#[test]
+fn parallel_counts_outside_one_to_sixteen_are_usage_errors() {
+    let env = Env::new();
+    for bad in ["0", "17", "x"] {
+        let out = env.run(&format!("get -P {bad} a b")).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr_of(&out));
+    }
+}
