@@ -31,7 +31,7 @@ pub fn get(ctx: &mut Ctx, a: GetArgs) -> Result<()> {
         for (name, is_link) in names {
             let done = if to_stdout {
                 let mut stdout = std::io::stdout().lock();
-                transfer::download_to(session, &name, &mut stdout, "stdout")
+                transfer::download_to(session, &name, &mut stdout, "stdout", out, true)
             } else {
                 let target = transfer::local_target(&name, output.as_deref(), several)?;
                 transfer::download(session, &name, &target, opts, out)
@@ -192,9 +192,10 @@ fn expand_local(path: &Path) -> Result<Vec<PathBuf>> {
 }
 
 pub fn cat(ctx: &mut Ctx, a: RemotesArgs) -> Result<()> {
-    let result = super::on_paths(ctx, &a.paths, |session, _, remote| {
+    let result = super::on_paths(ctx, &a.paths, |session, out, remote| {
         let mut stdout = std::io::stdout().lock();
-        transfer::download_to(session, remote.unwrap_or_default(), &mut stdout, "stdout")?;
+        let remote = remote.unwrap_or_default();
+        transfer::download_to(session, remote, &mut stdout, "stdout", out, false)?;
         Ok(())
     });
     // What was printed before a failure stays printed.

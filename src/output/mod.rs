@@ -10,19 +10,19 @@ pub mod text;
 pub mod trace;
 
 use std::io::{IsTerminal, Write};
-use std::time::Duration;
 
 use anyhow::Result;
-use indicatif::{ProgressBar, ProgressDrawTarget};
 
 use crate::error::LocalError;
 use crate::listing::{Entry, display_name};
-pub use progress::progress_style;
+use progress::{Bar, Json, NoProgress, Plain, Progress, ProgressMode, Transfer};
 use text::{clean_lines, columns, human_size, long_listing, terminal_width};
 pub use trace::{install_trace_logger, set_trace, trace_on};
 
 pub struct Printer {
     pub quiet: bool,
+    /// `--progress` (set by `app::run_client`; `auto` elsewhere).
+    pub progress_mode: ProgressMode,
     stdout_tty: bool,
     stderr_tty: bool,
     color: bool,
@@ -33,6 +33,7 @@ impl Printer {
         let stdout_tty = std::io::stdout().is_terminal();
         Printer {
             quiet,
+            progress_mode: ProgressMode::Auto,
             stdout_tty,
             stderr_tty: std::io::stderr().is_terminal(),
             color: stdout_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
@@ -94,25 +95,15 @@ impl Printer {
         }
     }
 
-    /// A progress bar for a transfer (hidden unless stderr is a terminal and not `-q`).
-    pub fn progress(&self, name: &str, total: Option<u64>, start: u64) -> ProgressBar {
-        let bar = ProgressBar::with_draw_target(total, self.bar_target());
-        // indicatif fills `{wide_bar}` to the width it reads from stderr; lay the other
-        // fields out for the same width.
-        let width = console::Term::stderr().size().1;
-        bar.set_style(progress_style(width, total.is_some()));
-        bar.set_message(display_name(name));
-        bar.set_position(start);
-        bar.reset_eta();
-        bar.enable_steady_tick(Duration::from_millis(200));
-        bar
-    }
-
-    fn bar_target(&self) -> ProgressDrawTarget {
-        if self.quiet || !self.stderr_tty {
-            ProgressDrawTarget::hidden()
-        } else {
-            ProgressDrawTarget::stderr()
+    /// The progress display for a transfer, as `--progress` chose it (see
+    /// [`ProgressMode::resolve`]); data on stdout gets no bar.
+    pub fn progress(&self, t: &Transfer) -> Box<dyn Progress> {
+        let stderr = || Box::new(std::io::stderr()) as Box<dyn Write + Send>;
+        match self.progress_mode.resolve(self.quiet, self.stderr_tty) {
+            ProgressMode::Bar if !t.to_stdout => Box::new(Bar::stderr(t)),
+            ProgressMode::Plain => Box::new(Plain::new(t, t.summary && self.quiet, stderr())),
+            ProgressMode::Json => Box::new(Json::new(t, stderr())),
+            _ => Box::new(NoProgress),
         }
     }
 

@@ -5,6 +5,7 @@ mod cli;
 mod completions;
 mod fake;
 mod interop;
+mod progress;
 mod pty;
 mod regress_cli;
 mod regress_faults;
