@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ftpsh_global_optspecs
-    string join \n c/command= f/file= k/keep-going u/user= port= netrc-file= tls no-tls ca-file= insecure active timeout= q/quiet v/verbose json h/help V/version
+    string join \n c/command= f/file= k/keep-going u/user= port= netrc-file= tls no-tls ca-file= insecure active timeout= q/quiet progress= v/verbose json h/help V/version
 end
 
 function __fish_ftpsh_needs_command
@@ -31,15 +31,20 @@ complete -c ftpsh -n "__fish_ftpsh_needs_command" -l port -d 'Server port (defau
 complete -c ftpsh -n "__fish_ftpsh_needs_command" -l netrc-file -d 'Read credentials from FILE instead of ~/.netrc' -r -F
 complete -c ftpsh -n "__fish_ftpsh_needs_command" -l ca-file -d 'Trust the certificate(s) in this PEM file as well as the system roots' -r -F
 complete -c ftpsh -n "__fish_ftpsh_needs_command" -l timeout -d 'Connect and idle timeout in seconds' -r
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -l progress -d 'How transfers show progress on stderr (an explicit MODE also works with -q)' -r -f -a "auto\t'A bar when stderr is a terminal, plain lines when it is not; nothing with -q'
+bar\t'A bar redrawn in place (only on a terminal)'
+plain\t'A line at most every 5 s, for logs'
+json\t'NDJSON events (start, progress, done, error), for programs'
+none\t'Nothing'"
 complete -c ftpsh -n "__fish_ftpsh_needs_command" -s k -l keep-going -d 'In -c/-f/stdin mode, run the remaining commands after a failure'
 complete -c ftpsh -n "__fish_ftpsh_needs_command" -l tls -d 'Require explicit TLS (AUTH TLS); fail if the server does not offer it'
 complete -c ftpsh -n "__fish_ftpsh_needs_command" -l no-tls -d 'Never use TLS (default: TLS for non-anonymous logins when offered)'
 complete -c ftpsh -n "__fish_ftpsh_needs_command" -l insecure -d 'Do not verify TLS certificates (dangerous: anyone on the path can read your password)'
 complete -c ftpsh -n "__fish_ftpsh_needs_command" -l active -d 'Use active mode (PORT/EPRT) instead of passive (EPSV, then PASV)'
-complete -c ftpsh -n "__fish_ftpsh_needs_command" -s q -l quiet -d 'Print only errors and data (no banner, no transfer summaries, no progress)'
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -s q -l quiet -d 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)'
 complete -c ftpsh -n "__fish_ftpsh_needs_command" -s v -l verbose -d 'Trace the protocol on stderr (passwords are masked)'
 complete -c ftpsh -n "__fish_ftpsh_needs_command" -l json -d 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr'
-complete -c ftpsh -n "__fish_ftpsh_needs_command" -s h -l help -d 'Print help'
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ftpsh -n "__fish_ftpsh_needs_command" -s V -l version -d 'Print version'
 complete -c ftpsh -n "__fish_ftpsh_needs_command" -a "serve" -d 'Serve DIR over FTP: 127.0.0.1:2121, anonymous and read-only unless told otherwise'
 complete -c ftpsh -n "__fish_ftpsh_needs_command" -a "demo" -d 'Try ftpsh offline: serve a sample tree on 127.0.0.1 and open the shell on it'
@@ -53,14 +58,14 @@ complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l passive-ports -d '
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l idle-timeout -d 'Close a control connection idle for SECS seconds' -r
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l write -d 'Allow uploads, mkdir, rename and delete (default: read-only)'
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l tls-self-signed -d 'Explicit FTPS with a fresh self-signed certificate; prints its SHA-256 fingerprint and where its PEM file is (for --ca-file)'
-complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -s q -l quiet -d 'Print only errors and data (no banner, no transfer summaries, no progress)'
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -s q -l quiet -d 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)'
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -s v -l verbose -d 'Trace the protocol on stderr (passwords are masked)'
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l json -d 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr'
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -s c -l command -d 'Run these commands (separated by \';\'), then exit' -r
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -s f -l file -d 'Run the commands in FILE (one per line, \'#\' comments), then exit' -r -F
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -s k -l keep-going -d 'In -c/-f/stdin mode, run the remaining commands after a failure'
-complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -s q -l quiet -d 'Print only errors and data (no banner, no transfer summaries, no progress)'
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -s q -l quiet -d 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)'
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -s v -l verbose -d 'Trace the protocol on stderr (passwords are masked)'
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -l json -d 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr'
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -47,7 +47,8 @@ pub fn run(cli: Cli) -> Result<i32> {
 /// The FTP client: connect to the URL on the command line, or to `preset` (the demo's own
 /// server, with its password: never on argv), then run the front end.
 pub fn run_client(cli: Cli, preset: Option<Target>) -> Result<i32> {
-    let out = Printer::new(cli.quiet, cli.json);
+    let mut out = Printer::new(cli.quiet, cli.json);
+    out.progress_mode = cli.progress;
     if cli.json {
         out.json_header()?;
     }

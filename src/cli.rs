@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::output::progress::ProgressMode;
+
 /// The exit-status table shown at the end of `--help`; `error::EXIT_CODES` is the source and a
 /// unit test keeps the two in step (clap needs a `'static` string here).
 pub const EXIT_STATUS_HELP: &str = "\
@@ -99,9 +101,14 @@ pub struct Cli {
           value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub timeout: u64,
 
-    /// Print only errors and data (no banner, no transfer summaries, no progress)
+    /// Print only errors and data (no banner, no transfer summaries, no progress unless
+    /// --progress names a mode)
     #[arg(short = 'q', long = "quiet", conflicts_with = "verbose", global = true)]
     pub quiet: bool,
+
+    /// How transfers show progress on stderr (an explicit MODE also works with -q)
+    #[arg(long = "progress", value_name = "MODE", value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
 
     /// Trace the protocol on stderr (passwords are masked)
     #[arg(short = 'v', long = "verbose", global = true)]
@@ -260,6 +267,7 @@ impl Cli {
             ("--insecure", self.insecure),
             ("--active", self.active),
             ("--netrc-file", self.netrc_file.is_some()),
+            ("--progress", serve && self.progress != ProgressMode::Auto),
             ("--command", serve && self.script.command.is_some()),
             ("--file", serve && self.script.file.is_some()),
             ("--keep-going", serve && self.script.keep_going),
@@ -335,6 +343,13 @@ mod tests {
         assert_eq!(cli.misplaced_flags(), ["--tls", "--keep-going"]);
         let cli = Cli::try_parse_from(["ftpsh", "-k", "-c", "ls", "demo"]).unwrap();
         assert!(cli.misplaced_flags().is_empty());
+        // --progress is the demo's client's; serve transfers nothing of its own.
+        let cli = Cli::try_parse_from(["ftpsh", "--progress", "json", "serve"]).unwrap();
+        assert_eq!(cli.misplaced_flags(), ["--progress"]);
+        let cli = Cli::try_parse_from(["ftpsh", "--progress", "plain", "demo"]).unwrap();
+        assert_eq!(cli.progress, ProgressMode::Plain);
+        assert!(cli.misplaced_flags().is_empty());
+        assert!(Cli::try_parse_from(["ftpsh", "--progress", "fancy"]).is_err());
     }
 
     #[test]

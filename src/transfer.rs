@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use indicatif::ProgressBar;
 use suppaftp::TransferStream;
 
 use crate::error::{Interrupted, LocalError, Remote};
 use crate::output::Printer;
+use crate::output::progress::{Direction, Progress, Transfer};
 use crate::session::{AFTERMATH, AFTERMATH_ABORT, Conn, DATA_TICK, Session, data_io_error};
 use crate::tls;
 
@@ -189,12 +189,17 @@ pub fn download(
             .map_err(|e| LocalError::new(target.display().to_string(), e))?;
         let (got, elapsed) = fetch(
             session,
-            remote,
             &mut sink,
             &target.display().to_string(),
-            size,
-            0,
-            Some(out),
+            out,
+            &Transfer {
+                direction: Direction::Download,
+                name: remote,
+                total: size,
+                offset: 0,
+                to_stdout: false,
+                summary: true,
+            },
         )?;
         if let Some(total) = size
             && got != total
@@ -261,15 +266,15 @@ pub fn download(
         // Everything is already here; only the rename is missing.
         (0, Duration::ZERO)
     } else {
-        match fetch(
-            session,
-            remote,
-            &mut file,
-            &part_name,
-            size,
+        let transfer = Transfer {
+            direction: Direction::Download,
+            name: remote,
+            total: size,
             offset,
-            Some(out),
-        ) {
+            to_stdout: false,
+            summary: true,
+        };
+        match fetch(session, &mut file, &part_name, out, &transfer) {
             Ok(r) => r,
             Err(e) => {
                 // Remove a `.part` we created when nothing arrived: no stray empty files.
@@ -311,18 +316,18 @@ pub fn download(
     })
 }
 
-/// RETR `remote` from `offset` into `sink`, at most `size - offset` bytes when the size is
-/// known (a server that keeps sending is stopped there); returns the bytes received and the
-/// time taken. The final reply must be 226: a 426 or a cut is a broken transfer (exit 8).
+/// RETR `t.name` from `t.offset` into `sink`, at most `total - offset` bytes when the total
+/// is known (a server that keeps sending is stopped there); returns the bytes received and
+/// the time taken. The final reply must be 226: a 426 or a cut is a broken transfer (exit 8).
+/// Progress goes to the display `out` picks for `t`, which hears how the transfer ended.
 fn fetch(
     session: &mut Session,
-    remote: &str,
     sink: &mut dyn Write,
     sink_name: &str,
-    size: Option<u64>,
-    offset: u64,
-    out: Option<&Printer>,
+    out: &Printer,
+    t: &Transfer,
 ) -> Result<(u64, Duration)> {
+    let (remote, size, offset) = (t.name, t.total, t.offset);
     let ascii = session.ascii;
     let timeout = session.opts.timeout;
     let conn = session.conn()?;
@@ -339,24 +344,40 @@ fn fetch(
     };
     let conn = session.conn()?;
     let _ = stream.get_ref().get_ref().set_read_timeout(Some(DATA_TICK));
-    let bar = match out {
-        Some(out) => out.progress(remote, size, offset),
-        None => ProgressBar::hidden(),
-    };
+    let mut progress = out.progress(t);
     let start = Instant::now();
     let limit = size.map(|s| s.saturating_sub(offset));
-    let result = copy_down(&mut stream, sink, &bar, ascii, timeout, limit);
-    bar.finish_and_clear();
+    let result = copy_down(&mut stream, sink, &mut *progress, ascii, timeout, limit);
     let got = match result {
         Ok(n) => n,
-        Err(stop) => return Err(finish_failed(conn, stream, stop, sink_name)),
+        Err(stop) => {
+            return Err(failed(
+                &mut *progress,
+                finish_failed(conn, stream, stop, sink_name),
+            ));
+        }
     };
     conn.watchdog.arm(timeout);
     if let Err(e) = stream.finish() {
         // libunftp answers RETR of a directory with 150, then 550.
-        return Err(not_a_file(session, remote, transfer_reply(e)));
+        let err = not_a_file(session, remote, transfer_reply(e));
+        return Err(failed(&mut *progress, err));
+    }
+    // The callers turn a short transfer into their own error; the display hears it now.
+    match size {
+        Some(total) if offset + got != total => progress.done(Err(&format!(
+            "short transfer: {} of {total} bytes",
+            offset + got
+        ))),
+        _ => progress.done(Ok(())),
     }
     Ok((got, start.elapsed()))
+}
+
+/// Tells the display a transfer failed, and why (the text the error line will show).
+fn failed(progress: &mut dyn Progress, err: anyhow::Error) -> anyhow::Error {
+    progress.done(Err(&crate::error::render(&err)));
+    err
 }
 
 /// A transfer's final reply as an error: 425/426 (the data connection broke or was closed)
@@ -372,15 +393,26 @@ fn transfer_reply(e: suppaftp::FtpError) -> anyhow::Error {
 }
 
 /// Stream a remote file into `sink` (`cat`, `get -o -`), checked against its size.
+/// `summary`: the caller prints a summary line afterwards (`get -o -`; `cat` does not).
 pub fn download_to(
     session: &mut Session,
     remote: &str,
     sink: &mut dyn Write,
     sink_name: &str,
+    out: &Printer,
+    summary: bool,
 ) -> Result<Done> {
     let size = remote_size(session, remote)?;
-    // No progress bar: what is written here may be on the same terminal.
-    let (got, elapsed) = fetch(session, remote, sink, sink_name, size, 0, None)?;
+    // No bar (`to_stdout`): what is written here may be on the same terminal.
+    let transfer = Transfer {
+        direction: Direction::Download,
+        name: remote,
+        total: size,
+        offset: 0,
+        to_stdout: true,
+        summary,
+    };
+    let (got, elapsed) = fetch(session, sink, sink_name, out, &transfer)?;
     sink.flush()
         .map_err(|e| LocalError::new(sink_name.to_string(), e))?;
     if let Some(total) = size
@@ -408,7 +440,7 @@ enum Stop {
 fn copy_down<S: Read>(
     stream: &mut S,
     file: &mut dyn Write,
-    bar: &ProgressBar,
+    progress: &mut dyn Progress,
     ascii: bool,
     timeout: Duration,
     limit: Option<u64>,
@@ -437,6 +469,7 @@ fn copy_down<S: Read>(
                         timeout.as_secs()
                     ))));
                 }
+                progress.advance(0);
                 continue;
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -456,7 +489,7 @@ fn copy_down<S: Read>(
         };
         file.write_all(data).map_err(Stop::Local)?;
         total += n as u64;
-        bar.inc(n as u64);
+        progress.advance(n as u64);
         if over {
             return Err(Stop::Remote(Remote::Protocol(format!(
                 "the server sent more than the {} bytes it announced; stopped there",
@@ -595,35 +628,40 @@ pub fn upload(
         .get_ref()
         .set_write_timeout(Some(DATA_TICK));
     let timeout = conn.timeout;
-    let bar = out.progress(remote, Some(len), offset);
+    let mut progress = out.progress(&Transfer {
+        direction: Direction::Upload,
+        name: remote,
+        total: Some(len),
+        offset,
+        to_stdout: false,
+        summary: true,
+    });
     let start = Instant::now();
-    let result = copy_up(&mut file, &mut stream, &bar, ascii, timeout);
-    bar.finish_and_clear();
+    let result = copy_up(&mut file, &mut stream, &mut *progress, ascii, timeout);
     let sent = match result {
         Ok(n) => n,
         Err(stop) => {
-            return Err(finish_failed(
-                conn,
-                stream,
-                stop,
-                &local.display().to_string(),
-            ));
+            let err = finish_failed(conn, stream, stop, &local.display().to_string());
+            return Err(failed(&mut *progress, err));
         }
     };
     conn.watchdog.arm(timeout);
-    stream.finish().map_err(transfer_reply)?;
+    if let Err(e) = stream.finish() {
+        return Err(failed(&mut *progress, transfer_reply(e)));
+    }
     let elapsed = start.elapsed();
     let verified = !ascii
         && match conn.ftp.size(remote) {
             Ok(size) if size as u64 != len => {
-                return Err(Remote::Incomplete(format!(
+                let err = Remote::Incomplete(format!(
                     "the server has {size} bytes of {len} after the upload; 'put -c' continues it"
-                ))
-                .into());
+                ));
+                return Err(failed(&mut *progress, err.into()));
             }
             Ok(_) => true,
             Err(_) => false,
         };
+    progress.done(Ok(()));
     // Keep the local modification time on the server, as lftp does, where MFMT is offered.
     if conn.has_feature("MFMT")
         && let Ok(t) = meta.modified()
@@ -649,7 +687,7 @@ pub fn upload(
 fn copy_up<W: Write>(
     file: &mut File,
     stream: &mut W,
-    bar: &ProgressBar,
+    progress: &mut dyn Progress,
     ascii: bool,
     timeout: Duration,
 ) -> Result<u64, Stop> {
@@ -699,11 +737,14 @@ fn copy_up<W: Write>(
                     pos += w;
                     idle = Duration::ZERO;
                 }
-                Err(e) => stalled(e, &mut idle)?,
+                Err(e) => {
+                    stalled(e, &mut idle)?;
+                    progress.advance(0);
+                }
             }
         }
         total += n as u64;
-        bar.inc(n as u64);
+        progress.advance(n as u64);
     }
     loop {
         match stream.flush() {

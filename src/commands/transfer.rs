@@ -35,7 +35,7 @@ pub fn get(ctx: &mut Ctx, a: GetArgs) -> Result<()> {
         for (name, is_link) in names {
             let (done, local) = if to_stdout {
                 let mut sink = out.content_sink(&name);
-                let done = transfer::download_to(session, &name, &mut sink, "stdout");
+                let done = transfer::download_to(session, &name, &mut sink, "stdout", out, true);
                 (done, "-".to_string())
             } else {
                 let target = transfer::local_target(&name, output.as_deref(), several)?;
@@ -374,7 +374,7 @@ pub fn cat(ctx: &mut Ctx, a: RemotesArgs) -> Result<()> {
         let remote = remote.unwrap_or_default();
         let done = {
             let mut sink = out.content_sink(remote);
-            transfer::download_to(session, remote, &mut sink, "stdout")?
+            transfer::download_to(session, remote, &mut sink, "stdout", out, false)?
         };
         out.emit(&Report::Transfer(report("cat", remote, "-", &done)))
     });

@@ -16,15 +16,13 @@ pub mod trace;
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use anyhow::Result;
-use indicatif::{ProgressBar, ProgressDrawTarget};
 
 use crate::error::LocalError;
 use crate::listing::{Entry, display_name};
 use model::Report;
-pub use progress::progress_style;
+use progress::{Bar, Json, NoProgress, Plain, Progress, ProgressMode, Transfer};
 use text::{Line, clean_lines};
 pub use trace::{install_trace_logger, set_trace, trace_on};
 
@@ -39,6 +37,8 @@ pub struct Printer {
     json_command: AtomicBool,
     /// The schema header has been written (it goes before the first JSON line of a run).
     header_done: AtomicBool,
+    /// `--progress` (set by `app::run_client`; `auto` elsewhere).
+    pub progress_mode: ProgressMode,
     stdout_tty: bool,
     stderr_tty: bool,
     color: bool,
@@ -54,6 +54,7 @@ impl Printer {
             json,
             json_command: AtomicBool::new(false),
             header_done: AtomicBool::new(false),
+            progress_mode: ProgressMode::Auto,
             stdout_tty,
             stderr_tty: std::io::stderr().is_terminal(),
             color: stdout_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
@@ -75,6 +76,7 @@ impl Printer {
             json: false,
             json_command: AtomicBool::new(false),
             header_done: AtomicBool::new(true),
+            progress_mode: ProgressMode::None,
             stdout_tty: false,
             stderr_tty: false,
             color: false,
@@ -91,6 +93,7 @@ impl Printer {
             json,
             json_command: AtomicBool::new(false),
             header_done: AtomicBool::new(false),
+            progress_mode: ProgressMode::Auto,
             stdout_tty: false,
             stderr_tty: false,
             color: false,
@@ -269,25 +272,15 @@ impl Printer {
         }
     }
 
-    /// A progress bar for a transfer (hidden unless stderr is a terminal and not `-q`).
-    pub fn progress(&self, name: &str, total: Option<u64>, start: u64) -> ProgressBar {
-        let bar = ProgressBar::with_draw_target(total, self.bar_target());
-        // indicatif fills `{wide_bar}` to the width it reads from stderr; lay the other
-        // fields out for the same width.
-        let width = console::Term::stderr().size().1;
-        bar.set_style(progress_style(width, total.is_some()));
-        bar.set_message(display_name(name));
-        bar.set_position(start);
-        bar.reset_eta();
-        bar.enable_steady_tick(Duration::from_millis(200));
-        bar
-    }
-
-    fn bar_target(&self) -> ProgressDrawTarget {
-        if self.quiet || !self.stderr_tty {
-            ProgressDrawTarget::hidden()
-        } else {
-            ProgressDrawTarget::stderr()
+    /// The progress display for a transfer, as `--progress` chose it (see
+    /// [`ProgressMode::resolve`]); data on stdout gets no bar.
+    pub fn progress(&self, t: &Transfer) -> Box<dyn Progress> {
+        let stderr = || Box::new(std::io::stderr()) as Box<dyn Write + Send>;
+        match self.progress_mode.resolve(self.quiet, self.stderr_tty) {
+            ProgressMode::Bar if !t.to_stdout => Box::new(Bar::stderr(t)),
+            ProgressMode::Plain => Box::new(Plain::new(t, t.summary && self.quiet, stderr())),
+            ProgressMode::Json => Box::new(Json::new(t, stderr())),
+            _ => Box::new(NoProgress),
         }
     }
 

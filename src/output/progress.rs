@@ -1,7 +1,449 @@
-//! Transfer progress: the terminal bar's layout (indicatif), and later the plain and JSON
-//! progress reporters.
+//! Transfer progress: the [`Progress`] trait the transfer engine reports through, and the
+//! displays behind it, chosen by `--progress` ([`ProgressMode`]): the terminal bar
+//! (indicatif, [`Bar`]), a line every 5 s for logs ([`Plain`]), NDJSON events for programs
+//! ([`Json`]) and nothing ([`NoProgress`]).
+//!
+//! The engine (`crate::transfer`) never sees indicatif: it gets a `Box<dyn Progress>` from
+//! `Printer::progress` and calls [`Progress::advance`] and [`Progress::done`]. The trait is
+//! `Send` so that a pool of transfer workers can later feed one display. Reporters write to
+//! a `Box<dyn Write + Send>` (stderr in production) and take the time as an argument in
+//! their `*_at` methods, so unit tests read what they wrote and never sleep.
 
-use indicatif::ProgressStyle;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use super::text::human_size;
+use crate::listing::display_name;
+
+/// What the transfer engine tells a display.
+pub trait Progress: Send {
+    /// `n` more bytes went through the data connection. The engine also calls it with 0
+    /// when the connection was idle for a tick, so that a stall still shows (the rate
+    /// falls, the ETA grows) rather than the display going silent.
+    fn advance(&mut self, n: u64);
+    /// The transfer ended, once: `Ok` when every byte went through and the server
+    /// confirmed it (226, and the size matched where one is known), `Err` with the reason
+    /// otherwise.
+    fn done(&mut self, outcome: Result<(), &str>);
+}
+
+/// Which way the data goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Download,
+    Upload,
+}
+
+impl Direction {
+    /// The word in NDJSON events.
+    fn json(self) -> &'static str {
+        match self {
+            Direction::Download => "download",
+            Direction::Upload => "upload",
+        }
+    }
+
+    /// The command word that starts a plain line, as in the summary (`get: f: ...`).
+    fn verb(self) -> &'static str {
+        match self {
+            Direction::Download => "get",
+            Direction::Upload => "put",
+        }
+    }
+}
+
+/// The transfer a display follows.
+#[derive(Debug, Clone, Copy)]
+pub struct Transfer<'a> {
+    pub direction: Direction,
+    /// The remote path, as sent to the server (hostile: cleaned before it reaches a
+    /// terminal).
+    pub name: &'a str,
+    /// The file's whole size, when known (SIZE, the listing, or the local file).
+    pub total: Option<u64>,
+    /// Where a resumed transfer starts: the bytes already done before it.
+    pub offset: u64,
+    /// The data goes to stdout (`cat`, `get -o -`): no bar, it would fight the data on
+    /// the terminal; plain lines and JSON events still come.
+    pub to_stdout: bool,
+    /// A summary line (`get: f: N bytes in ...`) follows a successful transfer unless `-q`
+    /// (`get`, `put`; `cat` prints none).
+    pub summary: bool,
+}
+
+/// `--progress`: how transfers show their progress on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ProgressMode {
+    /// A bar when stderr is a terminal, plain lines when it is not; nothing with -q
+    #[default]
+    Auto,
+    /// A bar redrawn in place (only on a terminal)
+    Bar,
+    /// A line at most every 5 s, for logs
+    Plain,
+    /// NDJSON events (start, progress, done, error), for programs
+    Json,
+    /// Nothing
+    None,
+}
+
+impl ProgressMode {
+    /// The display a transfer gets: `auto` is a bar when stderr is a terminal, plain lines
+    /// when it is not, and nothing with `-q`. An explicit mode wins over `-q`: a program
+    /// that asks for JSON events wants them without the banner and summaries.
+    pub fn resolve(self, quiet: bool, stderr_tty: bool) -> ProgressMode {
+        match self {
+            ProgressMode::Auto if quiet => ProgressMode::None,
+            ProgressMode::Auto if stderr_tty => ProgressMode::Bar,
+            ProgressMode::Auto => ProgressMode::Plain,
+            explicit => explicit,
+        }
+    }
+}
+
+/// How often [`Plain`] writes a line at most.
+pub const PLAIN_EVERY: Duration = Duration::from_secs(5);
+/// How often [`Json`] writes a progress event at most (4 per second).
+pub const JSON_EVERY: Duration = Duration::from_millis(250);
+
+/// Whether a throttled display may report again: `every` has passed since it last did.
+fn due(last: Instant, now: Instant, every: Duration) -> bool {
+    now.saturating_duration_since(last) >= every
+}
+
+/// What every reporter counts: where the transfer stands and how fast it goes.
+#[derive(Debug, Clone)]
+struct Tally {
+    total: Option<u64>,
+    offset: u64,
+    /// Bytes moved by this transfer (a resumed one started at `offset`).
+    moved: u64,
+    start: Instant,
+}
+
+impl Tally {
+    fn new(t: &Transfer, start: Instant) -> Tally {
+        Tally {
+            total: t.total,
+            offset: t.offset,
+            moved: 0,
+            start,
+        }
+    }
+
+    /// How much of the file is done, the offset included: `bytes / total` is the fraction.
+    fn bytes(&self) -> u64 {
+        self.offset.saturating_add(self.moved)
+    }
+
+    /// Bytes per second moved by this transfer, on average since it started.
+    fn rate(&self, now: Instant) -> u64 {
+        let secs = now.saturating_duration_since(self.start).as_secs_f64();
+        if secs <= 0.0 {
+            return 0;
+        }
+        (self.moved as f64 / secs) as u64
+    }
+
+    /// Whole percent done (100 for an empty file), when the total is known.
+    fn percent(&self) -> Option<u64> {
+        self.total.map(|t| {
+            if t == 0 {
+                100
+            } else {
+                ((self.bytes() as u128 * 100 / t as u128) as u64).min(100)
+            }
+        })
+    }
+
+    /// Seconds left at the average rate, when the total is known and bytes are moving.
+    fn eta(&self, now: Instant) -> Option<u64> {
+        let total = self.total?;
+        let rate = self.rate(now);
+        if rate == 0 {
+            return None;
+        }
+        Some(total.saturating_sub(self.bytes()).div_ceil(rate))
+    }
+}
+
+/// `12s`, `4m05s`, `2h03m`.
+fn eta_text(secs: u64) -> String {
+    if secs < 60 {
+        format!("{secs}s")
+    } else if secs < 3600 {
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    } else {
+        format!("{}h{:02}m", secs / 3600, secs % 3600 / 60)
+    }
+}
+
+/// Writes and flushes one line, in one write so that it stays whole in a log other
+/// processes append to; a display that cannot write (stderr closed) must not fail the
+/// transfer.
+fn emit(out: &mut dyn Write, line: &str) {
+    let mut whole = String::with_capacity(line.len() + 1);
+    whole.push_str(line);
+    whole.push('\n');
+    let _ = out.write_all(whole.as_bytes()).and_then(|_| out.flush());
+}
+
+/// No display (`--progress none`, `-q`, or a bar for data on stdout).
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn advance(&mut self, _: u64) {}
+    fn done(&mut self, _: Result<(), &str>) {}
+}
+
+/// The terminal bar (indicatif), redrawn in place five times a second.
+pub struct Bar(ProgressBar);
+
+impl Bar {
+    /// A bar on stderr; indicatif draws nothing when stderr is not a terminal.
+    pub fn stderr(t: &Transfer) -> Bar {
+        // indicatif fills `{wide_bar}` to the width it reads from stderr; lay the other
+        // fields out for the same width.
+        let width = console::Term::stderr().size().1;
+        Bar::new(t, ProgressDrawTarget::stderr(), width)
+    }
+
+    pub fn new(t: &Transfer, target: ProgressDrawTarget, width: u16) -> Bar {
+        let bar = ProgressBar::with_draw_target(t.total, target);
+        bar.set_style(progress_style(width, t.total.is_some()));
+        bar.set_message(display_name(t.name));
+        // A resumed transfer starts the bar at the offset.
+        bar.set_position(t.offset);
+        bar.reset_eta();
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Bar(bar)
+    }
+}
+
+impl Progress for Bar {
+    fn advance(&mut self, n: u64) {
+        self.0.inc(n);
+    }
+
+    /// The bar goes away either way: the summary or the error line says how it ended.
+    fn done(&mut self, _: Result<(), &str>) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// Plain lines for logs (cron): at most one every [`PLAIN_EVERY`], the first one that long
+/// after the start, so a short transfer prints none:
+/// `get: big.iso: 1572864 of 6291456 bytes (25%), 256.0 KiB/s, ETA 18s`.
+/// The end is the summary line's to report (`get: big.iso: 6291456 bytes in 24.00 s ...`).
+/// When `-q` hides it (with an explicit `--progress plain`), a successful get or put ends
+/// with a line of the same form instead, so a log never stops at 95%; `cat` has no summary
+/// and gets no end line (its end is the data's). A failure is reported by the error line,
+/// which `-q` never hides.
+pub struct Plain {
+    out: Box<dyn Write + Send>,
+    verb: &'static str,
+    /// Cleaned: a server-supplied name must not reach a terminal or log raw.
+    name: String,
+    tally: Tally,
+    last: Instant,
+    end_line: bool,
+}
+
+impl Plain {
+    /// `end_line`: `-q` hides the summary line that would follow, so a successful transfer
+    /// prints its own.
+    pub fn new(t: &Transfer, end_line: bool, out: Box<dyn Write + Send>) -> Plain {
+        Plain::new_at(t, end_line, out, Instant::now())
+    }
+
+    pub fn new_at(t: &Transfer, end_line: bool, out: Box<dyn Write + Send>, now: Instant) -> Plain {
+        Plain {
+            out,
+            verb: t.direction.verb(),
+            name: display_name(t.name),
+            tally: Tally::new(t, now),
+            last: now,
+            end_line,
+        }
+    }
+
+    pub fn advance_at(&mut self, n: u64, now: Instant) {
+        self.tally.moved = self.tally.moved.saturating_add(n);
+        if due(self.last, now, PLAIN_EVERY) {
+            self.last = now;
+            let line = self.line(now);
+            emit(&mut *self.out, &line);
+        }
+    }
+
+    pub fn done_at(&mut self, outcome: Result<(), &str>, now: Instant) {
+        if outcome.is_ok() && self.end_line {
+            let secs = now
+                .saturating_duration_since(self.tally.start)
+                .as_secs_f64()
+                .max(1e-6);
+            let line = format!(
+                "{}: {}: {} bytes in {:.2} s ({}/s)",
+                self.verb,
+                self.name,
+                self.tally.moved,
+                secs,
+                human_size((self.tally.moved as f64 / secs) as u64)
+            );
+            emit(&mut *self.out, &line);
+        }
+    }
+
+    /// One progress line (no newline).
+    fn line(&self, now: Instant) -> String {
+        let t = &self.tally;
+        let mut s = format!("{}: {}: {}", self.verb, self.name, t.bytes());
+        match (t.total, t.percent()) {
+            (Some(total), Some(pct)) => s.push_str(&format!(" of {total} bytes ({pct}%)")),
+            _ => s.push_str(" bytes"),
+        }
+        s.push_str(&format!(", {}/s", human_size(t.rate(now))));
+        if let Some(eta) = t.eta(now) {
+            s.push_str(&format!(", ETA {}", eta_text(eta)));
+        }
+        s
+    }
+}
+
+impl Progress for Plain {
+    fn advance(&mut self, n: u64) {
+        self.advance_at(n, Instant::now());
+    }
+    fn done(&mut self, outcome: Result<(), &str>) {
+        self.done_at(outcome, Instant::now());
+    }
+}
+
+/// NDJSON events on stderr, one object per line, for a program that draws its own display:
+/// `{"type":"progress","data":{"event":"start"|"progress"|"done"|"error","direction":
+/// "download"|"upload","name":..,"bytes":..,"total":..|null,"offset":..,"elapsed":..,
+/// "rate":..}}`, plus `"error":"..."` in an error event. `bytes` counts the offset of a
+/// resumed transfer (so `bytes / total` is the fraction done); `rate` is bytes per second
+/// since the start, `elapsed` seconds since it. `start` and one `done` or `error`
+/// always come; `progress` at most every [`JSON_EVERY`]. Names are the server's, as they
+/// are (a program may need the exact name): control and bidi characters are `\u` escapes.
+pub struct Json {
+    out: Box<dyn Write + Send>,
+    direction: Direction,
+    name: String,
+    tally: Tally,
+    last: Instant,
+}
+
+impl Json {
+    pub fn new(t: &Transfer, out: Box<dyn Write + Send>) -> Json {
+        Json::new_at(t, out, Instant::now())
+    }
+
+    /// Writes the `start` event.
+    pub fn new_at(t: &Transfer, out: Box<dyn Write + Send>, now: Instant) -> Json {
+        let mut json = Json {
+            out,
+            direction: t.direction,
+            name: t.name.to_string(),
+            tally: Tally::new(t, now),
+            last: now,
+        };
+        json.event("start", None, now);
+        json
+    }
+
+    pub fn advance_at(&mut self, n: u64, now: Instant) {
+        self.tally.moved = self.tally.moved.saturating_add(n);
+        if due(self.last, now, JSON_EVERY) {
+            self.last = now;
+            self.event("progress", None, now);
+        }
+    }
+
+    pub fn done_at(&mut self, outcome: Result<(), &str>, now: Instant) {
+        match outcome {
+            Ok(()) => self.event("done", None, now),
+            Err(e) => self.event("error", Some(e), now),
+        }
+    }
+
+    fn event(&mut self, event: &'static str, error: Option<&str>, now: Instant) {
+        let t = &self.tally;
+        let line = serde_json::to_string(&JsonEvent {
+            kind: "progress",
+            data: JsonData {
+                event,
+                direction: self.direction.json(),
+                name: &self.name,
+                bytes: t.bytes(),
+                total: t.total,
+                offset: t.offset,
+                // Milliseconds are plenty, and keep lines short.
+                elapsed: now.saturating_duration_since(t.start).as_millis() as f64 / 1000.0,
+                rate: t.rate(now),
+                error,
+            },
+        })
+        .unwrap_or_default();
+        emit(&mut *self.out, &terminal_safe_json(&line));
+    }
+}
+
+/// `json` with every character that is unsafe on a terminal written as a `\uXXXX` escape.
+/// serde_json escapes only C0 controls, but DEL, the C1 controls (U+009B is a CSI) and bidi
+/// overrides would reach a terminal raw; escaped, the line parses to the same name. Outside
+/// strings JSON has only ASCII punctuation, so every such character is inside a string.
+fn terminal_safe_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if crate::listing::is_unsafe_for_terminal(c) {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{:04x}", u));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// One NDJSON line, fields in the documented order (`type` first, as ripgrep's `--json`).
+#[derive(Serialize)]
+struct JsonEvent<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    data: JsonData<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonData<'a> {
+    event: &'static str,
+    direction: &'static str,
+    name: &'a str,
+    bytes: u64,
+    total: Option<u64>,
+    offset: u64,
+    /// Seconds since the start.
+    elapsed: f64,
+    /// Bytes per second, on average since the start.
+    rate: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+}
+
+impl Progress for Json {
+    fn advance(&mut self, n: u64) {
+        self.advance_at(n, Instant::now());
+    }
+    fn done(&mut self, outcome: Result<(), &str>) {
+        self.done_at(outcome, Instant::now());
+    }
+}
 
 /// The widest each field of a progress line can get (indicatif's `HumanBytes` prints at
 /// most `1023.99 KiB`; an ETA is a few characters such as `12m`).
@@ -88,6 +530,269 @@ pub fn progress_style(width: u16, known_total: bool) -> ProgressStyle {
     ProgressStyle::with_template(&template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ")
+}
+
+#[cfg(test)]
+mod reporter_tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// A writer whose bytes the test reads back.
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Capture {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Capture {
+        fn lines(&self) -> Vec<String> {
+            String::from_utf8(self.0.lock().unwrap().clone())
+                .unwrap()
+                .lines()
+                .map(str::to_string)
+                .collect()
+        }
+    }
+
+    fn transfer(name: &str, total: Option<u64>, offset: u64) -> Transfer<'_> {
+        Transfer {
+            direction: Direction::Download,
+            name,
+            total,
+            offset,
+            to_stdout: false,
+            summary: true,
+        }
+    }
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn auto_is_a_bar_on_a_terminal_plain_in_a_log_and_nothing_with_q() {
+        use ProgressMode as M;
+        assert_eq!(M::Auto.resolve(false, true), M::Bar);
+        assert_eq!(M::Auto.resolve(false, false), M::Plain);
+        assert_eq!(M::Auto.resolve(true, true), M::None);
+        assert_eq!(M::Auto.resolve(true, false), M::None);
+        // An explicit mode wins over -q and over what stderr is.
+        for mode in [M::Bar, M::Plain, M::Json, M::None] {
+            for quiet in [false, true] {
+                for tty in [false, true] {
+                    assert_eq!(mode.resolve(quiet, tty), mode, "{mode:?} {quiet} {tty}");
+                }
+            }
+        }
+    }
+
+    /// Blocks every 100 ms for 23 s: lines at 5, 10, 15 and 20 s, none before 5 s.
+    #[test]
+    fn plain_writes_at_most_one_line_per_5_seconds() {
+        let cap = Capture::default();
+        let t0 = Instant::now();
+        let mut p = Plain::new_at(
+            &transfer("f", Some(1 << 30), 0),
+            false,
+            Box::new(cap.clone()),
+            t0,
+        );
+        let mut seen_at = Vec::new();
+        for tick in 1..=230u64 {
+            let before = cap.lines().len();
+            p.advance_at(1000, t0 + ms(tick * 100));
+            if cap.lines().len() > before {
+                seen_at.push(tick * 100);
+            }
+        }
+        assert_eq!(seen_at, [5000, 10000, 15000, 20000]);
+        // An idle tick (0 bytes) also reports, so a stall shows in the log.
+        p.advance_at(0, t0 + ms(25_000));
+        assert_eq!(cap.lines().len(), 5);
+        // The end belongs to the summary line: no line of its own, nor for a failure.
+        p.done_at(Ok(()), t0 + ms(26_000));
+        p.done_at(Err("broken"), t0 + ms(26_000));
+        assert_eq!(cap.lines().len(), 5, "{:?}", cap.lines());
+    }
+
+    #[test]
+    fn plain_line_has_bytes_percent_rate_and_eta() {
+        let line = |total, offset, moved, secs| {
+            let cap = Capture::default();
+            let t0 = Instant::now();
+            let mut p = Plain::new_at(
+                &transfer("dir/big.iso", total, offset),
+                false,
+                Box::new(cap.clone()),
+                t0,
+            );
+            p.advance_at(moved, t0 + Duration::from_secs(secs));
+            cap.lines().join("\n")
+        };
+        assert_eq!(
+            line(Some(1000), 0, 250, 5),
+            "get: dir/big.iso: 250 of 1000 bytes (25%), 50 B/s, ETA 15s"
+        );
+        // A resumed transfer: the offset counts as done, the rate is this run's.
+        assert_eq!(
+            line(Some(1000), 500, 250, 5),
+            "get: dir/big.iso: 750 of 1000 bytes (75%), 50 B/s, ETA 5s"
+        );
+        // No total: no percent, no ETA.
+        assert_eq!(
+            line(None, 0, 3 << 20, 6),
+            "get: dir/big.iso: 3145728 bytes, 512.0 KiB/s"
+        );
+        // Minutes and hours; an ETA rounds up.
+        assert_eq!(
+            line(Some(3_000_000), 0, 5000, 5),
+            "get: dir/big.iso: 5000 of 3000000 bytes (0%), 1000 B/s, ETA 49m55s"
+        );
+        assert!(line(Some(40_000_000), 0, 5000, 5).ends_with("ETA 11h06m"));
+        // Nothing moved yet: no ETA rather than an infinite one.
+        assert_eq!(
+            line(Some(1000), 0, 0, 5),
+            "get: dir/big.iso: 0 of 1000 bytes (0%), 0 B/s"
+        );
+        assert_eq!(eta_text(59), "59s");
+        assert_eq!(eta_text(60), "1m00s");
+        assert_eq!(eta_text(3600), "1h00m");
+    }
+
+    #[test]
+    fn plain_ends_with_a_line_only_when_q_hides_the_summary() {
+        let cap = Capture::default();
+        let t0 = Instant::now();
+        let mut t = transfer("f", Some(2048), 0);
+        t.direction = Direction::Upload;
+        let mut p = Plain::new_at(&t, true, Box::new(cap.clone()), t0);
+        p.advance_at(2048, t0 + ms(2000));
+        p.done_at(Ok(()), t0 + ms(2000));
+        assert_eq!(cap.lines(), ["put: f: 2048 bytes in 2.00 s (1.0 KiB/s)"]);
+        // A failure: the error line says so.
+        let cap = Capture::default();
+        let mut p = Plain::new_at(&t, true, Box::new(cap.clone()), t0);
+        p.done_at(Err("426 broken"), t0 + ms(2000));
+        assert!(cap.lines().is_empty(), "{:?}", cap.lines());
+    }
+
+    const HOSTILE: &str = "evil\x1b[2J\u{9b}31m\u{202e}gpj.exe\x7f";
+
+    #[test]
+    fn plain_cleans_a_hostile_name() {
+        let cap = Capture::default();
+        let t0 = Instant::now();
+        let mut p = Plain::new_at(&transfer(HOSTILE, None, 0), true, Box::new(cap.clone()), t0);
+        p.advance_at(10, t0 + ms(5000));
+        p.done_at(Ok(()), t0 + ms(5000));
+        let lines = cap.lines();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        for l in &lines {
+            assert!(l.starts_with("get: evil?[2J?31m?gpj.exe?: "), "{l:?}");
+            assert!(
+                !l.chars().any(crate::listing::is_unsafe_for_terminal),
+                "{l:?}"
+            );
+        }
+    }
+
+    fn events(cap: &Capture) -> Vec<serde_json::Value> {
+        cap.lines()
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+            .collect()
+    }
+
+    /// Blocks every 10 ms for 3 s: 12 progress events at most (4 a second), between a start
+    /// and a done, byte counts never going back.
+    #[test]
+    fn json_events_start_done_and_at_most_4_progress_per_second() {
+        let cap = Capture::default();
+        let t0 = Instant::now();
+        let total = 300 * 4096;
+        let mut j = Json::new_at(&transfer("f", Some(total), 0), Box::new(cap.clone()), t0);
+        for tick in 1..=300u64 {
+            j.advance_at(4096, t0 + ms(tick * 10));
+        }
+        j.done_at(Ok(()), t0 + ms(3000));
+        let ev = events(&cap);
+        let kinds: Vec<&str> = ev
+            .iter()
+            .map(|e| e["data"]["event"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds.first(), Some(&"start"));
+        assert_eq!(kinds.last(), Some(&"done"));
+        let progress = kinds.iter().filter(|k| **k == "progress").count();
+        assert_eq!(progress, 12, "{kinds:?}");
+        assert_eq!(kinds.len(), 14, "{kinds:?}");
+        let bytes: Vec<u64> = ev
+            .iter()
+            .map(|e| e["data"]["bytes"].as_u64().unwrap())
+            .collect();
+        assert!(bytes.windows(2).all(|w| w[0] <= w[1]), "{bytes:?}");
+        assert_eq!((bytes[0], *bytes.last().unwrap()), (0, total));
+        for e in &ev {
+            assert_eq!(e["type"], "progress");
+            assert_eq!(e["data"]["direction"], "download");
+            assert_eq!(e["data"]["total"], total);
+            assert_eq!(e["data"]["offset"], 0);
+            assert!(e["data"].get("error").is_none());
+        }
+        // The done event: 1.2 MiB in 3 s.
+        assert_eq!(ev.last().unwrap()["data"]["rate"], total / 3);
+        assert_eq!(ev.last().unwrap()["data"]["elapsed"], 3.0);
+    }
+
+    #[test]
+    fn json_start_and_error_come_even_for_a_transfer_that_moved_nothing() {
+        let cap = Capture::default();
+        let t0 = Instant::now();
+        let mut t = transfer("f", None, 7);
+        t.direction = Direction::Upload;
+        let mut j = Json::new_at(&t, Box::new(cap.clone()), t0);
+        j.done_at(Err("426 transfer aborted"), t0 + ms(10));
+        assert_eq!(
+            cap.lines(),
+            [
+                r#"{"type":"progress","data":{"event":"start","direction":"upload","name":"f","bytes":7,"total":null,"offset":7,"elapsed":0.0,"rate":0}}"#,
+                r#"{"type":"progress","data":{"event":"error","direction":"upload","name":"f","bytes":7,"total":null,"offset":7,"elapsed":0.01,"rate":0,"error":"426 transfer aborted"}}"#,
+            ]
+        );
+    }
+
+    /// A program gets the exact name back; the terminal never sees a control or bidi
+    /// character raw (serde_json alone leaves DEL, C1 and bidi characters as they are).
+    #[test]
+    fn json_keeps_a_hostile_name_intact_but_escaped() {
+        let cap = Capture::default();
+        let t0 = Instant::now();
+        let mut j = Json::new_at(&transfer(HOSTILE, Some(1), 0), Box::new(cap.clone()), t0);
+        j.advance_at(1, t0 + ms(300));
+        j.done_at(Ok(()), t0 + ms(300));
+        let lines = cap.lines();
+        assert_eq!(lines.len(), 3);
+        for l in &lines {
+            assert!(
+                !l.chars().any(crate::listing::is_unsafe_for_terminal),
+                "{l:?}"
+            );
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            assert_eq!(v["data"]["name"], HOSTILE);
+        }
+        assert!(
+            lines[0].contains(r#""name":"evil\u001b[2J\u009b31m\u202egpj.exe\u007f""#),
+            "{}",
+            lines[0]
+        );
+    }
 }
 
 #[cfg(test)]

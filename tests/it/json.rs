@@ -122,6 +122,18 @@ fn schema() -> BTreeMap<&'static str, Vec<(&'static str, F)>> {
                 ("outcome", Str),
             ],
         ),
+        (
+            "summary",
+            vec![
+                ("command", Str),
+                ("files", Int),
+                ("done", Int),
+                ("skipped", Int),
+                ("failed", Int),
+                ("bytes", Int),
+                ("seconds", Num),
+            ],
+        ),
         ("shell", vec![("command", Str), ("status", OptInt)]),
         (
             "help",

@@ -7,6 +7,7 @@ mod fake;
 mod interop;
 mod json;
 mod parallel;
+mod progress;
 mod pty;
 mod regress_cli;
 mod regress_faults;

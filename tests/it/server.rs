@@ -1,6 +1,6 @@
 //! The in-process FTP server the integration tests talk to: libunftp serving a temporary
 //! directory on 127.0.0.1, optionally with one user/password, explicit FTPS (a throwaway CA made
-//! by rcgen) and a short idle timeout.
+//! by rcgen), a short idle timeout and paced transfers.
 //!
 //! libunftp's `listen()` binds an address it is given and cannot report an OS-chosen port, so the
 //! harness binds `127.0.0.1:0` itself and hands every accepted socket to `Server::service`, which
@@ -9,6 +9,7 @@
 //! and shuts the runtime down (aborting every session) with a bounded wait, so a hung session can
 //! never hang the test binary.
 
+use std::fmt::Debug;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -19,7 +20,9 @@ use std::time::Duration;
 
 use libunftp::ServerBuilder;
 use libunftp::auth::AnonymousAuthenticator;
-use unftp_core::auth::{AuthenticationError, Authenticator, Credentials, Principal};
+use tokio::io::{AsyncRead, ReadBuf};
+use unftp_core::auth::{AuthenticationError, Authenticator, Credentials, Principal, UserDetail};
+use unftp_core::storage::{self, StorageBackend};
 use unftp_sbe_fs::Filesystem;
 
 /// How a [`TestServer`] is configured. The default is anonymous, plain FTP, libunftp's default
@@ -40,6 +43,10 @@ pub struct ServerOpts {
     /// `221 Session timed out. Closing control connection` (221, not 421: a libunftp quirk) and
     /// is closed.
     pub idle_timeout: Option<u64>,
+    /// Pace every download and upload to this many bytes per second, so that a transfer of a
+    /// small file takes long enough to watch (progress reporting). A lower bound on the
+    /// duration, whatever the machine's load: the file's size over the rate.
+    pub throttle: Option<u64>,
 }
 
 /// A running server; dropping it shuts the server down (waiting at most about 2 s).
@@ -73,6 +80,7 @@ impl TestServer {
             user: opts.user,
             tls: tls.as_ref().map(|t| (t.cert.clone(), t.key.clone())),
             idle_timeout: opts.idle_timeout,
+            throttle: opts.throttle.filter(|r| *r > 0),
         });
         // Fail here, in the test's thread, rather than once per connection in the server.
         Filesystem::new(root).unwrap_or_else(|e| panic!("bad server root {}: {e}", root.display()));
@@ -147,6 +155,7 @@ struct SessionConfig {
     user: Option<(String, String)>,
     tls: Option<(PathBuf, PathBuf)>,
     idle_timeout: Option<u64>,
+    throttle: Option<u64>,
 }
 
 async fn accept_loop(
@@ -173,7 +182,11 @@ async fn accept_loop(
 /// Serve one control connection with a `Server` built just for it (`service` consumes it).
 async fn serve(stream: tokio::net::TcpStream, config: &SessionConfig) {
     let root = config.root.clone();
-    let storage = Box::new(move || Filesystem::new(root.clone()).expect("server root"));
+    let rate = config.throttle;
+    let storage = Box::new(move || Paced {
+        fs: Filesystem::new(root.clone()).expect("server root"),
+        rate,
+    });
     let authenticator: Arc<dyn Authenticator + Send + Sync> = match &config.user {
         Some((user, password)) => Arc::new(PasswordAuthenticator {
             user: user.clone(),
@@ -201,6 +214,154 @@ async fn serve(stream: tokio::net::TcpStream, config: &SessionConfig) {
             let _ = server.service(stream).await;
         }
         Err(e) => eprintln!("test server: cannot build libunftp server: {e}"),
+    }
+}
+
+/// unftp-sbe-fs, with the data of every RETR and STOR paced to `rate` bytes per second when
+/// set; everything else is passed through unchanged.
+#[derive(Debug)]
+struct Paced {
+    fs: Filesystem,
+    rate: Option<u64>,
+}
+
+#[async_trait::async_trait]
+impl<U: UserDetail> StorageBackend<U> for Paced {
+    type Metadata = <Filesystem as StorageBackend<U>>::Metadata;
+
+    fn enter(&mut self, user: &U) -> std::io::Result<()> {
+        StorageBackend::<U>::enter(&mut self.fs, user)
+    }
+
+    fn supported_features(&self) -> u32 {
+        StorageBackend::<U>::supported_features(&self.fs)
+    }
+
+    async fn metadata<P: AsRef<Path> + Send + Debug>(
+        &self,
+        user: &U,
+        path: P,
+    ) -> storage::Result<Self::Metadata> {
+        self.fs.metadata(user, path).await
+    }
+
+    async fn list<P: AsRef<Path> + Send + Debug>(
+        &self,
+        user: &U,
+        path: P,
+    ) -> storage::Result<Vec<storage::Fileinfo<PathBuf, Self::Metadata>>> {
+        self.fs.list(user, path).await
+    }
+
+    async fn get<P: AsRef<Path> + Send + Debug>(
+        &self,
+        user: &U,
+        path: P,
+        start_pos: u64,
+    ) -> storage::Result<Box<dyn AsyncRead + Send + Sync + Unpin>> {
+        let inner = self.fs.get(user, path, start_pos).await?;
+        Ok(match self.rate {
+            Some(rate) => Box::new(PacedReader::new(inner, rate)),
+            None => inner,
+        })
+    }
+
+    async fn put<P: AsRef<Path> + Send + Debug, R: AsyncRead + Send + Sync + Unpin + 'static>(
+        &self,
+        user: &U,
+        input: R,
+        path: P,
+        start_pos: u64,
+    ) -> storage::Result<u64> {
+        match self.rate {
+            Some(rate) => {
+                let input = PacedReader::new(input, rate);
+                self.fs.put(user, input, path, start_pos).await
+            }
+            None => self.fs.put(user, input, path, start_pos).await,
+        }
+    }
+
+    async fn del<P: AsRef<Path> + Send + Debug>(&self, user: &U, path: P) -> storage::Result<()> {
+        self.fs.del(user, path).await
+    }
+
+    async fn mkd<P: AsRef<Path> + Send + Debug>(&self, user: &U, path: P) -> storage::Result<()> {
+        self.fs.mkd(user, path).await
+    }
+
+    async fn rename<P: AsRef<Path> + Send + Debug>(
+        &self,
+        user: &U,
+        from: P,
+        to: P,
+    ) -> storage::Result<()> {
+        self.fs.rename(user, from, to).await
+    }
+
+    async fn rmd<P: AsRef<Path> + Send + Debug>(&self, user: &U, path: P) -> storage::Result<()> {
+        self.fs.rmd(user, path).await
+    }
+
+    async fn cwd<P: AsRef<Path> + Send + Debug>(&self, user: &U, path: P) -> storage::Result<()> {
+        self.fs.cwd(user, path).await
+    }
+}
+
+/// A reader that hands out bytes no faster than `rate` per second: before each read it
+/// sleeps until the bytes read so far are due, and each read is at most a tenth of a
+/// second's worth, so the data arrives steadily rather than in bursts.
+struct PacedReader<R> {
+    inner: R,
+    rate: u64,
+    start: tokio::time::Instant,
+    read: u64,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    chunk: Vec<u8>,
+}
+
+impl<R> PacedReader<R> {
+    fn new(inner: R, rate: u64) -> PacedReader<R> {
+        PacedReader {
+            inner,
+            rate,
+            start: tokio::time::Instant::now(),
+            read: 0,
+            sleep: None,
+            chunk: Vec::new(),
+        }
+    }
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for PacedReader<R> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        loop {
+            if let Some(sleep) = this.sleep.as_mut() {
+                if sleep.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                this.sleep = None;
+            }
+            let due = this.start + Duration::from_secs_f64(this.read as f64 / this.rate as f64);
+            if due <= tokio::time::Instant::now() {
+                break;
+            }
+            this.sleep = Some(Box::pin(tokio::time::sleep_until(due)));
+        }
+        let most = ((this.rate / 10).max(1) as usize).min(buf.remaining());
+        this.chunk.resize(most, 0);
+        let mut part = ReadBuf::new(&mut this.chunk[..most]);
+        let r = Pin::new(&mut this.inner).poll_read(cx, &mut part);
+        let n = part.filled().len();
+        buf.put_slice(&this.chunk[..n]);
+        this.read += n as u64;
+        r
     }
 }
 
