@@ -20,6 +20,7 @@ use crate::session::{AFTERMATH, AFTERMATH_ABORT, Conn, DATA_TICK, Session, data_
 use crate::tls;
 
 pub mod pool;
+pub mod segmented;
 
 const BLOCK: usize = 256 * 1024;
 // Blocks under 128 KiB make large downloads markedly slower (DESIGN.md, measured against

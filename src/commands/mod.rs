@@ -189,6 +189,8 @@ pub enum Command {
     Passive(PassiveArgs),
     /// Download remote files
     Get(GetArgs),
+    /// Download one big file in N byte ranges over N connections at once
+    Pget(PgetArgs),
     /// Upload local files
     Put(PutArgs),
     /// List commands, or show how to use one
@@ -391,10 +393,32 @@ pub struct GetArgs {
     #[arg(short = 'P', long = "parallel", value_name = "N",
           value_parser = clap::value_parser!(u16).range(1..=16))]
     pub parallel: Option<u16>,
+    /// Fetch each file in N byte ranges over N connections at once, as pget does (2 to 16)
+    #[arg(long = "segments", value_name = "N", conflicts_with = "parallel",
+          value_parser = clap::value_parser!(u16).range(2..=16))]
+    pub segments: Option<u16>,
     /// Remote files or ftp:// URLs; a glob in the last component ('pub/*.gz') matches the
     /// server's listing
     #[arg(value_name = "REMOTE", required = true, num_args = 1..)]
     pub paths: Vec<RemotePath>,
+}
+
+#[derive(Debug, Args)]
+pub struct PgetArgs {
+    /// Continue from where an earlier pget stopped (LOCAL.part and its record of the ranges)
+    #[arg(short = 'c', long = "continue")]
+    pub resume: bool,
+    /// How many ranges, each over a connection of its own (2 to 16; default 4; a file
+    /// smaller than N MiB gets fewer)
+    #[arg(short = 'n', long = "segments", value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(2..=16))]
+    pub segments: u16,
+    /// Local file name, or a directory to put it in (default: the local directory)
+    #[arg(short = 'o', long = "output", value_name = "LOCAL")]
+    pub output: Option<LocalPath>,
+    /// The remote file, or an ftp:// URL
+    #[arg(value_name = "REMOTE")]
+    pub path: RemotePath,
 }
 
 #[derive(Debug, Args)]
@@ -454,6 +478,7 @@ impl Command {
             Command::Ls(a) => !a.path.as_ref().is_some_and(|p| is_url(&p.0)),
             Command::Dir(a) | Command::Nlist(a) => !a.path.as_ref().is_some_and(|p| is_url(&p.0)),
             Command::Get(a) => !a.paths.iter().any(|p| is_url(&p.0)),
+            Command::Pget(a) => !is_url(&a.path.0),
             Command::Cat(a) => !a.paths.iter().any(|p| is_url(&p.0)),
             Command::Open(_)
             | Command::Bye(_)
@@ -498,6 +523,7 @@ impl Command {
             Command::Size(a) | Command::Modtime(a) => remote(&a.path),
             Command::Chmod(a) => text(&a.mode) || a.paths.iter().any(remote),
             Command::Get(a) => a.paths.iter().any(remote),
+            Command::Pget(a) => remote(&a.path),
             Command::Put(a) => a.output.iter().any(remote) || a.paths.iter().any(local),
             Command::Close
             | Command::Bye(_)
@@ -574,6 +600,7 @@ impl Command {
             | Command::Type(_)
             | Command::Passive(_)
             | Command::Get(_)
+            | Command::Pget(_)
             | Command::Help(_) => Vec::new(),
         }
     }
@@ -956,6 +983,7 @@ pub fn dispatch(cmd: Command, ctx: &mut Ctx) -> Result<Flow> {
         Command::Type(a) => nav::set_type(ctx, a.kind),
         Command::Passive(a) => nav::passive(ctx, a),
         Command::Get(a) => transfer::get(ctx, a),
+        Command::Pget(a) => transfer::pget(ctx, a),
         Command::Put(a) => transfer::put(ctx, a),
         Command::Help(a) => help(ctx, a),
     };

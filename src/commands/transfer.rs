@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::{Ctx, GetArgs, PutArgs, RemotesArgs};
+use super::{Ctx, GetArgs, PgetArgs, PutArgs, RemotesArgs};
 use crate::error::{LocalError, Subject, UsageError};
 use crate::listing::{Kind, display_name, sanitize_name};
 use crate::output::model::{self, Report};
@@ -39,7 +39,17 @@ pub fn get(ctx: &mut Ctx, a: GetArgs) -> Result<()> {
                 (done, "-".to_string())
             } else {
                 let target = transfer::local_target(&name, output.as_deref(), several)?;
-                let done = transfer::download(session, &name, &target, opts, out);
+                let done = match a.segments {
+                    Some(n) if !(opts.no_clobber && target.is_file()) => transfer::segmented::pget(
+                        session,
+                        &name,
+                        &target,
+                        n.into(),
+                        opts.resume,
+                        out,
+                    ),
+                    _ => transfer::download(session, &name, &target, opts, out),
+                };
                 (done, target.display().to_string())
             };
             let done = match done {
@@ -121,6 +131,34 @@ pub fn put(ctx: &mut Ctx, a: PutArgs) -> Result<()> {
     Ok(())
 }
 
+/// `pget`: one file in byte ranges over several connections (see `transfer::segmented`).
+pub fn pget(ctx: &mut Ctx, a: PgetArgs) -> Result<()> {
+    let output = a.output.map(|o| o.0);
+    if output.as_deref() == Some(Path::new("-")) {
+        return Err(
+            UsageError("pget writes a file, not stdout: use 'cat' or 'get -o -'".into()).into(),
+        );
+    }
+    super::on_paths(
+        ctx,
+        std::slice::from_ref(&a.path),
+        |session, out, remote| {
+            let remote = remote.unwrap_or_default();
+            let target = transfer::local_target(remote, output.as_deref(), false)?;
+            let done = transfer::segmented::pget(
+                session,
+                remote,
+                &target,
+                a.segments.into(),
+                a.resume,
+                out,
+            )?;
+            let local = target.display().to_string();
+            out.emit(&Report::Transfer(report("pget", remote, &local, &done)))
+        },
+    )
+}
+
 /// `get -P N`: every name of every argument expanded first, then the files shared out to N
 /// worker connections. One file failing does not stop the others; each failure is listed
 /// at the end, and the exit code is the worst of them.
@@ -188,7 +226,13 @@ pub(crate) fn run_jobs<J: Sync + JobName>(
     work: impl Fn(&mut Session, &J) -> Result<transfer::Done> + Sync,
 ) -> Result<()> {
     let start = std::time::Instant::now();
-    let results = transfer::pool::run(session, n, jobs, out, work);
+    let many = out.many(command, jobs.len());
+    let results = transfer::pool::run(session, n, jobs, out, |s, job| {
+        let r = work(s, job);
+        many.job_done();
+        r
+    });
+    drop(many);
     let mut summary = model::Summary {
         command: command.into(),
         files: jobs.len(),

@@ -39,6 +39,8 @@ pub struct Printer {
     header_done: AtomicBool,
     /// `--progress` (set by `app::run_client`; `auto` elsewhere).
     pub progress_mode: ProgressMode,
+    /// While many transfers run at once (`-P`, `pget`): their bars go under one total line.
+    many: Mutex<Option<indicatif::MultiProgress>>,
     stdout_tty: bool,
     stderr_tty: bool,
     color: bool,
@@ -55,6 +57,7 @@ impl Printer {
             json_command: AtomicBool::new(false),
             header_done: AtomicBool::new(false),
             progress_mode: ProgressMode::Auto,
+            many: Mutex::new(None),
             stdout_tty,
             stderr_tty: std::io::stderr().is_terminal(),
             color: stdout_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
@@ -77,6 +80,7 @@ impl Printer {
             json_command: AtomicBool::new(false),
             header_done: AtomicBool::new(true),
             progress_mode: ProgressMode::None,
+            many: Mutex::new(None),
             stdout_tty: false,
             stderr_tty: false,
             color: false,
@@ -94,6 +98,7 @@ impl Printer {
             json_command: AtomicBool::new(false),
             header_done: AtomicBool::new(false),
             progress_mode: ProgressMode::Auto,
+            many: Mutex::new(None),
             stdout_tty: false,
             stderr_tty: false,
             color: false,
@@ -277,11 +282,34 @@ impl Printer {
     pub fn progress(&self, t: &Transfer) -> Box<dyn Progress> {
         let stderr = || Box::new(std::io::stderr()) as Box<dyn Write + Send>;
         match self.progress_mode.resolve(self.quiet, self.stderr_tty) {
-            ProgressMode::Bar if !t.to_stdout => Box::new(Bar::stderr(t)),
+            ProgressMode::Bar if !t.to_stdout => {
+                let bar = Bar::stderr(t);
+                if let Some(m) = self.many.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+                    bar.join(m);
+                }
+                Box::new(bar)
+            }
             ProgressMode::Plain => Box::new(Plain::new(t, t.summary && self.quiet, stderr())),
             ProgressMode::Json => Box::new(Json::new(t, stderr())),
             _ => Box::new(NoProgress),
         }
+    }
+
+    /// Many transfers at once: on a terminal (bar mode), one total line counting the `jobs`
+    /// with each running transfer's bar below it, until the returned guard is dropped.
+    pub fn many(&self, what: &str, jobs: usize) -> Many<'_> {
+        let bar = match self.progress_mode.resolve(self.quiet, self.stderr_tty) {
+            ProgressMode::Bar => {
+                let multi = indicatif::MultiProgress::with_draw_target(
+                    indicatif::ProgressDrawTarget::stderr(),
+                );
+                let total = multi.add(progress::total_bar(what, jobs as u64));
+                *self.many.lock().unwrap_or_else(|p| p.into_inner()) = Some(multi);
+                Some(total)
+            }
+            _ => None,
+        };
+        Many { printer: self, bar }
     }
 
     /// Render a parsed listing of `path` (`None`: the working directory): columns or long
@@ -315,6 +343,30 @@ impl Printer {
             s
         };
         self.data(&text)
+    }
+}
+
+/// See [`Printer::many`].
+pub struct Many<'a> {
+    printer: &'a Printer,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Many<'_> {
+    /// One more job finished (however it went).
+    pub fn job_done(&self) {
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+    }
+}
+
+impl Drop for Many<'_> {
+    fn drop(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+        *self.printer.many.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 }
 

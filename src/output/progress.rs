@@ -223,6 +223,25 @@ impl Bar {
     }
 }
 
+impl Bar {
+    /// Draw under a [`indicatif::MultiProgress`] (many transfers at once).
+    pub fn join(&self, multi: &indicatif::MultiProgress) {
+        multi.add(self.0.clone());
+    }
+}
+
+/// The total line above the bars of many transfers: `get: 12/40 files [====>   ] 00:03`.
+pub fn total_bar(what: &str, jobs: u64) -> ProgressBar {
+    let bar = ProgressBar::new(jobs);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} {pos}/{len} files [{wide_bar}] {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(display_name(what));
+    bar
+}
+
 impl Progress for Bar {
     fn advance(&mut self, n: u64) {
         self.0.inc(n);

@@ -231,3 +231,147 @@ fn parallel_counts_outside_one_to_sixteen_are_usage_errors() {
         assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr_of(&out));
     }
 }
+
+const MIB: usize = 1024 * 1024;
+
+/// The `transfer` object of a JSON run.
+fn transfer_of(out: &std::process::Output) -> serde_json::Value {
+    let text = stdout_of(out);
+    let t = json_of_type(&text, "transfer");
+    assert_eq!(t.len(), 1, "{text}\n{}", stderr_of(out));
+    t[0].clone()
+}
+
+/// `pget -n 4` and `get --segments 3` fetch the file exactly, rename it into place and
+/// leave no `.part` or record of the ranges behind.
+#[test]
+fn pget_fetches_a_file_in_ranges_exactly() {
+    let env = Env::new();
+    let body = pattern(5 * MIB + 12_345, 9);
+    env.remote_file("big.bin", &body);
+    let out = env
+        .cmd()
+        .args([&env.url(), "--json", "-c", "pget -n 4 big.bin"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(std::fs::read(env.local("big.bin")).unwrap() == body);
+    let t = transfer_of(&out);
+    assert_eq!(t["command"], "pget");
+    assert_eq!(t["bytes"], body.len());
+    assert_eq!(t["verified"], serde_json::json!(["size"]));
+    assert!(!env.local("big.bin.part").exists());
+    assert!(!env.local("big.bin.part.segments").exists());
+
+    let out = env
+        .run("get --segments 3 -o copy.bin big.bin")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(std::fs::read(env.local("copy.bin")).unwrap() == body);
+}
+
+/// After a crash the record of the ranges says what is there: `pget -c` fetches only the
+/// rest (the report's `resumed_from` and `bytes` add up to the file) and the file is right.
+#[test]
+fn pget_c_fetches_only_the_missing_ranges() {
+    let env = Env::new();
+    let size = 4 * MIB;
+    let body = pattern(size, 4);
+    env.remote_file("f.bin", &body);
+    // Four ranges of 1 MiB: the first and third complete, the second half done, the
+    // fourth not started; what is on disk of them is the server's data.
+    let mut part = vec![0u8; size];
+    let done: [(usize, usize); 3] = [(0, MIB), (MIB, MIB + MIB / 2), (2 * MIB, 3 * MIB)];
+    for (a, b) in done {
+        part[a..b].copy_from_slice(&body[a..b]);
+    }
+    env.local_file("f.bin.part", &part);
+    env.local_file(
+        "f.bin.part.segments",
+        format!(
+            "ftpsh-segments 1\nsize {size}\n0 {m1} {m1}\n{m1} {m2} {h}\n{m2} {m3} {m3}\n{m3} {m4} {m3}\n",
+            m1 = MIB,
+            m2 = 2 * MIB,
+            m3 = 3 * MIB,
+            m4 = 4 * MIB,
+            h = MIB + MIB / 2
+        )
+        .as_bytes(),
+    );
+    let out = env
+        .cmd()
+        .args([&env.url(), "--json", "-c", "pget -c -n 4 f.bin"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(std::fs::read(env.local("f.bin")).unwrap() == body);
+    let t = transfer_of(&out);
+    assert_eq!(t["resumed_from"], 2 * MIB + MIB / 2, "{t}");
+    assert_eq!(t["bytes"], MIB + MIB / 2, "{t}");
+    assert!(!env.local("f.bin.part.segments").exists());
+
+    // A record for another size (the remote file changed) is not trusted: start over.
+    env.local_file("f.bin.part", &part);
+    env.local_file(
+        "f.bin.part.segments",
+        b"ftpsh-segments 1\nsize 99\n0 99 99\n",
+    );
+    let out = env
+        .cmd()
+        .args([&env.url(), "--json", "-c", "pget -c f.bin"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("starting over"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(transfer_of(&out)["resumed_from"], 0);
+    assert!(std::fs::read(env.local("f.bin")).unwrap() == body);
+}
+
+/// Ctrl-C in the middle of a slow pget: exit 130, the `.part` and its record stay, and
+/// `pget -c` finishes the file from where the ranges had got to.
+#[test]
+fn pget_interrupted_leaves_a_record_that_pget_c_resumes() {
+    let env = Env::with(crate::server::ServerOpts {
+        throttle: Some(256 * 1024),
+        ..crate::server::ServerOpts::default()
+    });
+    let size = 3 * MIB;
+    let body = pattern(size, 5);
+    env.remote_file("slow.bin", &body);
+    let url = env.url();
+    let mut child = crate::util::spawn_batch(&env, &[&url, "-c", "pget -n 3 slow.bin"]);
+    let record = env.local("slow.bin.part.segments");
+    // Wait until the record shows progress in some range (it is rewritten every second).
+    crate::util::wait_until("a range to make progress", || {
+        std::fs::read_to_string(&record).is_ok_and(|t| {
+            t.lines().skip(2).any(|l| {
+                let n: Vec<u64> = l.split(' ').filter_map(|x| x.parse().ok()).collect();
+                n.len() == 3 && n[2] > n[0]
+            })
+        })
+    });
+    crate::util::interrupt(child.id());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(env.local("slow.bin.part").exists() && record.exists());
+    assert!(!env.local("slow.bin").exists());
+
+    let out = env
+        .cmd()
+        .args([&url, "--json", "-c", "pget -c -n 3 slow.bin"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let t = transfer_of(&out);
+    assert!(t["resumed_from"].as_u64().unwrap() > 0, "{t}");
+    assert_eq!(
+        t["resumed_from"].as_u64().unwrap() + t["bytes"].as_u64().unwrap(),
+        size as u64
+    );
+    assert!(std::fs::read(env.local("slow.bin")).unwrap() == body);
+}
