@@ -878,7 +878,7 @@ pub fn parse_command(text: &str) -> Result<Parsed, UsageError> {
 }
 
 /// clap renders a multi-line error with usage and tips; we want one line plus the usage from
-/// the table: `get: missing REMOTE (usage: get [-c] [-n] [-o LOCAL] [-P N] REMOTE...)`.
+/// the table: `get: missing REMOTE (usage: get [-c] [-n] [-o LOCAL] [-P N] [--segments N] REMOTE...)`.
 fn clap_error_line(name: &str, e: &clap::Error) -> String {
     let rendered = e.render().to_string();
     let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
@@ -1161,7 +1161,7 @@ mod tests {
     fn bad_lines_are_usage_errors() {
         let e = parse_command("get").unwrap_err().0;
         assert!(
-            e.contains("(usage: get [-c] [-n] [-o LOCAL] [-P N] REMOTE...)"),
+            e.contains("(usage: get [-c] [-n] [-o LOCAL] [-P N] [--segments N] REMOTE...)"),
             "{e}"
         );
         assert!(e.contains("not provided: <REMOTE>"), "{e}");
@@ -1239,7 +1239,7 @@ mod tests {
             let e = parse_command("get").unwrap_err().0;
             assert!(e.starts_with("get: "), "{e}");
             assert!(
-                e.contains("(usage: get [-c] [-n] [-o LOCAL] [-P N] REMOTE...)"),
+                e.contains("(usage: get [-c] [-n] [-o LOCAL] [-P N] [--segments N] REMOTE...)"),
                 "{e}"
             );
             match run("get -o out a") {

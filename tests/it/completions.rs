@@ -384,7 +384,7 @@ fn man_page_holds_what_a_reader_needs() {
     }
     for usage in [
         "open [-u USER] [--port N] [--tls] [--no-tls] [URL]",
-        "get [-c] [-n] [-o LOCAL] [-P N] REMOTE...",
+        "get [-c] [-n] [-o LOCAL] [-P N] [--segments N] REMOTE...",
         "put [-c] [-o REMOTE] [-P N] LOCAL...",
         "ls [-l] [-a] [-h] [--json] [PATH]",
         "mv FROM TO",

@@ -293,6 +293,7 @@ fn every_command_writes_schema_json() {
         ("type", "type", vec!["setting"]),
         ("passive", "passive on", vec!["setting"]),
         ("get", "get f.txt", vec!["transfer"]),
+        ("pget", "pget -n 2 -o p.txt f.txt", vec!["transfer"]),
         ("put", "put up.txt", vec!["transfer"]),
         ("help", "help", vec!["help"]),
     ];
