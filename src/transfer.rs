@@ -80,6 +80,16 @@ pub struct GetOpts {
     pub resume: bool,
     /// `-n`: leave an existing file alone.
     pub no_clobber: bool,
+    /// What a listing already said about the file (a tree walk): its size and
+    /// modification time, so no SIZE or MDTM round trip is spent per file.
+    pub known: Option<Known>,
+}
+
+/// A remote file's size and modification time, as its directory's listing gave them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Known {
+    pub size: Option<u64>,
+    pub mtime: Option<std::time::SystemTime>,
 }
 
 /// `FILE.part` beside `FILE`.
@@ -180,7 +190,10 @@ pub fn download(
         )
         .into());
     }
-    let size = remote_size(session, remote)?;
+    let size = match opts.known {
+        Some(Known { size: Some(s), .. }) if !session.ascii => Some(s),
+        _ => remote_size(session, remote)?,
+    };
     if special {
         // A device, FIFO or socket: renaming a `.part` onto it would replace the node (as
         // root, `/dev/null` would become a file), so it is opened and written as it is.
@@ -303,7 +316,11 @@ pub fn download(
         .into());
     }
     // Keep the server's modification time, as lftp does.
-    if let Some(t) = remote_mtime(session, remote) {
+    let mtime = match opts.known {
+        Some(k) => k.mtime,
+        None => remote_mtime(session, remote),
+    };
+    if let Some(t) = mtime {
         let _ = file.set_modified(t);
     }
     drop(file);

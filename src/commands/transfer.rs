@@ -20,6 +20,7 @@ pub fn get(ctx: &mut Ctx, a: GetArgs) -> Result<()> {
     let opts = transfer::GetOpts {
         resume: a.resume,
         no_clobber: a.no_clobber,
+        known: None,
     };
     if to_stdout && (opts.resume || opts.no_clobber) {
         return Err(UsageError("get -o -: -c and -n apply to files, not to stdout".into()).into());
