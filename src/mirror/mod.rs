@@ -6,4 +6,6 @@
 #[allow(dead_code)]
 pub mod filter;
 #[allow(dead_code)]
+pub mod plan;
+#[allow(dead_code)]
 pub mod tree;
