@@ -939,6 +939,13 @@ impl Session {
     /// [`LISTING_MAX_ENTRIES`]. An explicit path that lists empty must exist (vsftpd lists a
     /// missing path as empty). A directory listing is kept in the completion cache.
     pub fn list(&mut self, path: Option<&str>) -> Result<Vec<Entry>> {
+        self.list_from(path).map(|(entries, _)| entries)
+    }
+
+    /// [`Session::list`], and which listing the entries came from: [`ListKind::Mlsd`] (times
+    /// to the second) or [`ListKind::List`] (times to the minute or the day, see
+    /// [`listing::Precision`]). Tree walks need that to compare times fairly.
+    pub fn list_from(&mut self, path: Option<&str>) -> Result<(Vec<Entry>, ListKind)> {
         let now = chrono::Utc::now();
         let conn = self.conn()?;
         let key = remote_join(&conn.cwd, path.unwrap_or("."));
@@ -952,7 +959,7 @@ impl Session {
                         self.check_listed_path(p)?;
                     }
                     self.cache.store(key, &entries);
-                    return Ok(entries);
+                    return Ok((entries, ListKind::Mlsd));
                 }
                 Err(e) if refused(&e) => {}
                 Err(e) => return Err(e),
@@ -971,7 +978,7 @@ impl Session {
                     && entry.raw.is_none()
                 {
                     entry.name = p.to_string();
-                    return Ok(vec![entry]);
+                    return Ok((vec![entry], ListKind::Mlsd));
                 }
                 return Err(err);
             }
@@ -986,7 +993,7 @@ impl Session {
         if path.is_none() {
             self.cache.store(key, &entries);
         }
-        Ok(entries)
+        Ok((entries, ListKind::List))
     }
 
     /// A listing parsed line by line as it arrives (no raw lines kept beyond what an

@@ -1,11 +1,8 @@
-//! Whole trees: the walked trees ([`tree`]), the filters that choose what takes part
-//! ([`filter`]), the I/O-free plan that compares a source tree with a target tree
-//! ([`plan`]), and the run that carries a plan out.
+//! Whole trees: the walked trees ([`tree`]), the walkers that produce them ([`walk`]), the
+//! filters that choose what takes part ([`filter`]), the I/O-free plan that compares a
+//! source tree with a target tree ([`plan`]), and the run that carries a plan out ([`run`]).
 
-// The walkers and the plan that use these land in the same issue; until then nothing does.
-#[allow(dead_code)]
 pub mod filter;
-#[allow(dead_code)]
 pub mod plan;
-#[allow(dead_code)]
 pub mod tree;
+pub mod walk;
