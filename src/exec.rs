@@ -103,6 +103,7 @@ impl Runner {
             let mut ctx = Ctx {
                 session: &mut self.session,
                 out: &mut self.out,
+                batch: self.batch,
             };
             commands::dispatch(cmd, &mut ctx)
         };

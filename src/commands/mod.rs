@@ -10,6 +10,8 @@ mod local;
 mod nav;
 mod transfer;
 
+pub(crate) use transfer::report as transfer_report;
+
 use std::convert::Infallible;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -191,6 +193,8 @@ pub enum Command {
     Get(GetArgs),
     /// Download one big file in N byte ranges over N connections at once
     Pget(PgetArgs),
+    /// Make a local tree match a remote one (or, with -R, a remote tree match a local one)
+    Mirror(MirrorArgs),
     /// Upload local files
     Put(PutArgs),
     /// List commands, or show how to use one
@@ -393,6 +397,10 @@ pub struct GetArgs {
     #[arg(short = 'P', long = "parallel", value_name = "N",
           value_parser = clap::value_parser!(u16).range(1..=16))]
     pub parallel: Option<u16>,
+    /// Copy whole directories (into LOCAL/NAME, or ./NAME); files already there with the
+    /// same size and time are skipped, so a rerun completes what is missing
+    #[arg(short = 'r', long = "recursive")]
+    pub recursive: bool,
     /// Fetch each file in N byte ranges over N connections at once, as pget does (2 to 16)
     #[arg(long = "segments", value_name = "N", conflicts_with = "parallel",
           value_parser = clap::value_parser!(u16).range(2..=16))]
@@ -401,6 +409,58 @@ pub struct GetArgs {
     /// server's listing
     #[arg(value_name = "REMOTE", required = true, num_args = 1..)]
     pub paths: Vec<RemotePath>,
+}
+
+#[derive(Debug, Args)]
+pub struct MirrorArgs {
+    /// Upload: make REMOTE (default: NAME of LOCAL in the remote directory) match LOCAL
+    #[arg(short = 'R', long = "reverse")]
+    pub reverse: bool,
+    /// Delete what the source no longer has (asks at a terminal; a script needs --yes)
+    #[arg(long = "delete")]
+    pub delete: bool,
+    /// With --delete: delete without asking
+    #[arg(short = 'y', long = "yes", requires = "delete")]
+    pub yes: bool,
+    /// Show the plan (mkdir, get/put, delete, skip, each with its reason); change nothing
+    #[arg(short = 'n', long = "dry-run")]
+    pub dry_run: bool,
+    /// Replace a target file only when the source is newer
+    #[arg(long = "only-newer", conflicts_with = "only_missing")]
+    pub only_newer: bool,
+    /// Copy only what the target lacks
+    #[arg(long = "only-missing")]
+    pub only_missing: bool,
+    /// Compare by size alone
+    #[arg(long = "ignore-time")]
+    pub ignore_time: bool,
+    /// Leave out matching paths (gitignore style: '*.tmp' anywhere, '/old/' at the top
+    /// only, 'cache/' directories); repeatable
+    #[arg(short = 'x', long = "exclude", value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Only files matching these take part (same syntax); repeatable
+    #[arg(short = 'i', long = "include", value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Exclude patterns from FILE, one per line, gitignore syntax (default: the local
+    /// tree's .ftpignore, when there is one)
+    #[arg(long = "ignore-file", value_name = "FILE")]
+    pub ignore_file: Option<LocalPath>,
+    /// Worker connections (1 to 16, default 4)
+    #[arg(short = 'P', long = "parallel", value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub parallel: u16,
+    /// Continue .part files an interrupted run left (downloads)
+    #[arg(short = 'c', long = "continue")]
+    pub resume: bool,
+    /// Follow local symbolic links that stay inside the tree (uploads)
+    #[arg(short = 'L', long = "follow-links")]
+    pub follow_links: bool,
+    /// The source tree: a remote directory, or with -R a local one
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+    /// The target tree (default: the source's last name, in the local or remote directory)
+    #[arg(value_name = "TARGET")]
+    pub target: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -429,6 +489,13 @@ pub struct PutArgs {
     /// Remote file name, or a directory for several files (default: the remote directory)
     #[arg(short = 'o', long = "output", value_name = "REMOTE")]
     pub output: Option<RemotePath>,
+    /// Copy whole directories (into REMOTE/NAME, or NAME in the remote directory); files
+    /// already there with the same size are skipped
+    #[arg(short = 'r', long = "recursive")]
+    pub recursive: bool,
+    /// With -r: follow local symbolic links that stay inside the tree (default: skip links)
+    #[arg(short = 'L', long = "follow-links", requires = "recursive")]
+    pub follow_links: bool,
     /// Transfer up to N files at once, each over a connection of its own (1 to 16; default
     /// 1: one after the other over the shell's connection)
     #[arg(short = 'P', long = "parallel", value_name = "N",
@@ -479,6 +546,7 @@ impl Command {
             Command::Dir(a) | Command::Nlist(a) => !a.path.as_ref().is_some_and(|p| is_url(&p.0)),
             Command::Get(a) => !a.paths.iter().any(|p| is_url(&p.0)),
             Command::Pget(a) => !is_url(&a.path.0),
+            Command::Mirror(_) => true,
             Command::Cat(a) => !a.paths.iter().any(|p| is_url(&p.0)),
             Command::Open(_)
             | Command::Bye(_)
@@ -524,6 +592,7 @@ impl Command {
             Command::Chmod(a) => text(&a.mode) || a.paths.iter().any(remote),
             Command::Get(a) => a.paths.iter().any(remote),
             Command::Pget(a) => remote(&a.path),
+            Command::Mirror(a) => text(&a.source) || a.target.iter().any(text),
             Command::Put(a) => a.output.iter().any(remote) || a.paths.iter().any(local),
             Command::Close
             | Command::Bye(_)
@@ -601,6 +670,7 @@ impl Command {
             | Command::Passive(_)
             | Command::Get(_)
             | Command::Pget(_)
+            | Command::Mirror(_)
             | Command::Help(_) => Vec::new(),
         }
     }
@@ -945,6 +1015,9 @@ pub fn usage_of(sub: &clap::Command) -> String {
 pub struct Ctx<'a> {
     pub session: &'a mut Session,
     pub out: &'a mut Printer,
+    /// Commands come from -c, -f or stdin, not from a person at the shell: nothing may be
+    /// asked (`mirror --delete` then needs `--yes`).
+    pub batch: bool,
 }
 
 /// The one exhaustive dispatch: every command has exactly one handler. Handlers give their
@@ -984,6 +1057,7 @@ pub fn dispatch(cmd: Command, ctx: &mut Ctx) -> Result<Flow> {
         Command::Passive(a) => nav::passive(ctx, a),
         Command::Get(a) => transfer::get(ctx, a),
         Command::Pget(a) => transfer::pget(ctx, a),
+        Command::Mirror(a) => transfer::mirror(ctx, a),
         Command::Put(a) => transfer::put(ctx, a),
         Command::Help(a) => help(ctx, a),
     };

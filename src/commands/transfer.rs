@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::{Ctx, GetArgs, PgetArgs, PutArgs, RemotesArgs};
+use super::{Ctx, GetArgs, MirrorArgs, PgetArgs, PutArgs, RemotesArgs};
 use crate::error::{LocalError, Subject, UsageError};
 use crate::listing::{Kind, display_name, sanitize_name};
 use crate::output::model::{self, Report};
@@ -24,6 +24,15 @@ pub fn get(ctx: &mut Ctx, a: GetArgs) -> Result<()> {
     };
     if to_stdout && (opts.resume || opts.no_clobber) {
         return Err(UsageError("get -o -: -c and -n apply to files, not to stdout".into()).into());
+    }
+    if a.recursive {
+        if to_stdout || a.segments.is_some() {
+            return Err(UsageError(
+                "get -r copies trees into directories: not with -o - or --segments".into(),
+            )
+            .into());
+        }
+        return get_tree(ctx, &a.paths, output.as_deref(), opts, a.parallel);
     }
     if let Some(n) = a.parallel.filter(|n| *n > 1 && !to_stdout) {
         return get_parallel(ctx, &a.paths, output.as_deref(), opts, n as usize);
@@ -80,6 +89,9 @@ pub fn get(ctx: &mut Ctx, a: GetArgs) -> Result<()> {
 }
 
 pub fn put(ctx: &mut Ctx, a: PutArgs) -> Result<()> {
+    if a.recursive {
+        return put_tree(ctx, &a);
+    }
     let mut locals = Vec::new();
     for p in &a.paths {
         locals.extend(expand_local(&p.0)?);
@@ -130,6 +142,175 @@ pub fn put(ctx: &mut Ctx, a: PutArgs) -> Result<()> {
             .emit(&Report::Transfer(report("put", &remote, &shown, &done)))?;
     }
     Ok(())
+}
+
+/// The worker count of a tree copy when no -P is given.
+const TREE_WORKERS: usize = 4;
+
+/// `get -r DIR…`: each remote directory copied to `LOCAL/NAME` (or `./NAME`) as a mirror
+/// without deletions; a plain file among the arguments is fetched as `get` would.
+fn get_tree(
+    ctx: &mut Ctx,
+    paths: &[super::RemotePath],
+    output: Option<&Path>,
+    opts: transfer::GetOpts,
+    parallel: Option<u16>,
+) -> Result<()> {
+    if paths.iter().any(|p| super::is_url(&p.0)) {
+        return Err(UsageError(
+            "get -r works on the open connection: 'open' the server first".into(),
+        )
+        .into());
+    }
+    let base = output
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    for p in paths {
+        let Some(name) = crate::mirror::run::last_component(&p.0) else {
+            return Err(UsageError(format!(
+                "get -r {}: name a directory (not the root or '..')",
+                display_name(&p.0)
+            ))
+            .into());
+        };
+        let req = crate::mirror::run::Request {
+            command: "get",
+            direction: crate::mirror::plan::Direction::Download,
+            remote_root: p.0.clone(),
+            local_root: base.join(name),
+            only_newer: false,
+            only_missing: opts.no_clobber,
+            ignore_time: false,
+            delete: false,
+            yes: false,
+            dry_run: false,
+            parallel: parallel.map_or(TREE_WORKERS, usize::from),
+            follow_links: false,
+            resume: opts.resume,
+            filter: crate::mirror::filter::Filter::default(),
+            interactive: false,
+        };
+        crate::mirror::run::run(ctx.session, &req, ctx.out).with_context(|| Subject::new(&p.0))?;
+    }
+    Ok(())
+}
+
+/// `put -r DIR…`: each local directory copied to `REMOTE/NAME` (or `NAME`).
+fn put_tree(ctx: &mut Ctx, a: &PutArgs) -> Result<()> {
+    let base = a
+        .output
+        .as_ref()
+        .map(|o| o.0.trim_end_matches('/').to_string());
+    for p in &a.paths {
+        let Some(name) = crate::mirror::run::local_last_component(&p.0) else {
+            return Err(UsageError(format!(
+                "put -r {}: name a directory (not '/' or '..')",
+                p.0.display()
+            ))
+            .into());
+        };
+        let remote_root = match &base {
+            Some(b) if !b.is_empty() => format!("{b}/{name}"),
+            Some(_) => format!("/{name}"),
+            None => name,
+        };
+        let req = crate::mirror::run::Request {
+            command: "put",
+            direction: crate::mirror::plan::Direction::Upload,
+            remote_root,
+            local_root: p.0.clone(),
+            only_newer: false,
+            only_missing: false,
+            ignore_time: false,
+            delete: false,
+            yes: false,
+            dry_run: false,
+            parallel: a.parallel.map_or(TREE_WORKERS, usize::from),
+            follow_links: a.follow_links,
+            resume: false,
+            filter: crate::mirror::filter::Filter::default(),
+            interactive: false,
+        };
+        crate::mirror::run::run(ctx.session, &req, ctx.out)
+            .with_context(|| Subject::new(p.0.display().to_string()))?;
+    }
+    Ok(())
+}
+
+/// `mirror REMOTE [LOCAL]`, `mirror -R LOCAL [REMOTE]`.
+pub fn mirror(ctx: &mut Ctx, a: MirrorArgs) -> Result<()> {
+    use crate::mirror::plan::Direction;
+    let direction = if a.reverse {
+        Direction::Upload
+    } else {
+        Direction::Download
+    };
+    let (remote_root, local_root) = match direction {
+        Direction::Download => {
+            let local = match &a.target {
+                Some(t) => super::expand_tilde(t),
+                None => PathBuf::from(crate::mirror::run::last_component(&a.source).ok_or_else(
+                    || {
+                        UsageError(format!(
+                            "mirror {}: name the local directory too",
+                            display_name(&a.source)
+                        ))
+                    },
+                )?),
+            };
+            (a.source.clone(), local)
+        }
+        Direction::Upload => {
+            let local = super::expand_tilde(&a.source);
+            let remote = match &a.target {
+                Some(t) => t.clone(),
+                None => crate::mirror::run::local_last_component(&local).ok_or_else(|| {
+                    UsageError(format!(
+                        "mirror -R {}: name the remote directory too",
+                        local.display()
+                    ))
+                })?,
+            };
+            (remote, local)
+        }
+    };
+    // The local tree's .ftpignore (or --ignore-file): gitignore lines. The file itself
+    // never takes part.
+    let ignore_path = a
+        .ignore_file
+        .as_ref()
+        .map(|p| p.0.clone())
+        .unwrap_or_else(|| local_root.join(".ftpignore"));
+    let mut ignore_lines = match std::fs::read_to_string(&ignore_path) {
+        Ok(text) => text.lines().map(str::to_string).collect(),
+        Err(e) if a.ignore_file.is_some() => {
+            return Err(LocalError::new(ignore_path.display().to_string(), e).into());
+        }
+        Err(_) => Vec::new(),
+    };
+    if a.ignore_file.is_none() && !ignore_lines.is_empty() {
+        ignore_lines.push("/.ftpignore".to_string());
+    }
+    let filter = crate::mirror::filter::Filter::new(&a.exclude, &a.include, &ignore_lines)
+        .map_err(|e| UsageError(format!("mirror: {e}")))?;
+    let req = crate::mirror::run::Request {
+        command: "mirror",
+        direction,
+        remote_root,
+        local_root,
+        only_newer: a.only_newer,
+        only_missing: a.only_missing,
+        ignore_time: a.ignore_time,
+        delete: a.delete,
+        yes: a.yes,
+        dry_run: a.dry_run,
+        parallel: a.parallel.into(),
+        follow_links: a.follow_links,
+        resume: a.resume,
+        filter,
+        interactive: !ctx.batch,
+    };
+    crate::mirror::run::run(ctx.session, &req, ctx.out)
 }
 
 /// `pget`: one file in byte ranges over several connections (see `transfer::segmented`).
@@ -242,6 +423,8 @@ pub(crate) fn run_jobs<J: Sync + JobName>(
         failed: 0,
         bytes: 0,
         seconds: 0.0,
+        dirs_made: 0,
+        deleted: 0,
     };
     let mut errors = Vec::new();
     for (job, r) in jobs.iter().zip(results) {
@@ -283,7 +466,12 @@ impl JobName for (PathBuf, String) {
 }
 
 /// The report of one transfer by `command` (`get`, `put`, `cat`).
-fn report(command: &str, remote: &str, local: &str, done: &transfer::Done) -> model::Transfer {
+pub(crate) fn report(
+    command: &str,
+    remote: &str,
+    local: &str,
+    done: &transfer::Done,
+) -> model::Transfer {
     let seconds = done.elapsed.as_secs_f64();
     model::Transfer {
         command: command.into(),

@@ -4,5 +4,6 @@
 
 pub mod filter;
 pub mod plan;
+pub mod run;
 pub mod tree;
 pub mod walk;

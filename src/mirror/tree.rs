@@ -41,18 +41,6 @@ pub struct Item {
     pub precision: TimePrecision,
 }
 
-impl Item {
-    /// The path's depth: `a` is 1, `a/b` is 2.
-    pub fn depth(&self) -> usize {
-        self.path.split('/').count()
-    }
-
-    /// The last component of the path.
-    pub fn name(&self) -> &str {
-        self.path.rsplit('/').next().unwrap_or(&self.path)
-    }
-}
-
 /// Whether `path` is a valid relative tree path: non-empty components separated by single
 /// `/`, each a safe local name.
 pub fn is_safe_relative(path: &str) -> bool {

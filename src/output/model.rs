@@ -66,7 +66,12 @@ pub const TYPES: &[(&str, &str, &str)] = &[
     (
         "summary",
         "get -P, put -P, get -r, put -r, mirror",
-        "command, files, done, skipped, failed, bytes, seconds",
+        "command, files, done, skipped, failed, bytes, seconds, dirs_made, deleted",
+    ),
+    (
+        "step",
+        "mirror, get -r, put -r (--dry-run: every step; else mkdirs and deletes as done)",
+        "command, action, path, reason, dry_run, text",
     ),
     ("shell", "!, shell", "command, status"),
     (
@@ -116,6 +121,9 @@ pub enum Report {
     Transfer(Transfer),
     /// The end of a many-file run (`-P`, trees): how many files went how.
     Summary(Summary),
+    /// A step of a tree copy's plan: every step of a dry run, and each mkdir and delete
+    /// as it is done.
+    Step(Step),
     /// `!`/`shell`: the command's exit status.
     Shell(Shell),
     Help(Help),
@@ -315,6 +323,26 @@ pub struct Summary {
     /// Bytes moved by the files done.
     pub bytes: u64,
     pub seconds: f64,
+    /// Directories created (tree copies).
+    pub dirs_made: usize,
+    /// Items deleted (`mirror --delete`).
+    pub deleted: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// `mirror`, `get`, `put`.
+    pub command: String,
+    /// `mkdir`, `get`, `put`, `delete` or `skip`.
+    pub action: String,
+    /// Relative to the roots.
+    pub path: String,
+    /// Why: `missing`, `size differs`, `same size and time`, `excluded`...
+    pub reason: Option<String>,
+    /// Planned only (`--dry-run`), not done.
+    pub dry_run: bool,
+    /// The line the text output shows for it.
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -386,6 +414,7 @@ mod tests {
             Report::Data(_) => "data",
             Report::Transfer(_) => "transfer",
             Report::Summary(_) => "summary",
+            Report::Step(_) => "step",
             Report::Shell(_) => "shell",
             Report::Help(_) => "help",
             Report::Error(_) => "error",
@@ -498,6 +527,16 @@ mod tests {
                 failed: 1,
                 bytes: 10,
                 seconds: 0.25,
+                dirs_made: 2,
+                deleted: 1,
+            }),
+            Report::Step(Step {
+                command: "mirror".into(),
+                action: "get".into(),
+                path: "a/b".into(),
+                reason: Some("missing".into()),
+                dry_run: true,
+                text: "get     a/b (missing)".into(),
             }),
             Report::Shell(Shell {
                 command: "true".into(),
@@ -530,7 +569,7 @@ mod tests {
     fn every_report_round_trips_as_one_tagged_line() {
         let samples = samples();
         let names: std::collections::BTreeSet<_> = samples.iter().map(type_of).collect();
-        assert_eq!(names.len(), 21, "one sample per variant: {names:?}");
+        assert_eq!(names.len(), 22, "one sample per variant: {names:?}");
         for r in samples {
             let line = serde_json::to_string(&r).unwrap();
             assert!(!line.contains('\n'), "{line}");

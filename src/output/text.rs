@@ -84,17 +84,35 @@ pub fn render(report: &Report) -> Vec<Line> {
         }
         Report::Transfer(t) => transfer_text(t).map(Line::Info).into_iter().collect(),
         Report::Help(h) => vec![Line::Out(h.text.clone())],
-        Report::Summary(s) => vec![Line::Info(format!(
-            "{}: {} files: {} done, {} skipped, {} failed; {} bytes in {:.2} s ({}/s)",
-            s.command,
-            s.files,
-            s.done,
-            s.skipped,
-            s.failed,
-            s.bytes,
-            s.seconds,
-            human_size((s.bytes as f64 / s.seconds.max(1e-6)) as u64)
-        ))],
+        Report::Summary(s)
+            if s.files == 0 && s.dirs_made == 0 && s.deleted == 0 && s.failed == 0 =>
+        {
+            vec![Line::Info(format!(
+                "{}: nothing to transfer ({} skipped: up to date or left out)",
+                s.command, s.skipped
+            ))]
+        }
+        Report::Summary(s) => {
+            let mut line = format!(
+                "{}: {} files: {} done, {} skipped, {} failed",
+                s.command, s.files, s.done, s.skipped, s.failed
+            );
+            if s.dirs_made > 0 || s.deleted > 0 {
+                line.push_str(&format!(
+                    "; {} directories made, {} deleted",
+                    s.dirs_made, s.deleted
+                ));
+            }
+            line.push_str(&format!(
+                "; {} bytes in {:.2} s ({}/s)",
+                s.bytes,
+                s.seconds,
+                human_size((s.bytes as f64 / s.seconds.max(1e-6)) as u64)
+            ));
+            vec![Line::Info(line)]
+        }
+        Report::Step(s) if s.dry_run => vec![Line::Out(s.text.clone())],
+        Report::Step(s) => vec![Line::Info(format!("{}: {}", s.command, s.text))],
         // Said by their absence in text (cd, rm, close...), by the data itself (cat), or
         // on stderr by the line runner (errors).
         Report::Ftpsh(_)

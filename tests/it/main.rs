@@ -6,6 +6,7 @@ mod completions;
 mod fake;
 mod interop;
 mod json;
+mod mirror;
 mod parallel;
 mod progress;
 mod pty;

@@ -1,0 +1,409 @@
+//! Trees: `mirror`, `mirror -R`, `get -r`, `put -r` against the in-process server (content
+//! and times compared, reruns that transfer nothing, `--delete`, `--dry-run`, excludes,
+//! worker counts), and a scripted server whose tree listing is hostile.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use crate::fake::{Action, FakeServer, fallback, verb};
+use crate::util::{Env, json_of_type, pattern, stderr_of, stdout_of};
+
+/// Every file under `root`, by relative path, with its bytes (directories as `None`).
+fn tree(root: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let p = e.path();
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            let t = e.file_type().unwrap();
+            if t.is_dir() {
+                out.insert(rel, None);
+                stack.push(p);
+            } else {
+                out.insert(rel, Some(std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+fn mtime_secs(p: &Path) -> u64 {
+    std::fs::metadata(p)
+        .unwrap()
+        .modified()
+        .unwrap()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// A remote tree with nesting, a non-ASCII name, a name with a space, an empty file, an
+/// empty directory and a bigger file; the files get old, distinct modification times.
+fn sample(env: &Env, root: &str) {
+    let files: [(&str, Vec<u8>); 6] = [
+        ("README", b"read me\n".to_vec()),
+        ("empty.txt", Vec::new()),
+        ("docs/grüße.txt", "grüße\n".as_bytes().to_vec()),
+        ("docs/with space.txt", b"space\n".to_vec()),
+        ("data/deep/er/big.bin", pattern(600_000, 2)),
+        ("data/x.tmp", b"temporary".to_vec()),
+    ];
+    for (i, (name, data)) in files.iter().enumerate() {
+        let p = env.remote_file(&format!("{root}/{name}"), data);
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_000_000 + i as u64 * 3600);
+        std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    }
+    std::fs::create_dir_all(env.remote(&format!("{root}/emptydir"))).unwrap();
+}
+
+fn summary(out: &std::process::Output) -> serde_json::Value {
+    let s = json_of_type(&stdout_of(out), "summary");
+    assert_eq!(s.len(), 1, "{}\n{}", stdout_of(out), stderr_of(out));
+    s[0].clone()
+}
+
+fn json_run(env: &Env, cmds: &str) -> std::process::Output {
+    env.cmd()
+        .args([&env.url(), "--json", "-c", cmds])
+        .output()
+        .unwrap()
+}
+
+/// `mirror REMOTE LOCAL` copies the tree byte for byte with the remote times, and a second
+/// run transfers nothing and says so; a changed file is the only one copied again.
+#[test]
+fn mirror_copies_a_tree_and_a_rerun_transfers_nothing() {
+    let env = Env::new();
+    sample(&env, "pub");
+    let out = json_run(&env, "mirror pub copy");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(tree(&env.local("copy")), tree(&env.remote("pub")));
+    for f in ["README", "docs/grüße.txt", "data/deep/er/big.bin"] {
+        assert_eq!(
+            mtime_secs(&env.local(&format!("copy/{f}"))),
+            mtime_secs(&env.remote(&format!("pub/{f}"))),
+            "{f}"
+        );
+    }
+    let s = summary(&out);
+    assert_eq!(
+        (s["files"].as_u64(), s["done"].as_u64()),
+        (Some(6), Some(6))
+    );
+
+    let again = json_run(&env, "mirror pub copy");
+    assert_eq!(again.status.code(), Some(0), "{}", stderr_of(&again));
+    let s = summary(&again);
+    assert_eq!(s["files"], 0, "{s}");
+    assert_eq!(s["dirs_made"], 0);
+    assert!(json_of_type(&stdout_of(&again), "transfer").is_empty());
+    let text = env.run("mirror pub copy").output().unwrap();
+    assert!(
+        stderr_of(&text).contains("mirror: nothing to transfer"),
+        "{}",
+        stderr_of(&text)
+    );
+
+    // One file changes on the server: only it is fetched.
+    env.remote_file("pub/docs/with space.txt", b"a longer text now\n");
+    let out = json_run(&env, "mirror pub copy");
+    let t = json_of_type(&stdout_of(&out), "transfer");
+    assert_eq!(t.len(), 1, "{}", stdout_of(&out));
+    assert_eq!(t[0]["remote"], "pub/docs/with space.txt");
+    assert_eq!(
+        std::fs::read(env.local("copy/docs/with space.txt")).unwrap(),
+        b"a longer text now\n"
+    );
+}
+
+/// The worker count changes nothing in the result.
+#[test]
+fn mirror_with_1_4_and_16_workers_gives_identical_trees() {
+    let env = Env::new();
+    sample(&env, "pub");
+    for i in 0..30 {
+        env.remote_file(
+            &format!("pub/many/f{i:02}.dat"),
+            &pattern(1000 + i * 37, i as u64),
+        );
+    }
+    let want = tree(&env.remote("pub"));
+    for n in [1, 4, 16] {
+        let out = env
+            .run(&format!("mirror -P {n} pub out{n}"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "-P {n}: {}", stderr_of(&out));
+        assert!(
+            tree(&env.local(&format!("out{n}"))) == want,
+            "-P {n} differs"
+        );
+    }
+}
+
+/// `mirror -R` and `put -r` upload a local tree; a rerun uploads nothing even where the
+/// server cannot take the local times.
+#[test]
+fn mirror_r_and_put_r_upload_a_tree() {
+    let env = Env::new();
+    sample(&env, "src");
+    // The sample, moved to the local side.
+    std::fs::rename(env.remote("src"), env.local("site")).unwrap();
+    let out = json_run(&env, "mirror -R site www");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(tree(&env.remote("www")), tree(&env.local("site")));
+    let again = json_run(&env, "mirror -R site www");
+    assert_eq!(summary(&again)["files"], 0, "{}", stdout_of(&again));
+
+    let out = env.run("mkdir up; put -r -o up site").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(tree(&env.remote("up/site")), tree(&env.local("site")));
+}
+
+/// `get -r DIR` makes ./DIR (or LOCAL/DIR); an interrupted copy's rerun fetches only what
+/// is missing.
+#[test]
+fn get_r_copies_into_the_directory_name_and_completes_what_is_missing() {
+    let env = Env::new();
+    sample(&env, "pub/release");
+    let out = env.run("get -r pub/release").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(
+        tree(&env.local("release")),
+        tree(&env.remote("pub/release"))
+    );
+
+    std::fs::remove_file(env.local("release/docs/grüße.txt")).unwrap();
+    std::fs::create_dir(env.local("dl")).unwrap();
+    let out = json_run(&env, "get -r pub/release");
+    let t = json_of_type(&stdout_of(&out), "transfer");
+    assert_eq!(t.len(), 1, "{}", stdout_of(&out));
+    assert_eq!(
+        tree(&env.local("release")),
+        tree(&env.remote("pub/release"))
+    );
+
+    let out = env.run("get -r -o dl pub/release").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(
+        tree(&env.local("dl/release")),
+        tree(&env.remote("pub/release"))
+    );
+}
+
+/// `--delete` in a script needs `--yes`: without it nothing at all changes (no delete and no
+/// download either); with it the extra items go, excluded ones stay.
+#[test]
+fn mirror_delete_needs_yes_in_a_script_and_spares_excluded_files() {
+    let env = Env::new();
+    sample(&env, "pub");
+    let first = env.run("mirror pub copy").output().unwrap();
+    assert_eq!(first.status.code(), Some(0), "{}", stderr_of(&first));
+    env.local_file("copy/extra.txt", b"not on the server");
+    env.local_file("copy/olddir/gone.txt", b"x");
+    env.local_file("copy/keep.log", b"excluded, so kept");
+    env.remote_file("pub/new.txt", b"new");
+
+    let out = env
+        .run("mirror --delete -x '*.log' pub copy")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("--delete would remove 3 items")
+            && stderr_of(&out).contains("--yes"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(env.local("copy/extra.txt").exists() && env.local("copy/olddir/gone.txt").exists());
+    assert!(
+        !env.local("copy/new.txt").exists(),
+        "changed before the refusal"
+    );
+
+    let out = json_run(&env, "mirror --delete --yes -x '*.log' pub copy");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(!env.local("copy/extra.txt").exists());
+    assert!(!env.local("copy/olddir").exists());
+    assert!(env.local("copy/keep.log").exists());
+    assert!(env.local("copy/new.txt").exists());
+    let deleted: Vec<_> = json_of_type(&stdout_of(&out), "step")
+        .into_iter()
+        .filter(|s| s["action"] == "delete")
+        .map(|s| s["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        deleted,
+        ["olddir/gone.txt", "olddir", "extra.txt"],
+        "{deleted:?}"
+    );
+    assert_eq!(summary(&out)["deleted"], 3);
+}
+
+/// `--dry-run` prints the plan with reasons and changes nothing, on either side.
+#[test]
+fn mirror_dry_run_changes_nothing() {
+    let env = Env::new();
+    sample(&env, "pub");
+    env.local_file("copy/extra.txt", b"x");
+    let out = env
+        .run("mirror -n --delete -x '*.tmp' pub copy")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let plan = stdout_of(&out);
+    for line in [
+        "mkdir   docs",
+        "get     docs/grüße.txt (missing)",
+        "skip    data/x.tmp (excluded)",
+        "delete  extra.txt (not in source)",
+    ] {
+        assert!(plan.lines().any(|l| l == line), "{line:?} not in:\n{plan}");
+    }
+    assert_eq!(
+        tree(&env.local("copy")).len(),
+        1,
+        "the dry run changed the target"
+    );
+    // Upload side: no remote directory appears.
+    let out = env.run("mirror -R -n copy www").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(stdout_of(&out).contains("put     extra.txt (missing)"));
+    assert!(!env.remote("www").exists());
+}
+
+/// Anchored and unanchored excludes, includes, and the local tree's .ftpignore.
+#[test]
+fn mirror_excludes_are_anchored_like_gitignore() {
+    let env = Env::new();
+    for f in [
+        "old/a",
+        "sub/old/b",
+        "sub/c.tmp",
+        "d.tmp",
+        "keep/e",
+        "notes/f.md",
+    ] {
+        env.remote_file(&format!("pub/{f}"), f.as_bytes());
+    }
+    let files = |dir: &str| -> Vec<String> {
+        tree(&env.local(dir))
+            .into_iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(k, _)| k)
+            .collect()
+    };
+    let run = |args: &str, dir: &str| {
+        let out = env
+            .run(&format!("mirror {args} pub {dir}"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args}: {}", stderr_of(&out));
+    };
+    run("-x /old/", "a1");
+    assert_eq!(
+        files("a1"),
+        ["d.tmp", "keep/e", "notes/f.md", "sub/c.tmp", "sub/old/b"]
+    );
+    run("-x old/ -x '*.tmp'", "a2");
+    assert_eq!(files("a2"), ["keep/e", "notes/f.md"]);
+    run("-i '*.md'", "a3");
+    assert_eq!(files("a3"), ["notes/f.md"]);
+    // .ftpignore in the local root; the file itself is left alone.
+    env.local_file("a4/.ftpignore", b"# comment\n/keep/\n*.tmp\n!d.tmp\n");
+    run("", "a4");
+    assert_eq!(
+        files("a4"),
+        [".ftpignore", "d.tmp", "notes/f.md", "old/a", "sub/old/b"]
+    );
+    // Degenerate patterns are usage errors before anything happens.
+    for bad in ["''", "'*'", "/", "'**'", "../x"] {
+        let out = env.run(&format!("mirror -x {bad} pub z")).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr_of(&out));
+        assert!(!env.local("z").exists());
+    }
+}
+
+/// A server whose tree listing is hostile: `..`, a name with a slash, terminal escapes and a
+/// link pointing up. Only the safe files arrive, inside the local root; nothing else is
+/// fetched or written; the unsafe names are counted in one warning.
+#[test]
+fn a_hostile_tree_listing_cannot_write_outside_the_target() {
+    let server = FakeServer::start(|c| {
+        let arg = c.split_once(' ').map(|x| x.1).unwrap_or("").to_string();
+        let listing = |lines: &str| Action::Data {
+            preliminary: "150 Here comes the listing".into(),
+            data: lines.as_bytes().to_vec(),
+            cut: false,
+            then: "226 Done".into(),
+        };
+        match (verb(c).as_str(), arg.as_str()) {
+            ("LIST", "tree") => listing(
+                "drwxr-xr-x 2 u g 4096 Jan 01 2024 ..\r\n\
+                 -rw-r--r-- 1 u g 3 Jan 01 2024 ok.txt\r\n\
+                 -rw-r--r-- 1 u g 3 Jan 01 2024 a/b\r\n\
+                 -rw-r--r-- 1 u g 3 Jan 01 2024 evil\x1b[2J.txt\r\n\
+                 lrwxrwxrwx 1 u g 5 Jan 01 2024 up -> ../..\r\n\
+                 drwxr-xr-x 2 u g 4096 Jan 01 2024 sub\r\n",
+            ),
+            ("LIST", "tree/sub") => listing("-rw-r--r-- 1 u g 3 Jan 01 2024 f.txt\r\n"),
+            ("LIST", _) => Action::Reply("550 No such directory".into()),
+            ("CWD", "tree" | "tree/sub" | "/") => Action::Reply("250 ok".into()),
+            ("CWD", _) => Action::Reply("550 No".into()),
+            ("SIZE", _) => Action::Reply("213 3".into()),
+            ("RETR", "tree/ok.txt" | "tree/sub/f.txt") => Action::Data {
+                preliminary: "150 ok".into(),
+                data: b"abc".to_vec(),
+                cut: false,
+                then: "226 ok".into(),
+            },
+            ("RETR", _) => Action::Reply("550 not for you".into()),
+            _ => fallback(c),
+        }
+    });
+    let env = Env::new();
+    std::fs::create_dir(env.local("in")).unwrap();
+    let out = env
+        .cmd()
+        .current_dir(env.local("in"))
+        .args([&server.url(), "-c", "mirror -P 2 tree copy"])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    // Everything ftpsh wrote is inside in/copy.
+    let written = tree(&env.local("."));
+    let keys: Vec<&str> = written.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "in",
+            "in/copy",
+            "in/copy/ok.txt",
+            "in/copy/sub",
+            "in/copy/sub/f.txt"
+        ]
+    );
+    assert!(err.contains("unsafe names skipped"), "{err}");
+    assert!(!err.contains('\x1b'), "{err:?}");
+    let retr: Vec<String> = server
+        .commands()
+        .into_iter()
+        .filter(|c| verb(c) == "RETR")
+        .collect();
+    let mut retr_sorted = retr.clone();
+    retr_sorted.sort();
+    assert_eq!(
+        retr_sorted,
+        ["RETR tree/ok.txt", "RETR tree/sub/f.txt"],
+        "{retr:?}"
+    );
+}
