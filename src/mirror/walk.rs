@@ -130,11 +130,7 @@ pub fn remote(
                 },
                 size: e.size,
                 mtime: e.modified,
-                precision: match (kind, e.precision) {
-                    (ListKind::Mlsd, _) => TimePrecision::Second,
-                    (_, Precision::Time) => TimePrecision::Minute,
-                    (_, Precision::Day) => TimePrecision::Day,
-                },
+                precision: precision(kind, e.precision),
             };
             if item.kind == ItemKind::Dir {
                 if depth + 1 > MAX_DEPTH {
@@ -174,6 +170,16 @@ pub fn remote_items(
     )?;
     items.sort_by(|a, b| a.path.cmp(&b.path));
     Ok((items, stats))
+}
+
+/// How precise a listed time is: MLSD `modify` to the second; a LIST line to the minute,
+/// or only the day for an old file (`Jan  5  2019`).
+pub fn precision(kind: ListKind, listed: Precision) -> TimePrecision {
+    match (kind, listed) {
+        (ListKind::Mlsd, _) => TimePrecision::Second,
+        (_, Precision::Time) => TimePrecision::Minute,
+        (_, Precision::Day) => TimePrecision::Day,
+    }
 }
 
 fn too_deep(path: &str) -> anyhow::Error {
@@ -437,6 +443,14 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(crate::error::exit_code(&err), 6);
+    }
+
+    #[test]
+    fn listed_times_keep_their_precision() {
+        use TimePrecision::*;
+        assert_eq!(precision(ListKind::Mlsd, Precision::Time), Second);
+        assert_eq!(precision(ListKind::List, Precision::Time), Minute);
+        assert_eq!(precision(ListKind::List, Precision::Day), Day);
     }
 
     #[test]
