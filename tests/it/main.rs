@@ -13,4 +13,5 @@ mod regress_listing;
 mod regress_session;
 mod serve;
 mod server;
+mod tree;
 mod util;
