@@ -382,7 +382,7 @@ pub enum FindType {
 #[derive(Debug, Args)]
 pub struct FindArgs {
     /// Only items whose name matches this glob ('*' matches a leading '.' too, as in find)
-    #[arg(long = "name", value_name = "GLOB")]
+    #[arg(long = "name", value_name = "GLOB", allow_hyphen_values = true)]
     pub name: Option<String>,
     /// Only items of this type: f (file), d (directory), l (link)
     #[arg(long = "type", value_name = "TYPE")]
@@ -547,7 +547,8 @@ impl Command {
             Command::Rm(a) => a.paths.iter().any(remote),
             Command::Cat(a) => a.paths.iter().any(remote),
             Command::Du(a) => a.dir.iter().any(remote),
-            Command::Find(a) => a.dir.iter().any(remote) || a.name.iter().any(text),
+            // `-name` is matched here, never sent.
+            Command::Find(a) => a.dir.iter().any(remote),
             Command::Mv(a) => remote(&a.from) || remote(&a.to),
             Command::Size(a) | Command::Modtime(a) => remote(&a.path),
             Command::Chmod(a) => text(&a.mode) || a.paths.iter().any(remote),
@@ -1424,6 +1425,32 @@ mod tests {
         // Remote paths are the server's business.
         match run("cd ~/x") {
             Command::Cd(a) => assert_eq!(a.dir.unwrap().0, "~/x"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// find(1) spells its options `-name` and `-type`; a value after them is kept as is.
+    #[test]
+    fn find_takes_single_dash_options_like_find() {
+        match run("find pub -name '*.gz' -type f") {
+            Command::Find(f) => {
+                assert_eq!(f.dir, Some(RemotePath("pub".into())));
+                assert_eq!(f.name.as_deref(), Some("*.gz"));
+                assert_eq!(f.kind, Some(FindType::F));
+            }
+            other => panic!("{other:?}"),
+        }
+        match run("find -name -type --type d") {
+            Command::Find(f) => {
+                assert_eq!((f.dir, f.name.as_deref()), (None, Some("-type")));
+                assert_eq!(f.kind, Some(FindType::D));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(parse_command("find -type q").is_err());
+        // Other commands keep their words.
+        match run("get -- -name") {
+            Command::Get(g) => assert_eq!(g.paths, vec![RemotePath("-name".into())]),
             other => panic!("{other:?}"),
         }
     }
