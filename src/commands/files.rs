@@ -1,11 +1,11 @@
 //! Handlers for remote files and directories: ls, dir, nlist, mkdir, rmdir, rm, mv, size,
-//! modtime, chmod.
+//! modtime, chmod. A glob in a path argument stands for what it matches in the server's
+//! listing (see [`super::glob`]); `rm -r`, `du` and `find` walk trees in [`super::tree`].
 
 use anyhow::{Context, Result};
 
-use super::{
-    ChmodArgs, Ctx, DirsArgs, LsArgs, MkdirArgs, MvArgs, OneRemoteArg, PathArg, RemotesArgs,
-};
+use super::glob::{self, Want};
+use super::{ChmodArgs, Ctx, LsArgs, MkdirArgs, MvArgs, OneRemoteArg, PathArg, RmArgs, RmdirArgs};
 use crate::error::Subject;
 use crate::output::json;
 use crate::output::model::{self, Report};
@@ -17,6 +17,16 @@ pub fn ls(ctx: &mut Ctx, a: LsArgs) -> Result<()> {
     }
     let paths: Vec<_> = a.path.into_iter().collect();
     super::on_paths(ctx, &paths, |session, out, path| {
+        // `ls *.txt`: the matching entries themselves, as `ls -d` shows them.
+        if let Some(p) = path.filter(|p| glob::is_glob(p)) {
+            let found: Vec<_> = glob::expand_remote(session, out, p, Want::Any)?
+                .into_iter()
+                .filter_map(|m| m.entry.map(|e| crate::listing::Entry { name: m.path, ..e }))
+                .collect();
+            if !found.is_empty() {
+                return out.listing(path, &found, a.long, a.human);
+            }
+        }
         let mut entries = session.list(path)?;
         if !a.all {
             entries.retain(|e| e.raw.is_some() || !e.name.starts_with('.'));
@@ -131,7 +141,7 @@ pub fn mkdir(ctx: &mut Ctx, a: MkdirArgs) -> Result<()> {
 }
 
 /// `mkdir`, `rmdir`, `rm`: one path done.
-fn done(ctx: &mut Ctx, command: &str, path: &str) -> Result<()> {
+pub(super) fn done(ctx: &mut Ctx, command: &str, path: &str) -> Result<()> {
     ctx.out.emit(&Report::Done(model::Done {
         command: command.into(),
         path: path.into(),
@@ -140,26 +150,63 @@ fn done(ctx: &mut Ctx, command: &str, path: &str) -> Result<()> {
     }))
 }
 
-pub fn rmdir(ctx: &mut Ctx, a: DirsArgs) -> Result<()> {
+pub fn rmdir(ctx: &mut Ctx, a: RmdirArgs) -> Result<()> {
     for p in a.paths {
-        let conn = ctx.session.conn()?;
-        conn.ftp
-            .rmdir(&p.0)
-            .map_err(Session::ftp_err)
-            .with_context(|| Subject::new(&p.0))?;
+        remove_dir(ctx.session, &p.0)?;
         done(ctx, "rmdir", &p.0)?;
+        if !a.parents {
+            continue;
+        }
+        // rmdir -p a/b/c: then a/b, then a, as far as each is empty. A parent that will not
+        // go (not empty, say) ends it quietly, as rmdir(1) -p stops at the first.
+        let mut dir = p.0.trim_end_matches('/').to_string();
+        while let Some(i) = dir.rfind('/') {
+            dir.truncate(i);
+            let parent = dir.trim_end_matches('/');
+            if parent.is_empty() || parent == "." || parent == ".." {
+                break;
+            }
+            match remove_dir(ctx.session, parent) {
+                Ok(()) => done(ctx, "rmdir", parent)?,
+                Err(e)
+                    if e.downcast_ref::<crate::error::Remote>().is_some_and(|r| {
+                        matches!(r, crate::error::Remote::Reply { .. }) && !r.connection_gone()
+                    }) =>
+                {
+                    break;
+                }
+                Err(e) => return Err(e.context(Subject::new(parent))),
+            }
+            dir = parent.to_string();
+        }
     }
     Ok(())
 }
 
-pub fn rm(ctx: &mut Ctx, a: RemotesArgs) -> Result<()> {
+/// RMD one directory.
+pub(super) fn remove_dir(session: &mut Session, path: &str) -> Result<()> {
+    let conn = session.conn()?;
+    conn.ftp
+        .rmdir(path)
+        .map_err(Session::ftp_err)
+        .with_context(|| Subject::new(path))
+}
+
+/// DELE one file or link.
+pub(super) fn remove_file(session: &mut Session, path: &str) -> Result<()> {
+    let conn = session.conn()?;
+    conn.ftp
+        .rm(path)
+        .map_err(Session::ftp_err)
+        .with_context(|| Subject::new(path))
+}
+
+pub fn rm(ctx: &mut Ctx, a: RmArgs) -> Result<()> {
     for p in a.paths {
-        let conn = ctx.session.conn()?;
-        conn.ftp
-            .rm(&p.0)
-            .map_err(Session::ftp_err)
-            .with_context(|| Subject::new(&p.0))?;
-        done(ctx, "rm", &p.0)?;
+        for m in glob::expand_remote(ctx.session, ctx.out, &p.0, Want::Files)? {
+            remove_file(ctx.session, &m.path)?;
+            done(ctx, "rm", &m.path)?;
+        }
     }
     Ok(())
 }
@@ -179,47 +226,55 @@ pub fn mv(ctx: &mut Ctx, a: MvArgs) -> Result<()> {
 }
 
 pub fn size(ctx: &mut Ctx, a: OneRemoteArg) -> Result<()> {
-    let conn = ctx.session.conn()?;
-    let n = conn
-        .ftp
-        .size(&a.path.0)
-        .map_err(Session::ftp_err)
-        .with_context(|| Subject::new(&a.path.0))?;
-    ctx.out.emit(&Report::Size(model::Size {
-        path: a.path.0,
-        bytes: n as u64,
-    }))
+    for m in glob::expand_remote(ctx.session, ctx.out, &a.path.0, Want::Files)? {
+        let conn = ctx.session.conn()?;
+        let n = conn
+            .ftp
+            .size(&m.path)
+            .map_err(Session::ftp_err)
+            .with_context(|| Subject::new(&m.path))?;
+        ctx.out.emit(&Report::Size(model::Size {
+            path: m.path,
+            bytes: n as u64,
+        }))?;
+    }
+    Ok(())
 }
 
 pub fn modtime(ctx: &mut Ctx, a: OneRemoteArg) -> Result<()> {
-    let conn = ctx.session.conn()?;
-    // MDTM answers in UTC (RFC 3659).
-    let t = conn
-        .ftp
-        .mdtm(&a.path.0)
-        .map_err(Session::ftp_err)
-        .with_context(|| Subject::new(&a.path.0))?;
-    ctx.out.emit(&Report::Modtime(model::Modtime {
-        path: a.path.0,
-        time: t
-            .and_utc()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-    }))
+    for m in glob::expand_remote(ctx.session, ctx.out, &a.path.0, Want::Files)? {
+        let conn = ctx.session.conn()?;
+        // MDTM answers in UTC (RFC 3659).
+        let t = conn
+            .ftp
+            .mdtm(&m.path)
+            .map_err(Session::ftp_err)
+            .with_context(|| Subject::new(&m.path))?;
+        ctx.out.emit(&Report::Modtime(model::Modtime {
+            path: m.path,
+            time: t
+                .and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }))?;
+    }
+    Ok(())
 }
 
 pub fn chmod(ctx: &mut Ctx, a: ChmodArgs) -> Result<()> {
     for p in a.paths {
-        let conn = ctx.session.conn()?;
-        conn.ftp
-            .site(format!("CHMOD {} {}", a.mode, p.0))
-            .map_err(Session::ftp_err)
-            .with_context(|| Subject::new(&p.0))?;
-        ctx.out.emit(&Report::Done(model::Done {
-            command: "chmod".into(),
-            path: p.0,
-            to: None,
-            mode: Some(a.mode.clone()),
-        }))?;
+        for m in glob::expand_remote(ctx.session, ctx.out, &p.0, Want::Any)? {
+            let conn = ctx.session.conn()?;
+            conn.ftp
+                .site(format!("CHMOD {} {}", a.mode, m.path))
+                .map_err(Session::ftp_err)
+                .with_context(|| Subject::new(&m.path))?;
+            ctx.out.emit(&Report::Done(model::Done {
+                command: "chmod".into(),
+                path: m.path,
+                to: None,
+                mode: Some(a.mode.clone()),
+            }))?;
+        }
     }
     Ok(())
 }

@@ -6,9 +6,11 @@
 //! a bad line is a [`UsageError`] (exit 2). [`dispatch`] then calls one handler per variant.
 
 mod files;
+mod glob;
 mod local;
 mod nav;
 mod transfer;
+mod tree;
 
 pub(crate) use transfer::report as transfer_report;
 
@@ -158,7 +160,7 @@ pub enum Command {
     /// Run a command in the local shell ('!CMD' works too)
     #[command(visible_alias = "!")]
     Shell(ShellArgs),
-    /// List a remote directory (MLSD, or LIST parsed)
+    /// List a remote directory (MLSD, or LIST parsed); a glob lists the matching entries
     Ls(LsArgs),
     /// Print the server's raw LIST output
     Dir(PathArg),
@@ -166,10 +168,10 @@ pub enum Command {
     Nlist(PathArg),
     /// Create remote directories
     Mkdir(MkdirArgs),
-    /// Remove empty remote directories
-    Rmdir(DirsArgs),
-    /// Delete remote files
-    Rm(RemotesArgs),
+    /// Remove empty remote directories ('-p': then their parents while empty)
+    Rmdir(RmdirArgs),
+    /// Delete remote files ('-r': whole directory trees)
+    Rm(RmArgs),
     /// Rename or move a remote file or directory
     #[command(visible_alias = "rename")]
     Mv(MvArgs),
@@ -181,6 +183,10 @@ pub enum Command {
     Chmod(ChmodArgs),
     /// Print remote files to stdout
     Cat(RemotesArgs),
+    /// Total size, files and directories of a remote tree
+    Du(DuArgs),
+    /// List the items of a remote tree, filtered by name and type ('-name', '-type' as in find)
+    Find(FindArgs),
     /// Set the transfer type to binary (the default)
     Binary,
     /// Set the transfer type to ascii (line endings converted)
@@ -190,12 +196,14 @@ pub enum Command {
     /// Toggle or set passive mode (on by default)
     Passive(PassiveArgs),
     /// Download remote files
+    #[command(visible_alias = "mget")]
     Get(GetArgs),
     /// Download one big file in N byte ranges over N connections at once
     Pget(PgetArgs),
     /// Make a local tree match a remote one (or, with -R, a remote tree match a local one)
     Mirror(MirrorArgs),
     /// Upload local files
+    #[command(visible_alias = "mput")]
     Put(PutArgs),
     /// List commands, or show how to use one
     Help(HelpArgs),
@@ -327,16 +335,67 @@ pub struct MkdirArgs {
 
 #[derive(Debug, Args)]
 pub struct RemotesArgs {
-    /// Remote paths (ftp:// URLs work for cat)
+    /// Remote files (or ftp:// URLs); a glob matches the server's listing
     #[arg(value_name = "REMOTE", required = true, num_args = 1..)]
     pub paths: Vec<RemotePath>,
 }
 
 #[derive(Debug, Args)]
-pub struct DirsArgs {
+pub struct RmdirArgs {
+    /// Then remove each parent directory named in DIR while it is empty (as rmdir -p)
+    #[arg(short = 'p', long = "parents")]
+    pub parents: bool,
     /// Remote directories
     #[arg(value_name = "DIR", required = true, num_args = 1.., value_hint = ValueHint::DirPath)]
     pub paths: Vec<RemotePath>,
+}
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// Remove directories and everything under them (links are removed, never followed)
+    #[arg(short = 'r', short_alias = 'R', long = "recursive")]
+    pub recursive: bool,
+    /// Remote files (with -r, directories too); a glob matches the server's listing
+    #[arg(value_name = "REMOTE", required = true, num_args = 1..)]
+    pub paths: Vec<RemotePath>,
+}
+
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct DuArgs {
+    /// Print help (-h means human-readable sizes here, as in du)
+    #[arg(long = "help", action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+    /// Sizes in KiB, MiB, GiB
+    #[arg(short = 'h', long = "human-readable")]
+    pub human: bool,
+    /// Remote directory (default: the working directory)
+    #[arg(value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub dir: Option<RemotePath>,
+}
+
+/// `find -type`: what kind of item to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FindType {
+    /// Files
+    F,
+    /// Directories
+    D,
+    /// Symbolic links
+    L,
+}
+
+#[derive(Debug, Args)]
+pub struct FindArgs {
+    /// Only items whose name matches this glob ('*' matches a leading '.' too, as in find)
+    #[arg(long = "name", value_name = "GLOB", allow_hyphen_values = true)]
+    pub name: Option<String>,
+    /// Only items of this type: f (file), d (directory), l (link)
+    #[arg(long = "type", value_name = "TYPE")]
+    pub kind: Option<FindType>,
+    /// Remote directory (default: the working directory, shown as '.')
+    #[arg(value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub dir: Option<RemotePath>,
 }
 
 #[derive(Debug, Args)]
@@ -351,7 +410,7 @@ pub struct MvArgs {
 
 #[derive(Debug, Args)]
 pub struct OneRemoteArg {
-    /// Remote file
+    /// Remote file; a glob stands for every file it matches
     #[arg(value_name = "FILE")]
     pub path: RemotePath,
 }
@@ -361,7 +420,7 @@ pub struct ChmodArgs {
     /// Octal mode, e.g. 644
     #[arg(value_name = "MODE", value_parser = parse_mode)]
     pub mode: String,
-    /// Remote files
+    /// Remote files or directories; a glob matches the server's listing
     #[arg(value_name = "FILE", required = true, num_args = 1..)]
     pub paths: Vec<RemotePath>,
 }
@@ -541,6 +600,8 @@ impl Command {
             | Command::Size(_)
             | Command::Modtime(_)
             | Command::Chmod(_)
+            | Command::Du(_)
+            | Command::Find(_)
             | Command::Put(_) => true,
             Command::Ls(a) => !a.path.as_ref().is_some_and(|p| is_url(&p.0)),
             Command::Dir(a) | Command::Nlist(a) => !a.path.as_ref().is_some_and(|p| is_url(&p.0)),
@@ -586,7 +647,11 @@ impl Command {
             Command::Dir(a) | Command::Nlist(a) => a.path.iter().any(remote),
             Command::Mkdir(a) => a.dirs.iter().any(remote),
             Command::Rmdir(a) => a.paths.iter().any(remote),
-            Command::Rm(a) | Command::Cat(a) => a.paths.iter().any(remote),
+            Command::Rm(a) => a.paths.iter().any(remote),
+            Command::Cat(a) => a.paths.iter().any(remote),
+            Command::Du(a) => a.dir.iter().any(remote),
+            // `-name` is matched here, never sent.
+            Command::Find(a) => a.dir.iter().any(remote),
             Command::Mv(a) => remote(&a.from) || remote(&a.to),
             Command::Size(a) | Command::Modtime(a) => remote(&a.path),
             Command::Chmod(a) => text(&a.mode) || a.paths.iter().any(remote),
@@ -620,8 +685,26 @@ impl Command {
             paths.iter().map(|p| remote_parent(&p.0)).collect()
         };
         match self {
+            Command::Rm(a) if a.recursive => a
+                .paths
+                .iter()
+                .flat_map(|p| [p.0.clone(), remote_parent(&p.0)])
+                .collect(),
             Command::Rm(a) => parents(&a.paths),
-            Command::Rmdir(a) => parents(&a.paths),
+            Command::Rmdir(a) => a
+                .paths
+                .iter()
+                .flat_map(|d| {
+                    // With -p every level named may go.
+                    let mut dirs = vec![remote_parent(&d.0)];
+                    let mut p = d.0.trim_end_matches('/').to_string();
+                    while a.parents && p.contains('/') {
+                        p = remote_parent(&p);
+                        dirs.push(remote_parent(&p));
+                    }
+                    dirs
+                })
+                .collect(),
             Command::Chmod(a) => parents(&a.paths),
             Command::Mv(a) => parents(&[a.from.clone(), a.to.clone()]),
             Command::Mkdir(a) => a
@@ -664,6 +747,8 @@ impl Command {
             | Command::Size(_)
             | Command::Modtime(_)
             | Command::Cat(_)
+            | Command::Du(_)
+            | Command::Find(_)
             | Command::Binary
             | Command::Ascii
             | Command::Type(_)
@@ -922,6 +1007,9 @@ pub fn parse_command(text: &str) -> Result<Parsed, UsageError> {
     }
     let name = resolve_name(&words[0])?;
     words[0] = name.clone();
+    if name == "find" {
+        find_options(&mut words);
+    }
     let matches = with_table(|t| t.try_get_matches_from_mut(&words));
     let matches = match matches {
         Ok(m) => m,
@@ -947,8 +1035,28 @@ pub fn parse_command(text: &str) -> Result<Parsed, UsageError> {
     Ok(Parsed::Run(cmd))
 }
 
+/// find(1) spells its options with one dash (`-name`, `-type`); clap wants two. Only a word
+/// in option position is rewritten, never the value after `-name` (`find -name -type`
+/// looks for items named `-type`).
+fn find_options(words: &mut [String]) {
+    let mut value_next = false;
+    for w in words.iter_mut().skip(1) {
+        if value_next {
+            value_next = false;
+            continue;
+        }
+        if w == "--" {
+            return;
+        }
+        if w == "-name" || w == "-type" {
+            w.insert(0, '-');
+        }
+        value_next = w == "--name" || w == "--type";
+    }
+}
+
 /// clap renders a multi-line error with usage and tips; we want one line plus the usage from
-/// the table: `get: missing REMOTE (usage: get [-c] [-n] [-o LOCAL] [-P N] [--segments N] REMOTE...)`.
+/// the table: `get: missing REMOTE (usage: get [-c] [-n] [-o LOCAL] [-P N] [-r] [--segments N] REMOTE...)`.
 fn clap_error_line(name: &str, e: &clap::Error) -> String {
     let rendered = e.render().to_string();
     let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
@@ -1045,12 +1153,15 @@ pub fn dispatch(cmd: Command, ctx: &mut Ctx) -> Result<Flow> {
         Command::Nlist(a) => files::dir(ctx, a, true),
         Command::Mkdir(a) => files::mkdir(ctx, a),
         Command::Rmdir(a) => files::rmdir(ctx, a),
+        Command::Rm(a) if a.recursive => tree::rm_recursive(ctx, a),
         Command::Rm(a) => files::rm(ctx, a),
         Command::Mv(a) => files::mv(ctx, a),
         Command::Size(a) => files::size(ctx, a),
         Command::Modtime(a) => files::modtime(ctx, a),
         Command::Chmod(a) => files::chmod(ctx, a),
         Command::Cat(a) => transfer::cat(ctx, a),
+        Command::Du(a) => tree::du(ctx, a),
+        Command::Find(a) => tree::find(ctx, a),
         Command::Binary => nav::set_type(ctx, Some(TypeName::Binary)),
         Command::Ascii => nav::set_type(ctx, Some(TypeName::Ascii)),
         Command::Type(a) => nav::set_type(ctx, a.kind),
@@ -1235,7 +1346,7 @@ mod tests {
     fn bad_lines_are_usage_errors() {
         let e = parse_command("get").unwrap_err().0;
         assert!(
-            e.contains("(usage: get [-c] [-n] [-o LOCAL] [-P N] [--segments N] REMOTE...)"),
+            e.contains("(usage: get [-c] [-n] [-o LOCAL] [-P N] [-r] [--segments N] REMOTE...)"),
             "{e}"
         );
         assert!(e.contains("not provided: <REMOTE>"), "{e}");
@@ -1313,7 +1424,9 @@ mod tests {
             let e = parse_command("get").unwrap_err().0;
             assert!(e.starts_with("get: "), "{e}");
             assert!(
-                e.contains("(usage: get [-c] [-n] [-o LOCAL] [-P N] [--segments N] REMOTE...)"),
+                e.contains(
+                    "(usage: get [-c] [-n] [-o LOCAL] [-P N] [-r] [--segments N] REMOTE...)"
+                ),
                 "{e}"
             );
             match run("get -o out a") {
@@ -1426,6 +1539,32 @@ mod tests {
         // Remote paths are the server's business.
         match run("cd ~/x") {
             Command::Cd(a) => assert_eq!(a.dir.unwrap().0, "~/x"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// find(1) spells its options `-name` and `-type`; a value after them is kept as is.
+    #[test]
+    fn find_takes_single_dash_options_like_find() {
+        match run("find pub -name '*.gz' -type f") {
+            Command::Find(f) => {
+                assert_eq!(f.dir, Some(RemotePath("pub".into())));
+                assert_eq!(f.name.as_deref(), Some("*.gz"));
+                assert_eq!(f.kind, Some(FindType::F));
+            }
+            other => panic!("{other:?}"),
+        }
+        match run("find -name -type --type d") {
+            Command::Find(f) => {
+                assert_eq!((f.dir, f.name.as_deref()), (None, Some("-type")));
+                assert_eq!(f.kind, Some(FindType::D));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(parse_command("find -type q").is_err());
+        // Other commands keep their words.
+        match run("get -- -name") {
+            Command::Get(g) => assert_eq!(g.paths, vec![RemotePath("-name".into())]),
             other => panic!("{other:?}"),
         }
     }

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use super::glob;
 use super::{Ctx, GetArgs, MirrorArgs, PgetArgs, PutArgs, RemotesArgs};
 use crate::error::{LocalError, Subject, UsageError};
-use crate::listing::{Kind, display_name, sanitize_name};
+use crate::listing::display_name;
 use crate::output::model::{self, Report};
 use crate::session::Session;
 use crate::transfer;
@@ -40,9 +41,10 @@ pub fn get(ctx: &mut Ctx, a: GetArgs) -> Result<()> {
     let count = a.paths.len();
     let result = super::on_paths(ctx, &a.paths, |session, out, remote| {
         let remote = remote.unwrap_or_default();
-        let names = expand_remote(session, out, remote)?;
+        let names = glob::expand_remote(session, out, remote, glob::Want::Files)?;
         let several = count > 1 || names.len() > 1;
-        for (name, is_link) in names {
+        for m in names {
+            let (name, is_link) = (m.path.clone(), m.is_link());
             let (done, local) = if to_stdout {
                 let mut sink = out.content_sink(&name);
                 let done = transfer::download_to(session, &name, &mut sink, "stdout", out, true);
@@ -94,7 +96,7 @@ pub fn put(ctx: &mut Ctx, a: PutArgs) -> Result<()> {
     }
     let mut locals = Vec::new();
     for p in &a.paths {
-        locals.extend(expand_local(&p.0)?);
+        locals.extend(glob::expand_local(&p.0)?);
     }
     let several = locals.len() > 1;
     let output = a.output.map(|o| o.0);
@@ -359,8 +361,12 @@ fn get_parallel(
     }
     let mut names = Vec::new();
     for p in paths {
-        names
-            .extend(expand_remote(ctx.session, ctx.out, &p.0).with_context(|| Subject::new(&p.0))?);
+        names.extend(
+            glob::expand_remote(ctx.session, ctx.out, &p.0, glob::Want::Files)
+                .with_context(|| Subject::new(&p.0))?
+                .into_iter()
+                .map(|m| (m.path.clone(), m.is_link())),
+        );
     }
     let several = paths.len() > 1 || names.len() > 1;
     let mut jobs = Vec::new();
@@ -502,137 +508,20 @@ pub(crate) fn report(
     }
 }
 
-/// Whether a path's last component is a glob pattern (`*`, `?`, `[...]`).
-fn is_glob(path: &str) -> bool {
-    let last = path.rsplit('/').next().unwrap_or(path);
-    last.contains(['*', '?', '['])
-}
-
-/// A glob like ls(1) matches: `*` does not match a leading `.` unless the pattern has one.
-/// `None` when the text is no valid pattern (`file[1`): it is then taken as a plain name.
-fn matcher(pattern: &str) -> Option<impl Fn(&str) -> bool> {
-    let glob = globset::GlobBuilder::new(pattern)
-        .literal_separator(true)
-        .build()
-        .ok()?
-        .compile_matcher();
-    let dot = pattern.starts_with('.');
-    Some(move |name: &str| (dot || !name.starts_with('.')) && glob.is_match(name))
-}
-
-/// `pub/*.tar.gz` → the matching files (and links) in `pub`, from the server's listing,
-/// sorted, each with whether it is a link. As in a POSIX shell, a pattern that matches
-/// nothing stands for itself, so `get 'Movie [1080p].mkv'` fetches that file. A name the
-/// server sends that is not one safe file name (`..`, `/`, control characters) is skipped
-/// with a warning: it would become a local path.
-fn expand_remote(
-    session: &mut Session,
-    out: &crate::output::Printer,
-    pattern: &str,
-) -> Result<Vec<(String, bool)>> {
-    let literal = || Ok(vec![(pattern.to_string(), false)]);
-    if !is_glob(pattern) {
-        return literal();
-    }
-    let (dir, pat) = match pattern.rfind('/') {
-        Some(i) => (&pattern[..=i], &pattern[i + 1..]),
-        None => ("", pattern),
-    };
-    let Some(matches) = matcher(pat) else {
-        return literal();
-    };
-    let listing = session.list((!dir.is_empty()).then_some(dir))?;
-    let mut names = Vec::new();
-    for e in listing {
-        if e.raw.is_some() || !matches!(e.kind, Kind::File | Kind::Link) || !matches(&e.name) {
-            continue;
-        }
-        if sanitize_name(&e.name).is_none() {
-            out.warn(&format!(
-                "skipping {}: not a safe local file name",
-                display_name(&e.name)
-            ));
-            continue;
-        }
-        names.push((format!("{dir}{}", e.name), e.kind == Kind::Link));
-    }
-    if names.is_empty() {
-        return literal();
-    }
-    Ok(names)
-}
-
-/// `*.bin` → the matching local files, sorted (the shell does this for argv; the REPL has no
-/// shell in between). A pattern that matches nothing stands for itself.
-fn expand_local(path: &Path) -> Result<Vec<PathBuf>> {
-    let literal = || Ok(vec![path.to_path_buf()]);
-    let text = path.to_string_lossy();
-    if !is_glob(&text) {
-        return literal();
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let pat = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let Some(matches) = matcher(&pat) else {
-        return literal();
-    };
-    let read =
-        std::fs::read_dir(&dir).map_err(|e| LocalError::new(dir.display().to_string(), e))?;
-    let mut found: Vec<PathBuf> = read
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter(|e| matches(&e.file_name().to_string_lossy()))
-        .map(|e| {
-            if path.parent().is_some_and(|p| !p.as_os_str().is_empty()) {
-                dir.join(e.file_name())
-            } else {
-                PathBuf::from(e.file_name())
-            }
-        })
-        .collect();
-    found.sort();
-    if found.is_empty() {
-        return literal();
-    }
-    Ok(found)
-}
-
 pub fn cat(ctx: &mut Ctx, a: RemotesArgs) -> Result<()> {
     let result = super::on_paths(ctx, &a.paths, |session, out, remote| {
         let remote = remote.unwrap_or_default();
-        let done = {
-            let mut sink = out.content_sink(remote);
-            transfer::download_to(session, remote, &mut sink, "stdout", out, false)?
-        };
-        out.emit(&Report::Transfer(report("cat", remote, "-", &done)))
+        for m in glob::expand_remote(session, out, remote, glob::Want::Files)? {
+            let done = {
+                let mut sink = out.content_sink(&m.path);
+                transfer::download_to(session, &m.path, &mut sink, "stdout", out, false)
+                    .with_context(|| Subject::new(&m.path))?
+            };
+            out.emit(&Report::Transfer(report("cat", &m.path, "-", &done)))?;
+        }
+        Ok(())
     });
     // What was printed before a failure stays printed.
     let flushed = ctx.out.flush();
     result.and(flushed)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn globs_are_recognised_in_the_last_component_only() {
-        assert!(is_glob("*.txt"));
-        assert!(is_glob("pub/file-[0-9].gz"));
-        assert!(!is_glob("we*rd/file"));
-        assert!(!is_glob("plain.txt"));
-    }
-
-    #[test]
-    fn star_skips_dotfiles_like_ls() {
-        let m = matcher("*.txt").unwrap();
-        assert!(m("a.txt") && !m(".hidden.txt") && !m("a.bin"));
-        assert!(matcher(".*").unwrap()(".hidden"));
-        assert!(matcher("file[1").is_none());
-    }
 }

@@ -199,6 +199,12 @@ impl Action {
         }
     }
 
+    /// Whether carrying it out changes the target.
+    #[cfg(test)]
+    pub fn changes(&self) -> bool {
+        !matches!(self, Action::Skip { .. })
+    }
+
     /// One line for people: `get     pub/a.txt (missing)`, `delete  old/ (not in source)`,
     /// `skip    x.tmp (excluded)`. Paths go through [`display_name`], so a bidi mark in a
     /// server's name cannot reorder the line.

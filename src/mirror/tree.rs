@@ -41,6 +41,13 @@ pub struct Item {
     pub precision: TimePrecision,
 }
 
+impl Item {
+    /// The last component of the path.
+    pub fn name(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+}
+
 /// Whether `path` is a valid relative tree path: non-empty components separated by single
 /// `/`, each a safe local name.
 pub fn is_safe_relative(path: &str) -> bool {

@@ -70,17 +70,10 @@ pub fn remote_path(root: &str, rel: &str) -> String {
     }
 }
 
-/// Whether `err` says a walk's root is no directory (a file, or a link to one): the caller
-/// may then treat the root as a single file. Exit 5.
-pub fn is_not_a_directory(err: &anyhow::Error) -> bool {
-    err.chain()
-        .any(|c| matches!(c.downcast_ref::<Remote>(), Some(Remote::WrongKind(_))))
-}
-
 /// Walk the remote tree under `root` (relative to the working directory, or absolute). Every
 /// item below the root goes to `each`, its directory before its contents; a directory for
 /// which `prune` says true is left out with everything under it. A root that is no directory
-/// is an error [`is_not_a_directory`] recognises; a missing one, the server's 550.
+/// is an error (`Remote::WrongKind`, exit 5); a missing one, the server's 550.
 pub fn remote(
     session: &mut Session,
     root: &str,
@@ -130,11 +123,7 @@ pub fn remote(
                 },
                 size: e.size,
                 mtime: e.modified,
-                precision: match (kind, e.precision) {
-                    (ListKind::Mlsd, _) => TimePrecision::Second,
-                    (_, Precision::Time) => TimePrecision::Minute,
-                    (_, Precision::Day) => TimePrecision::Day,
-                },
+                precision: precision(kind, e.precision),
             };
             if item.kind == ItemKind::Dir {
                 if depth + 1 > MAX_DEPTH {
@@ -154,26 +143,14 @@ pub fn remote(
     Ok(stats)
 }
 
-/// [`remote`] collected: every item, sorted by path (a small tree's convenience; a big one
-/// should stream).
-pub fn remote_items(
-    session: &mut Session,
-    root: &str,
-    out: &Printer,
-) -> Result<(Vec<Item>, WalkStats)> {
-    let mut items = Vec::new();
-    let stats = remote(
-        session,
-        root,
-        &mut |_| false,
-        &mut |item| {
-            items.push(item);
-            Ok(())
-        },
-        out,
-    )?;
-    items.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok((items, stats))
+/// How precise a listed time is: MLSD `modify` to the second; a LIST line to the minute,
+/// or only the day for an old file (`Jan  5  2019`).
+pub fn precision(kind: ListKind, listed: Precision) -> TimePrecision {
+    match (kind, listed) {
+        (ListKind::Mlsd, _) => TimePrecision::Second,
+        (_, Precision::Time) => TimePrecision::Minute,
+        (_, Precision::Day) => TimePrecision::Day,
+    }
 }
 
 fn too_deep(path: &str) -> anyhow::Error {
@@ -437,6 +414,14 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(crate::error::exit_code(&err), 6);
+    }
+
+    #[test]
+    fn listed_times_keep_their_precision() {
+        use TimePrecision::*;
+        assert_eq!(precision(ListKind::Mlsd, Precision::Time), Second);
+        assert_eq!(precision(ListKind::List, Precision::Time), Minute);
+        assert_eq!(precision(ListKind::List, Precision::Day), Day);
     }
 
     #[test]

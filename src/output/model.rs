@@ -51,6 +51,12 @@ pub const TYPES: &[(&str, &str, &str)] = &[
         "mkdir, rmdir, rm, mv, chmod",
         "command, path, to?, mode?",
     ),
+    ("usage", "du", "path, bytes, files, dirs, links, skipped"),
+    (
+        "found",
+        "find (one per matching item)",
+        "path, type, size, modified",
+    ),
     ("size", "size", "path, bytes"),
     ("modtime", "modtime", "path, time"),
     (
@@ -113,6 +119,10 @@ pub enum Report {
     Entry(EntryData),
     /// `mkdir`, `rmdir`, `rm`, `mv`, `chmod`: one per path acted on.
     Done(Done),
+    /// `du`: the totals of a remote tree.
+    Usage(Usage),
+    /// `find`: one matching item of a remote tree, streamed.
+    Found(Found),
     Size(Size),
     Modtime(Modtime),
     /// A piece of a file's content (`cat`, `get -o -`) in JSON mode.
@@ -264,6 +274,37 @@ pub struct Done {
     pub mode: Option<String>,
 }
 
+/// `du`: what a walk of the tree found. Only files count towards `bytes` (links are not
+/// followed); `dirs` are the directories below `path`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    /// The directory as given (`.` for the working directory).
+    pub path: String,
+    pub bytes: u64,
+    pub files: u64,
+    pub dirs: u64,
+    pub links: u64,
+    /// Entries left out: names no safe path can hold (`..`, `a/b`, control characters;
+    /// each was warned about), devices and lines the listing parser could not read.
+    pub skipped: u64,
+    /// `du -h`: how the text renderer shows `bytes` (not part of the JSON).
+    #[serde(skip)]
+    pub human: bool,
+}
+
+/// `find`: one item, its path as find(1) prints it (`DIR/rel`, `./rel` by default).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Found {
+    pub path: String,
+    /// `file`, `dir` or `link` (links are never followed).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub size: Option<u64>,
+    /// RFC 3339 UTC, or the date alone when the listing gave only the day; `null` for the
+    /// root itself.
+    pub modified: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Size {
     pub path: String,
@@ -409,6 +450,8 @@ mod tests {
             Report::LocalDir(_) => "local_dir",
             Report::Entry(_) => "entry",
             Report::Done(_) => "done",
+            Report::Usage(_) => "usage",
+            Report::Found(_) => "found",
             Report::Size(_) => "size",
             Report::Modtime(_) => "modtime",
             Report::Data(_) => "data",
@@ -493,6 +536,21 @@ mod tests {
                 to: Some("b".into()),
                 mode: None,
             }),
+            Report::Usage(Usage {
+                path: ".".into(),
+                bytes: 7,
+                files: 2,
+                dirs: 1,
+                links: 1,
+                skipped: 0,
+                human: false,
+            }),
+            Report::Found(Found {
+                path: "./a\u{1b}b".into(),
+                kind: "file".into(),
+                size: Some(3),
+                modified: Some("2019-01-05".into()),
+            }),
             Report::Size(Size {
                 path: "a".into(),
                 bytes: 5,
@@ -569,7 +627,11 @@ mod tests {
     fn every_report_round_trips_as_one_tagged_line() {
         let samples = samples();
         let names: std::collections::BTreeSet<_> = samples.iter().map(type_of).collect();
-        assert_eq!(names.len(), 22, "one sample per variant: {names:?}");
+        assert_eq!(
+            names.len(),
+            TYPES.len(),
+            "one sample per variant: {names:?}"
+        );
         for r in samples {
             let line = serde_json::to_string(&r).unwrap();
             assert!(!line.contains('\n'), "{line}");

@@ -72,6 +72,19 @@ pub fn render(report: &Report) -> Vec<Line> {
             e.line.as_deref().unwrap_or(&e.name),
         ))],
         Report::Size(s) => vec![Line::Out(s.bytes.to_string())],
+        // du(1)'s order: the size first, the path last, tab-separated.
+        Report::Usage(u) => vec![Line::Out(format!(
+            "{}\t{} files\t{} directories\t{}",
+            if u.human {
+                human_size(u.bytes)
+            } else {
+                u.bytes.to_string()
+            },
+            u.files,
+            u.dirs,
+            display_name(&u.path)
+        ))],
+        Report::Found(f) => vec![Line::Out(display_name(&f.path))],
         Report::Modtime(m) => {
             let shown = DateTime::parse_from_rfc3339(&m.time)
                 .map(|t| {

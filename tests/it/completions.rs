@@ -384,8 +384,8 @@ fn man_page_holds_what_a_reader_needs() {
     }
     for usage in [
         "open [-u USER] [--port N] [--tls] [--no-tls] [URL]",
-        "get [-c] [-n] [-o LOCAL] [-P N] [--segments N] REMOTE...",
-        "put [-c] [-o REMOTE] [-P N] LOCAL...",
+        "get [-c] [-n] [-o LOCAL] [-P N] [-r] [--segments N] REMOTE...",
+        "put [-c] [-o REMOTE] [-r] [-L] [-P N] LOCAL...",
         "ls [-l] [-a] [-h] [--json] [PATH]",
         "mv FROM TO",
         "chmod MODE FILE...",

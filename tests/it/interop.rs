@@ -131,7 +131,7 @@ fn vsftpd_with_user() -> (PathBuf, (u32, u32)) {
 }
 
 /// pyftpdlib must be importable (tests marked `ftpsh_skip_pyftpdlib`).
-fn require_pyftpdlib() {
+pub(crate) fn require_pyftpdlib() {
     require(
         !cfg!(ftpsh_missing_pyftpdlib) && has_pyftpdlib(),
         "pyftpdlib not installed",
@@ -156,7 +156,7 @@ impl Drop for ServerGuard {
 
 /// A port that was free a moment ago.
 /// A server of ours on 127.0.0.1.
-trait Loopback {
+pub(crate) trait Loopback {
     fn port(&self) -> u16;
 
     fn url(&self) -> String {
@@ -497,17 +497,17 @@ allow_anon_ssl=NO
 // ---------------------------------------------------------------------------------------
 // pyftpdlib
 
-struct Pyftpd {
+pub(crate) struct Pyftpd {
     _guard: ServerGuard,
     port: u16,
     /// The served directory (full permissions for PY_USER, read-only for anonymous).
-    root: PathBuf,
-    log: PathBuf,
+    pub(crate) root: PathBuf,
+    pub(crate) log: PathBuf,
     _dir: TempDir,
 }
 
 impl Pyftpd {
-    fn start() -> Pyftpd {
+    pub(crate) fn start() -> Pyftpd {
         let dir = tempfile::Builder::new()
             .prefix("ftpsh-pyftpd-")
             .tempdir()
@@ -1150,7 +1150,7 @@ fn vsftpd_tls_wrong_password_is_exit_4() {
 // pyftpdlib: MLSD, file management, non-ASCII names
 
 /// `ftpsh -u alice URL ARGS...` with the password in FTPSH_PASSWORD.
-fn py_ftpsh(client: &Client, server: &Pyftpd, args: &[&str]) -> Command {
+pub(crate) fn py_ftpsh(client: &Client, server: &Pyftpd, args: &[&str]) -> Command {
     let url = server.url();
     let mut all = vec!["-u", PY_USER, url.as_str()];
     all.extend_from_slice(args);

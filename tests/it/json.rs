@@ -96,6 +96,26 @@ fn schema() -> BTreeMap<&'static str, Vec<(&'static str, F)>> {
                 ("mode?", Str),
             ],
         ),
+        (
+            "usage",
+            vec![
+                ("path", Str),
+                ("bytes", Int),
+                ("files", Int),
+                ("dirs", Int),
+                ("links", Int),
+                ("skipped", Int),
+            ],
+        ),
+        (
+            "found",
+            vec![
+                ("path", Str),
+                ("type", Str),
+                ("size", OptInt),
+                ("modified", OptStr),
+            ],
+        ),
         ("size", vec![("path", Str), ("bytes", Int)]),
         ("modtime", vec![("path", Str), ("time", Str)]),
         (
@@ -301,12 +321,15 @@ fn every_command_writes_schema_json() {
         ("modtime", "modtime f.txt", vec!["modtime"]),
         ("chmod", "chmod 644 f.txt", vec!["done"]),
         ("cat", "cat f.txt", vec!["data", "transfer"]),
+        ("du", "du sub", vec!["usage"]),
+        ("find", "find sub", vec!["found", "found"]),
         ("binary", "binary", vec!["setting"]),
         ("ascii", "ascii", vec!["setting"]),
         ("type", "type", vec!["setting"]),
         ("passive", "passive on", vec!["setting"]),
         ("get", "get f.txt", vec!["transfer"]),
         ("pget", "pget -n 2 -o p.txt f.txt", vec!["transfer"]),
+        ("mirror", "mirror -n sub msub", vec!["step"]),
         ("put", "put up.txt", vec!["transfer"]),
         ("help", "help", vec!["help"]),
     ];

@@ -16,4 +16,5 @@ mod regress_listing;
 mod regress_session;
 mod serve;
 mod server;
+mod tree;
 mod util;
