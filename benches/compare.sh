@@ -5,6 +5,10 @@
 #
 # Needs root (vsftpd binds, chowns the upload dir to the local user), vsftpd, curl, lftp,
 # the local user ftpsh-test / ftpsh-test-pw, and hyperfine (falls back to /usr/bin/time).
+# Rows (ROWS, default "file tree pget"): `file` times one big download and upload against
+# curl and lftp; `tree` a 10,000-file tree (TREE_FILES, 4 KiB each in 100 directories)
+# mirrored down and up against lftp's `mirror --parallel=8`, in interleaved pairs; `pget`
+# ftpsh's `pget -n 4` against its own `get` of the big file, interleaved too.
 # Knobs (environment): SIZE_MIB (default 1024), RUNS (5), FTPSH (target/release/ftpsh),
 # VSFTPD (/usr/sbin/vsftpd), BENCH_TMPDIR (parent of the temp dir, default /tmp),
 # KEEP_JSON=DIR (copy hyperfine's JSON exports there), NO_HYPERFINE=1 (use /usr/bin/time).
@@ -14,6 +18,10 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 SIZE_MIB=${SIZE_MIB:-1024}
+ROWS=${ROWS:-file tree pget}
+TREE_FILES=${TREE_FILES:-10000}
+PARALLEL=${PARALLEL:-8}
+has_row() { case " $ROWS " in *" $1 "*) return 0;; *) return 1;; esac; }
 RUNS=${RUNS:-5}
 FTPSH=${FTPSH:-$here/target/release/ftpsh}
 VSFTPD=${VSFTPD:-/usr/sbin/vsftpd}
@@ -81,7 +89,7 @@ seccomp_sandbox=NO
 secure_chroot_dir=$empty
 pasv_enable=YES
 pasv_min_port=$((port + 1))
-pasv_max_port=$((port + 40))
+pasv_max_port=$((port + 400))
 port_enable=YES
 connect_from_port_20=NO
 anonymous_enable=YES
@@ -188,14 +196,107 @@ bench() { # dir
 }
 
 echo "vsftpd on 127.0.0.1:$port, $size_bytes bytes, load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+if has_row file; then
 for dir in get put; do
     for name in "${names[@]}"; do check "$dir" "$name"; done
     bench "$dir"
 done
 sh -c "$get_prep; $put_prep"
+fi
+
+# --- paired rows: trees and pget -----------------------------------------------------------
+# Each pair runs the two commands back to back (the order alternating), after an untimed
+# prepare step each; the ratio of a pair is ftpsh's time over the peer's. Reported: the
+# median of the pair ratios, and the median time of each side.
+declare -A pair_ratio pair_a pair_b pair_rss
+wall() { # cmd -> seconds on stdout
+    /usr/bin/time -f %e -o "$tmp/wall.txt" sh -c "exec $1" >/dev/null 2>"$tmp/wall.err" \
+        || die "failed: $1: $(tail -3 "$tmp/wall.err")"
+    cat "$tmp/wall.txt"
+}
+median_of() { sort -g | awk '{a[NR]=$1} END {print NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+paired() { # row prep a_cmd b_cmd verify
+    local row=$1 prep=$2 a=$3 b=$4 verify=$5 i ta tb ratios=() as=() bs=()
+    sh -c "$prep"
+    /usr/bin/time -v -o "$tmp/time.txt" sh -c "exec $a" >/dev/null 2>&1 || die "$row: $a failed"
+    pair_rss[$row]=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tmp/time.txt")
+    sh -c "$verify" || die "$row: ftpsh's result differs from the source"
+    sh -c "$prep"; sh -c "exec $b" >/dev/null 2>&1 || die "$row: $b failed"
+    sh -c "$verify" || die "$row: the peer's result differs from the source"
+    for i in $(seq 1 "$RUNS"); do
+        if [ $((i % 2)) = 1 ]; then
+            sh -c "$prep"; ta=$(wall "$a"); sh -c "$prep"; tb=$(wall "$b")
+        else
+            sh -c "$prep"; tb=$(wall "$b"); sh -c "$prep"; ta=$(wall "$a")
+        fi
+        echo "$row pair $i: ftpsh $ta s, peer $tb s" >&2
+        as+=("$ta"); bs+=("$tb")
+        ratios+=("$(awk -v x="$ta" -v y="$tb" 'BEGIN {printf "%.3f", x / y}')")
+    done
+    pair_ratio[$row]=$(printf '%s\n' "${ratios[@]}" | median_of)
+    pair_a[$row]=$(printf '%s\n' "${as[@]}" | median_of)
+    pair_b[$row]=$(printf '%s\n' "${bs[@]}" | median_of)
+    sh -c "$prep"
+}
+
+if has_row tree; then
+    tree_src=$anon/tree; tree_up=$tmp/tree-src; tree_out=$out/tree
+    echo "creating $TREE_FILES files of 4 KiB in 100 directories" >&2
+    python3 - "$tree_src" "$TREE_FILES" <<'PY'
+import os, sys
+root, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    d = os.path.join(root, "d%03d" % (i % 100))
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "f%05d.bin" % i), "wb") as f:
+        f.write(os.urandom(4096))
+PY
+    chmod -R a+rX "$tree_src"
+    cp -r "$tree_src" "$tree_up"
+    up_tree=$local_root/tree
+    paired tree-get "rm -rf $tree_out; sync" \
+        "$FTPSH -q --progress none $url -c 'mirror -P $PARALLEL tree $tree_out'" \
+        "lftp -c '$lftp_set; open $url; mirror --parallel=$PARALLEL tree $tree_out'" \
+        "diff -r $tree_src $tree_out >/dev/null"
+    paired tree-put "rm -rf $up_tree; sync" \
+        "$FTPSH -q --progress none -u $FTP_USER --no-tls $url -c 'mirror -R -P $PARALLEL $tree_up tree'" \
+        "lftp -c '$lftp_set; open -u $FTP_USER,$FTP_PASS $url; mirror -R --parallel=$PARALLEL $tree_up tree'" \
+        "diff -r $tree_up $up_tree >/dev/null"
+    # A rerun on an unchanged tree: ftpsh's plan against lftp's.
+    sh -c "exec $FTPSH -q $url -c 'mirror -P $PARALLEL tree $tree_out'" >/dev/null 2>&1
+    paired tree-rerun ":" \
+        "$FTPSH -q --progress none $url -c 'mirror -P $PARALLEL tree $tree_out'" \
+        "lftp -c '$lftp_set; open $url; mirror --parallel=$PARALLEL tree $tree_out'" \
+        "diff -r $tree_src $tree_out >/dev/null"
+fi
+
+if has_row pget; then
+    paired pget "rm -f $dl $dl.part $dl.part.segments; sync" \
+        "$FTPSH -q --progress none $url -c 'pget -n 4 -o $dl big.bin'" \
+        "$FTPSH -q --progress none $url -c 'get -o $dl big.bin'" \
+        "cmp -s $src $dl"
+fi
 
 # --- report ------------------------------------------------------------------------------
 mib=$(awk -v b="$size_bytes" 'BEGIN {printf "%.0f", b / 1048576}')
+if [ ${#pair_ratio[@]} -gt 0 ]; then
+    echo
+    echo "Paired rows: $RUNS interleaved pairs each; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo
+    echo "| row | ftpsh command | peer | ftpsh median (s) | peer median (s) | median of pair ratios ftpsh/peer | ftpsh max RSS (KiB) |"
+    echo "|---|---|---|---:|---:|---:|---:|"
+    for row in tree-get tree-put tree-rerun pget; do
+        [ -n "${pair_ratio[$row]:-}" ] || continue
+        case $row in
+            tree-get) what="mirror -P $PARALLEL ($TREE_FILES files)"; peer="lftp mirror --parallel=$PARALLEL";;
+            tree-put) what="mirror -R -P $PARALLEL"; peer="lftp mirror -R --parallel=$PARALLEL";;
+            tree-rerun) what="mirror -P $PARALLEL, nothing changed"; peer="lftp mirror, nothing changed";;
+            pget) what="pget -n 4 ($mib MiB)"; peer="ftpsh get";;
+        esac
+        echo "| $row | $what | $peer | ${pair_a[$row]} | ${pair_b[$row]} | ${pair_ratio[$row]} | ${pair_rss[$row]} |"
+    done
+fi
+has_row file || exit 0
 echo
 echo "$mib MiB over loopback, median of $RUNS runs (after 1 warmup)," \
     "$([ "$have_hyperfine" = 1 ] && echo hyperfine || echo /usr/bin/time);" \

@@ -926,6 +926,14 @@ impl Session {
         })
     }
 
+    /// Whether the control connection is still there (not marked dead, not closed by the
+    /// server): after a failure, whether the connection can be used for the next job.
+    pub fn connection_alive(&self) -> bool {
+        self.conn
+            .as_ref()
+            .is_some_and(|c| !c.dead && control_alive(c))
+    }
+
     pub fn set_passive(&mut self, passive: bool) {
         self.passive = passive;
         if let Some(conn) = self.conn.as_mut() {

@@ -5,8 +5,9 @@
 //!
 //! A server that refuses extra logins (421/530 "too many connections") makes the pool
 //! smaller, with a notice, and the run goes on. A job that fails because its connection
-//! dropped is tried once more on a fresh login; every other failure is that job's result,
-//! and the other jobs go on (the caller merges the results).
+//! dropped (or that the server ended the session over) is tried once more on a fresh login;
+//! every other failure is that job's result, and the other jobs go on (the caller merges
+//! the results).
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -130,8 +131,11 @@ fn worker<J, R, F>(
         {
             result = Err(fired.error());
         }
+        // A connection that failed this way, or that the server closed with its refusal
+        // (vsftpd's `500 OOPS: ...` ends the session), cannot take the next job.
         if let Err(e) = &result
-            && connection_gone(e)
+            && !e.chain().any(|c| c.is::<Interrupted>())
+            && (connection_gone(e) || !session.connection_alive())
         {
             session.note_failure(e);
             // Its connection is gone: once more on a fresh login, if one can be had.

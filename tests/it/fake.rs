@@ -53,6 +53,9 @@ pub enum Action {
     },
     /// Close the control connection abruptly.
     Close,
+    /// Send this reply, then close the control connection (vsftpd's `500 OOPS: ...` ends
+    /// the session that way).
+    ReplyThenClose(String),
     /// Never answer this or any later command (the client is expected to time out).
     Hang,
 }
@@ -360,6 +363,11 @@ fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                 send(&mut out, &then)?;
             }
             Action::Close => {
+                let _ = out.shutdown(Shutdown::Both);
+                return Ok(());
+            }
+            Action::ReplyThenClose(text) => {
+                send(&mut out, &text)?;
                 let _ = out.shutdown(Shutdown::Both);
                 return Ok(());
             }

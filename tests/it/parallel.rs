@@ -186,6 +186,33 @@ fn a_worker_connection_dropped_mid_file_is_retried() {
     }
 }
 
+/// vsftpd ends a session with `500 OOPS: ...` when its helper process fails: the worker
+/// logs in again and the file is fetched; the run ends well.
+#[test]
+fn a_session_the_server_ends_with_its_refusal_is_retried_on_a_fresh_login() {
+    let oops_done = Arc::new(AtomicBool::new(false));
+    let oops = Arc::clone(&oops_done);
+    let (server, _) = file_server(4, 100, move |name, body| {
+        if name == "f1" && !oops.swap(true, Ordering::SeqCst) {
+            Action::ReplyThenClose("500 OOPS: priv_sock_get_int".into())
+        } else {
+            served(body)
+        }
+    });
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([&server.url(), "-c", "get -P 2 f0 f1 f2 f3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(oops_done.load(Ordering::SeqCst), "the fault never happened");
+    for i in 0..4u64 {
+        let got = std::fs::read(env.local(&format!("f{i}"))).unwrap();
+        assert!(got == pattern(20_000 + i as usize, i + 1), "f{i}");
+    }
+}
+
 /// One missing file among others: the others arrive, the failure is listed, the summary
 /// counts it, the exit code is the failure's (5), and JSON has an error object for it.
 #[test]
