@@ -53,9 +53,13 @@ pub enum Action {
     },
     /// Close the control connection abruptly.
     Close,
-    /// Send this reply, then close the control connection (vsftpd's `500 OOPS: ...` ends
-    /// the session that way).
-    ReplyThenClose(String),
+    /// Like `Data` (not cut), but the control connection is closed after the final reply
+    /// `then`: vsftpd ends a session that way after `500 OOPS: ...`.
+    DataThenClose {
+        preliminary: String,
+        data: Vec<u8>,
+        then: String,
+    },
     /// Never answer this or any later command (the client is expected to time out).
     Hang,
 }
@@ -366,8 +370,19 @@ fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                 let _ = out.shutdown(Shutdown::Both);
                 return Ok(());
             }
-            Action::ReplyThenClose(text) => {
-                send(&mut out, &text)?;
+            Action::DataThenClose {
+                preliminary,
+                data,
+                then,
+            } => {
+                let Some(mut conn) = open_data(&mut out, &preliminary, passive.take(), shared)?
+                else {
+                    continue;
+                };
+                let _ = conn.write_all(&data);
+                let _ = conn.shutdown(Shutdown::Write);
+                drop(conn);
+                send(&mut out, &then)?;
                 let _ = out.shutdown(Shutdown::Both);
                 return Ok(());
             }
