@@ -447,6 +447,26 @@ pub fn download_to(
     })
 }
 
+/// A read of a data connection that returned an error: `Ok` to read again (a poll tick
+/// passed with no data, or a signal came), or the end of the transfer: no data for
+/// `timeout`, or the connection broke.
+fn read_stalled(e: io::Error, idle: &mut Duration, timeout: Duration) -> Result<(), Remote> {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+            *idle += DATA_TICK;
+            if *idle >= timeout {
+                return Err(Remote::Incomplete(format!(
+                    "no data for {} s: transfer timed out",
+                    timeout.as_secs()
+                )));
+            }
+            Ok(())
+        }
+        io::ErrorKind::Interrupted => Ok(()),
+        _ => Err(data_io_error(e)),
+    }
+}
+
 /// Why a copy loop stopped early.
 enum Stop {
     Interrupted,
@@ -474,24 +494,11 @@ fn copy_down<S: Read>(
         let n = match stream.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                idle += DATA_TICK;
-                if idle >= timeout {
-                    return Err(Stop::Remote(Remote::Incomplete(format!(
-                        "no data for {} s: transfer timed out",
-                        timeout.as_secs()
-                    ))));
-                }
+            Err(e) => {
+                read_stalled(e, &mut idle, timeout).map_err(Stop::Remote)?;
                 progress.advance(0);
                 continue;
             }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Stop::Remote(data_io_error(e))),
         };
         idle = Duration::ZERO;
         // A server that sends more than it announced (endless data) is stopped at the

@@ -422,15 +422,8 @@ pub(crate) fn run_jobs<J: Sync + JobName>(
     });
     drop(many);
     let mut summary = model::Summary {
-        command: command.into(),
         files: jobs.len(),
-        done: 0,
-        skipped: 0,
-        failed: 0,
-        bytes: 0,
-        seconds: 0.0,
-        dirs_made: 0,
-        deleted: 0,
+        ..model::Summary::new(command)
     };
     let mut errors = Vec::new();
     for (job, r) in jobs.iter().zip(results) {

@@ -83,32 +83,15 @@ pub fn run(session: &mut Session, req: &Request, out: &Printer) -> Result<()> {
         make_root(session, req)?;
     }
     if plan.changes_nothing() {
-        let skipped = plan.summary.skips;
         out.emit(&Report::Summary(model::Summary {
-            command: req.command.into(),
-            files: 0,
-            done: 0,
-            skipped,
-            failed: 0,
-            bytes: 0,
+            skipped: plan.summary.skips,
             seconds: start.elapsed().as_secs_f64(),
-            dirs_made: 0,
-            deleted: 0,
+            ..model::Summary::new(req.command)
         }))?;
         return Ok(());
     }
     let mut errors = Vec::new();
-    let mut summary = model::Summary {
-        command: req.command.into(),
-        files: 0,
-        done: 0,
-        skipped: 0,
-        failed: 0,
-        bytes: 0,
-        seconds: 0.0,
-        dirs_made: 0,
-        deleted: 0,
-    };
+    let mut summary = model::Summary::new(req.command);
     for action in &plan.actions {
         if let Action::Mkdir { path } = action {
             match make_dir(session, req, path) {

@@ -370,6 +370,23 @@ pub struct Summary {
     pub deleted: usize,
 }
 
+impl Summary {
+    /// A summary of `command` with every count at zero.
+    pub fn new(command: &str) -> Summary {
+        Summary {
+            command: command.into(),
+            files: 0,
+            done: 0,
+            skipped: 0,
+            failed: 0,
+            bytes: 0,
+            seconds: 0.0,
+            dirs_made: 0,
+            deleted: 0,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     /// `mirror`, `get`, `put`.

@@ -16,11 +16,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use super::{BLOCK, Done, part_path, remote_mtime, remote_size};
+use super::{BLOCK, Done, part_path, read_stalled, remote_mtime, remote_size};
 use crate::error::{Interrupted, LocalError, Remote, UsageError};
 use crate::output::Printer;
 use crate::output::progress::{Direction, Progress, Transfer};
-use crate::session::{DATA_TICK, Session, WorkerSpec, data_io_error};
+use crate::session::{DATA_TICK, Session, WorkerSpec};
 
 /// Ranges smaller than this are not worth a connection of their own.
 const MIN_SEGMENT: u64 = 1024 * 1024;
@@ -398,24 +398,10 @@ fn fetch_range(
                 .into());
             }
             Ok(n) => n,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                idle += DATA_TICK;
-                if idle >= timeout {
-                    return Err(Remote::Incomplete(format!(
-                        "no data for {} s: transfer timed out",
-                        timeout.as_secs()
-                    ))
-                    .into());
-                }
+            Err(e) => {
+                read_stalled(e, &mut idle, timeout)?;
                 continue;
             }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(data_io_error(e).into()),
         };
         idle = Duration::ZERO;
         shared

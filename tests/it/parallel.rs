@@ -179,6 +179,12 @@ fn a_worker_connection_dropped_mid_file_is_retried() {
             served(body)
         }
     });
+    get_four_and_check(&server);
+    assert!(cut_done.load(Ordering::SeqCst), "the fault never happened");
+}
+
+/// `get -P 2 f0 f1 f2 f3` from a [`file_server`]: it succeeds and every file is right.
+fn get_four_and_check(server: &FakeServer) {
     let env = Env::new();
     let out = env
         .cmd()
@@ -186,7 +192,6 @@ fn a_worker_connection_dropped_mid_file_is_retried() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    assert!(cut_done.load(Ordering::SeqCst), "the fault never happened");
     for i in 0..4u64 {
         let got = std::fs::read(env.local(&format!("f{i}"))).unwrap();
         assert!(got == pattern(20_000 + i as usize, i + 1), "f{i}");
@@ -194,7 +199,8 @@ fn a_worker_connection_dropped_mid_file_is_retried() {
 }
 
 /// vsftpd ends a session with `500 OOPS: ...` when its helper process fails (seen under
-/// load, `mirror -P 8` of 10,000 files): the worker logs in again and the file is fetched; the run ends well.
+/// load, `mirror -P 8` of 10,000 files): the worker logs in again and the file is
+/// fetched; the run ends well.
 #[test]
 fn a_session_the_server_ends_with_its_refusal_is_retried_on_a_fresh_login() {
     let oops_done = Arc::new(AtomicBool::new(false));
@@ -210,18 +216,8 @@ fn a_session_the_server_ends_with_its_refusal_is_retried_on_a_fresh_login() {
             served(body)
         }
     });
-    let env = Env::new();
-    let out = env
-        .cmd()
-        .args([&server.url(), "-c", "get -P 2 f0 f1 f2 f3"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    get_four_and_check(&server);
     assert!(oops_done.load(Ordering::SeqCst), "the fault never happened");
-    for i in 0..4u64 {
-        let got = std::fs::read(env.local(&format!("f{i}"))).unwrap();
-        assert!(got == pattern(20_000 + i as usize, i + 1), "f{i}");
-    }
 }
 
 /// One missing file among others: the others arrive, the failure is listed, the summary
