@@ -414,7 +414,7 @@ pub(crate) fn run_jobs<J: Sync + JobName>(
     work: impl Fn(&mut Session, &J) -> Result<transfer::Done> + Sync,
 ) -> Result<()> {
     let start = std::time::Instant::now();
-    let many = out.many(command, jobs.len());
+    let many = out.many(command, jobs.len(), None);
     let results = transfer::pool::run(session, n, jobs, out, |s, job| {
         let r = work(s, job);
         many.job_done();

@@ -130,7 +130,7 @@ pub fn run(session: &mut Session, req: &Request, out: &Printer) -> Result<()> {
         .iter()
         .filter(|a| matches!(a, Action::Skip { .. }))
         .count();
-    let many = out.many(req.command, copies.len());
+    let many = out.many(req.command, copies.len(), Some(plan.summary.copy_bytes));
     let results = transfer::pool::run(session, req.parallel, &copies, out, |s, c| {
         let r = copy_one(s, req, c, out);
         many.job_done();

@@ -39,8 +39,9 @@ pub struct Printer {
     header_done: AtomicBool,
     /// `--progress` (set by `app::run_client`; `auto` elsewhere).
     pub progress_mode: ProgressMode,
-    /// While many transfers run at once (`-P`, `pget`): their bars go under one total line.
-    many: Mutex<Option<indicatif::MultiProgress>>,
+    /// While many transfers run at once (`-P`, trees): their bars go under one total line,
+    /// which the bytes of every transfer advance when the total is counted in bytes.
+    many: Mutex<Option<(indicatif::MultiProgress, Option<indicatif::ProgressBar>)>>,
     stdout_tty: bool,
     stderr_tty: bool,
     color: bool,
@@ -284,10 +285,13 @@ impl Printer {
         match self.progress_mode.resolve(self.quiet, self.stderr_tty) {
             ProgressMode::Bar if !t.to_stdout => {
                 let bar = Bar::stderr(t);
-                if let Some(m) = self.many.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-                    bar.join(m);
+                match self.many.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+                    Some((multi, total)) => {
+                        bar.join(multi);
+                        Box::new(progress::Tee::new(bar, total.clone()))
+                    }
+                    None => Box::new(bar),
                 }
-                Box::new(bar)
             }
             ProgressMode::Plain => Box::new(Plain::new(t, t.summary && self.quiet, stderr())),
             ProgressMode::Json => Box::new(Json::new(t, stderr())),
@@ -295,21 +299,30 @@ impl Printer {
         }
     }
 
-    /// Many transfers at once: on a terminal (bar mode), one total line counting the `jobs`
-    /// with each running transfer's bar below it, until the returned guard is dropped.
-    pub fn many(&self, what: &str, jobs: usize) -> Many<'_> {
+    /// Many transfers at once: on a terminal (bar mode), one total line with each running
+    /// transfer's bar below it, until the returned guard is dropped. The total counts the
+    /// `jobs` done, and the bytes (with rate and ETA) when their total `bytes` is known.
+    pub fn many(&self, what: &str, jobs: usize, bytes: Option<u64>) -> Many<'_> {
         let bar = match self.progress_mode.resolve(self.quiet, self.stderr_tty) {
             ProgressMode::Bar => {
                 let multi = indicatif::MultiProgress::with_draw_target(
                     indicatif::ProgressDrawTarget::stderr(),
                 );
-                let total = multi.add(progress::total_bar(what, jobs as u64));
-                *self.many.lock().unwrap_or_else(|p| p.into_inner()) = Some(multi);
+                let total = multi.add(progress::total_bar(what, jobs as u64, bytes));
+                let by_bytes = bytes.map(|_| total.clone());
+                *self.many.lock().unwrap_or_else(|p| p.into_inner()) = Some((multi, by_bytes));
                 Some(total)
             }
             _ => None,
         };
-        Many { printer: self, bar }
+        Many {
+            printer: self,
+            bar,
+            what: what.to_string(),
+            jobs,
+            done: std::sync::atomic::AtomicUsize::new(0),
+            by_bytes: bytes.is_some(),
+        }
     }
 
     /// Render a parsed listing of `path` (`None`: the working directory): columns or long
@@ -350,12 +363,26 @@ impl Printer {
 pub struct Many<'a> {
     printer: &'a Printer,
     bar: Option<indicatif::ProgressBar>,
+    what: String,
+    jobs: usize,
+    done: std::sync::atomic::AtomicUsize,
+    by_bytes: bool,
 }
 
 impl Many<'_> {
     /// One more job finished (however it went).
     pub fn job_done(&self) {
-        if let Some(b) = &self.bar {
+        let Some(b) = &self.bar else {
+            return;
+        };
+        if self.by_bytes {
+            let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+            b.set_message(format!(
+                "{} {done}/{} files",
+                display_name(&self.what),
+                self.jobs
+            ));
+        } else {
             b.inc(1);
         }
     }

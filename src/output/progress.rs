@@ -230,16 +230,55 @@ impl Bar {
     }
 }
 
-/// The total line above the bars of many transfers: `get: 12/40 files [====>   ] 00:03`.
-pub fn total_bar(what: &str, jobs: u64) -> ProgressBar {
-    let bar = ProgressBar::new(jobs);
+/// The total line above the bars of many transfers: by bytes when their total is known
+/// (`mirror: 12/40 files [====>   ] 3.1 MiB/12.0 MiB 1.2 MiB/s ETA 8s`), else by files
+/// (`get: 12/40 files [====>   ] 00:03`).
+pub fn total_bar(what: &str, jobs: u64, bytes: Option<u64>) -> ProgressBar {
+    let (bar, template) = match bytes {
+        Some(b) => (
+            ProgressBar::new(b),
+            "{msg} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+        ),
+        None => (
+            ProgressBar::new(jobs),
+            "{msg} {pos}/{len} files [{wide_bar}] {elapsed}",
+        ),
+    };
     bar.set_style(
-        ProgressStyle::with_template("{msg} {pos}/{len} files [{wide_bar}] {elapsed}")
+        ProgressStyle::with_template(template)
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    bar.set_message(display_name(what));
+    match bytes {
+        Some(_) => bar.set_message(format!("{} 0/{jobs} files", display_name(what))),
+        None => bar.set_message(display_name(what)),
+    }
     bar
+}
+
+/// A transfer's bar that also moves the total line of many transfers (by bytes).
+pub struct Tee {
+    bar: Bar,
+    total: Option<ProgressBar>,
+}
+
+impl Tee {
+    pub fn new(bar: Bar, total: Option<ProgressBar>) -> Tee {
+        Tee { bar, total }
+    }
+}
+
+impl Progress for Tee {
+    fn advance(&mut self, n: u64) {
+        self.bar.advance(n);
+        if let Some(t) = &self.total {
+            t.inc(n);
+        }
+    }
+
+    fn done(&mut self, outcome: Result<(), &str>) {
+        self.bar.done(outcome);
+    }
 }
 
 impl Progress for Bar {
