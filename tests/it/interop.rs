@@ -1499,3 +1499,230 @@ fn vsftpd_ctrl_c_aborts_and_the_shell_carries_on() {
     let log = fs::read_to_string(&server.log).unwrap_or_default();
     assert!(log.contains("ABOR"), "{}", tail(&server.log, 30));
 }
+
+// ---------------------------------------------------------------------------------------
+// Trees: mirror and get -P against real servers
+
+/// A small tree under `root`: nesting, a non-ASCII name, a name with a space, an empty
+/// file, an empty directory, a bigger file. World-readable (vsftpd's anonymous sessions).
+/// `README` gets a time two hours ago (LIST shows the minute); the others get times in 2020
+/// (LIST shows the day alone).
+fn mirror_tree(root: &Path) {
+    let files: [(&str, Vec<u8>); 5] = [
+        ("README", b"read me\n".to_vec()),
+        ("empty.txt", Vec::new()),
+        ("docs/grüße.txt", "grüße\n".as_bytes().to_vec()),
+        ("docs/with space.txt", b"space\n".to_vec()),
+        ("data/deep/big.bin", pattern(300_000, 21)),
+    ];
+    for (i, (name, data)) in files.iter().enumerate() {
+        let p = root.join(name);
+        for dir in p.ancestors().skip(1).take_while(|d| d.starts_with(root)) {
+            make_dir(dir, 0o755);
+        }
+        write_file(&p, data, 0o644);
+        let t = if *name == "README" {
+            // Recent, with seconds that a minute-precision LIST line drops.
+            let now = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap()
+                .as_secs();
+            SystemTime::UNIX_EPOCH + Duration::from_secs(now / 60 * 60 - 7200 + 47)
+        } else {
+            // Old, and late in the day, far from the midnight a day-precision line shows.
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_590_000_000 + i as u64 * 90_000)
+        };
+        fs::File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    }
+    make_dir(&root.join("emptydir"), 0o755);
+}
+
+/// The one `summary` object of a `--json` run.
+fn json_summary(out: &Outcome) -> serde_json::Value {
+    let s = util::json_of_type(&out.stdout, "summary");
+    assert_eq!(s.len(), 1, "{}\n{}", out.stdout, out.stderr);
+    s[0].clone()
+}
+
+/// `mirror` from vsftpd, whose only listing is LIST (times to the minute, or the day): the
+/// tree arrives byte for byte, and a rerun finds nothing to transfer although the local
+/// times are the listing's coarse ones.
+#[test]
+#[cfg_attr(ftpsh_skip_vsftpd, ignore = "vsftpd not installed, or not root")]
+fn vsftpd_mirror_over_list_copies_a_tree_and_a_rerun_transfers_nothing() {
+    let bin = vsftpd();
+    let server = Vsftpd::start(&bin, None, VsftpdOptions::default());
+    let site = server.anon_root.join("site");
+    mirror_tree(&site);
+    let client = Client::new();
+    let out = run(
+        client.ftpsh(&[&server.url(), "-v", "--json", "-c", "mirror site copy"]),
+        &server.log,
+    );
+    out.success();
+    crate::mirror::assert_same_tree(&client.path("copy"), &site);
+    let s = json_summary(&out);
+    assert_eq!(
+        (s["files"].as_u64(), s["done"].as_u64()),
+        (Some(5), Some(5)),
+        "{s}"
+    );
+    assert!(out.stderr.contains("--> LIST site"), "{}", out.stderr);
+    assert!(!out.stderr.contains("--> MLSD"), "{}", out.stderr);
+
+    let again = run(
+        client.ftpsh(&[&server.url(), "--json", "-c", "mirror site copy"]),
+        &server.log,
+    );
+    again.success();
+    let s = json_summary(&again);
+    assert_eq!(
+        (s["files"].as_u64(), s["dirs_made"].as_u64()),
+        (Some(0), Some(0)),
+        "{s}"
+    );
+    assert!(
+        util::json_of_type(&again.stdout, "transfer").is_empty(),
+        "{}",
+        again.stdout
+    );
+
+    // A copy whose times are the server's own, to the second (as `cp -p` leaves them):
+    // within the listing's precision of the LIST times, so still nothing to transfer.
+    for f in [
+        "README",
+        "empty.txt",
+        "docs/grüße.txt",
+        "docs/with space.txt",
+        "data/deep/big.bin",
+    ] {
+        let exact = fs::metadata(site.join(f)).unwrap().modified().unwrap();
+        fs::File::options()
+            .write(true)
+            .open(client.path(&format!("copy/{f}")))
+            .unwrap()
+            .set_modified(exact)
+            .unwrap();
+    }
+    let exact = run(
+        client.ftpsh(&[&server.url(), "--json", "-c", "mirror site copy"]),
+        &server.log,
+    );
+    exact.success();
+    assert_eq!(json_summary(&exact)["files"], 0, "{}", exact.stdout);
+}
+
+/// `get -P 4` from vsftpd: every worker logs in anonymously like the shell did, and the
+/// files arrive byte for byte. The server paces each session so the four workers overlap.
+#[test]
+#[cfg_attr(ftpsh_skip_vsftpd, ignore = "vsftpd not installed, or not root")]
+fn vsftpd_get_p4_logs_each_worker_in_anonymously() {
+    let bin = vsftpd();
+    let server = Vsftpd::start(
+        &bin,
+        None,
+        VsftpdOptions {
+            anon_max_rate: Some(200_000),
+            ..Default::default()
+        },
+    );
+    let files: Vec<(String, Vec<u8>)> = (0..8)
+        .map(|i| {
+            (
+                format!("f{i}.bin"),
+                pattern(60_000 + i * 1000, i as u64 + 40),
+            )
+        })
+        .collect();
+    for (name, data) in &files {
+        server.publish(name, data);
+    }
+    let client = Client::new();
+    fs::create_dir(client.path("out")).unwrap();
+    let out = run(
+        client.ftpsh(&[&server.url(), "-c", "get -P 4 -o out/ 'f*.bin'"]),
+        &server.log,
+    );
+    out.success();
+    for (name, data) in &files {
+        assert_same_bytes(&read(&client.path(&format!("out/{name}"))), data, name);
+    }
+    assert!(
+        out.stderr
+            .contains("get: 8 files: 8 done, 0 skipped, 0 failed;"),
+        "{}",
+        out.stderr
+    );
+    // The shell's login and one per worker, all anonymous; the RETRs come from more than
+    // one session.
+    let log = fs::read_to_string(&server.log).unwrap();
+    let logins = log.lines().filter(|l| l.contains("OK LOGIN")).count();
+    let anonymous = log
+        .lines()
+        .filter(|l| l.contains("OK LOGIN") && l.contains("anon password"))
+        .count();
+    assert_eq!((logins, anonymous), (5, 5), "{}", tail(&server.log, 60));
+    let retr_pids: std::collections::BTreeSet<&str> = log
+        .lines()
+        .filter(|l| l.contains("\"RETR "))
+        .filter_map(|l| l.split("[pid ").nth(1)?.split(']').next())
+        .collect();
+    assert!(retr_pids.len() > 1, "{}", tail(&server.log, 60));
+}
+
+/// `mirror` and `mirror -R` against pyftpdlib (MLSD, MFMT): each copies the tree byte for
+/// byte, each rerun transfers nothing, and `mirror -R --delete --yes` removes on the server
+/// the file removed locally, and nothing else.
+#[test]
+#[cfg_attr(ftpsh_skip_pyftpdlib, ignore = "pyftpdlib not installed")]
+fn pyftpdlib_mirror_both_ways_reruns_transfer_nothing_and_delete_removes() {
+    require_pyftpdlib();
+    let server = Pyftpd::start();
+    let site = server.root.join("site");
+    mirror_tree(&site);
+    let client = Client::new();
+    let mirror = |cmd: &str| {
+        let out = run(
+            py_ftpsh(&client, &server, &["-v", "--json", "-c", cmd]),
+            &server.log,
+        );
+        out.success();
+        out
+    };
+
+    let down = mirror("mirror site copy");
+    crate::mirror::assert_same_tree(&client.path("copy"), &site);
+    assert_eq!(json_summary(&down)["done"], 5, "{}", down.stdout);
+    assert!(down.stderr.contains("--> MLSD site"), "{}", down.stderr);
+    let again = mirror("mirror site copy");
+    assert_eq!(json_summary(&again)["files"], 0, "{}", again.stdout);
+
+    // Upload the local copy to a new remote directory.
+    let up = mirror("mirror -R copy up");
+    let uploaded = server.root.join("up");
+    crate::mirror::assert_same_tree(&uploaded, &client.path("copy"));
+    assert_eq!(json_summary(&up)["done"], 5, "{}", up.stdout);
+    let again = mirror("mirror -R copy up");
+    let s = json_summary(&again);
+    assert_eq!(
+        (s["files"].as_u64(), s["dirs_made"].as_u64()),
+        (Some(0), Some(0)),
+        "{s}"
+    );
+
+    fs::remove_file(client.path("copy/docs/grüße.txt")).unwrap();
+    let del = mirror("mirror -R --delete --yes copy up");
+    assert!(!uploaded.join("docs/grüße.txt").exists());
+    crate::mirror::assert_same_tree(&uploaded, &client.path("copy"));
+    let s = json_summary(&del);
+    assert_eq!(
+        (s["deleted"].as_u64(), s["files"].as_u64()),
+        (Some(1), Some(0)),
+        "{s}"
+    );
+}

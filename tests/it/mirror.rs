@@ -1,13 +1,17 @@
 //! Trees: `mirror`, `mirror -R`, `get -r`, `put -r` against the in-process server (content
 //! and times compared, reruns that transfer nothing, `--delete`, `--dry-run`, excludes,
-//! worker counts), and a scripted server whose tree listing is hostile.
+//! worker counts), and a scripted server whose tree listing is hostile. Ctrl-C in `mirror -P`
+//! and `get -P` (exit 130 within a bound, `.part` files kept, the rerun completes; no file
+//! started after the signal), and a server that limits logins.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use crate::fake::{Action, FakeServer, fallback, verb};
-use crate::util::{Env, json_of_type, pattern, stderr_of, stdout_of};
+use crate::util::{
+    Env, interrupt, json_of_type, pattern, spawn_batch, stderr_of, stdout_of, wait_until,
+};
 
 /// Every file under `root`, by relative path, with its bytes (directories as `None`).
 fn tree(root: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
@@ -28,6 +32,30 @@ fn tree(root: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
         }
     }
     out
+}
+
+/// Fails, naming the paths that differ (not dumping the bytes), unless the trees under
+/// `got` and `want` hold the same directories and the same files byte for byte.
+#[track_caller]
+pub(crate) fn assert_same_tree(got: &Path, want: &Path) {
+    let (g, w) = (tree(got), tree(want));
+    if g == w {
+        return;
+    }
+    let differ: Vec<&String> = g
+        .keys()
+        .chain(w.keys())
+        .filter(|k| g.get(*k) != w.get(*k))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    panic!(
+        "{} differs from {} at {differ:?}\n  got: {:?}\n want: {:?}",
+        got.display(),
+        want.display(),
+        g.keys().collect::<Vec<_>>(),
+        w.keys().collect::<Vec<_>>()
+    );
 }
 
 fn mtime_secs(p: &Path) -> u64 {
@@ -406,4 +434,329 @@ fn a_hostile_tree_listing_cannot_write_outside_the_target() {
         ["RETR tree/ok.txt", "RETR tree/sub/f.txt"],
         "{retr:?}"
     );
+}
+
+// --- Ctrl-C in a parallel tree copy ------------------------------------------------------------
+
+/// Bytes per second the throttled server sends each transfer.
+const SLOW_RATE: u64 = 48 * 1024;
+/// Each file takes five seconds at [`SLOW_RATE`]: the run is surely mid-file when the
+/// first `.part` has bytes, and a run that let its files finish after the signal would
+/// take longer than [`CTRL_C_BOUND`].
+const SLOW_FILE: usize = 240 * 1024;
+/// How soon after SIGINT the process must have ended, on a loaded 2-core machine (the
+/// design target is under one second; the tests print what they measure).
+const CTRL_C_BOUND: Duration = Duration::from_secs(3);
+
+/// A throttled server with eight slow files under `pub/`, some nested.
+fn slow_tree() -> Env {
+    let env = Env::with(crate::server::ServerOpts {
+        throttle: Some(SLOW_RATE),
+        ..crate::server::ServerOpts::default()
+    });
+    for (i, name) in [
+        "a.bin",
+        "b.bin",
+        "c.bin",
+        "sub/d.bin",
+        "sub/e.bin",
+        "sub/deep/f.bin",
+        "g h.bin",
+        "ü.bin",
+    ]
+    .iter()
+    .enumerate()
+    {
+        env.remote_file(&format!("pub/{name}"), &pattern(SLOW_FILE, 100 + i as u64));
+    }
+    env
+}
+
+/// Every `.part` file under `dir` with its length.
+fn part_files(dir: &Path) -> Vec<(String, u64)> {
+    tree(dir)
+        .into_iter()
+        .filter(|(k, v)| k.ends_with(".part") && v.is_some())
+        .map(|(k, v)| (k, v.unwrap().len() as u64))
+        .collect()
+}
+
+/// Sends SIGINT to `child` once `ready` holds (polled, bounded), then waits (bounded) for it
+/// to end: its exit code, its stderr, and how long after the signal it ended.
+fn interrupt_when(
+    mut child: std::process::Child,
+    what: &str,
+    ready: impl FnMut() -> bool,
+) -> (Option<i32>, String, Duration) {
+    use std::io::Read;
+    wait_until(what, ready);
+    let signalled = std::time::Instant::now();
+    interrupt(child.id());
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if signalled.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running 30 s after SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let latency = signalled.elapsed();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    eprintln!("{what}: ended {latency:?} after SIGINT");
+    (status.code(), err, latency)
+}
+
+/// `mirror -P 4` of a slow tree, interrupted once a `.part` has bytes: exit 130 within
+/// [`CTRL_C_BOUND`], the `.part` files stay and no unfinished file is passed off as done.
+fn interrupt_a_parallel_mirror(env: &Env) {
+    let url = env.url();
+    let child = spawn_batch(env, &[&url, "-c", "mirror -P 4 pub copy"]);
+    let copy = env.local("copy");
+    let (code, err, latency) = interrupt_when(child, "mirror -P 4: a .part with bytes", || {
+        copy.exists() && part_files(&copy).iter().any(|(_, n)| *n > 0)
+    });
+    assert_eq!(code, Some(130), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    assert!(latency < CTRL_C_BOUND, "ended {latency:?} after SIGINT");
+    let parts = part_files(&copy);
+    assert!(parts.iter().any(|(_, n)| *n > 0), "{parts:?}");
+    // What was copied whole is the server's file; nothing else has its final name.
+    for (path, data) in tree(&copy) {
+        if let Some(data) = data.filter(|_| !path.ends_with(".part")) {
+            assert!(
+                std::fs::read(env.remote(&format!("pub/{path}"))).unwrap() == data,
+                "{path} is not the server's file"
+            );
+        }
+    }
+    let missing = tree(&env.remote("pub"))
+        .into_iter()
+        .filter(|(path, data)| data.is_some() && !copy.join(path).exists())
+        .count();
+    assert!(
+        missing > 0,
+        "the whole tree arrived before the signal took effect"
+    );
+}
+
+/// Ctrl-C in `mirror -P 4` ends it quickly with 130 and keeps the `.part` files; `mirror -c`
+/// then continues them (not from zero) and completes the tree.
+#[test]
+fn mirror_p4_interrupted_exits_130_promptly_and_mirror_c_continues_the_parts() {
+    let env = slow_tree();
+    interrupt_a_parallel_mirror(&env);
+    let out = json_run(&env, "mirror -c -P 4 pub copy");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_same_tree(&env.local("copy"), &env.remote("pub"));
+    let resumed: Vec<u64> = json_of_type(&stdout_of(&out), "transfer")
+        .iter()
+        .filter_map(|t| t["resumed_from"].as_u64())
+        .filter(|n| *n > 0)
+        .collect();
+    assert!(!resumed.is_empty(), "{}", stdout_of(&out));
+}
+
+/// After Ctrl-C in `mirror -P 4`, a plain rerun completes the tree and leaves no `.part`.
+#[test]
+fn mirror_p4_interrupted_then_a_plain_rerun_completes_the_tree() {
+    let env = slow_tree();
+    interrupt_a_parallel_mirror(&env);
+    let out = env.run("mirror -P 4 pub copy").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_same_tree(&env.local("copy"), &env.remote("pub"));
+}
+
+/// Ctrl-C in `get -P 4` of slow files: 130 within the bound, the `.part` files stay, and
+/// `get -c -P 4` completes every file from where it stopped.
+#[test]
+fn get_p4_interrupted_exits_130_promptly_and_get_c_completes_the_files() {
+    let env = slow_tree();
+    std::fs::create_dir(env.local("out")).unwrap();
+    let url = env.url();
+    let child = spawn_batch(&env, &[&url, "-c", "get -P 4 -o out/ 'pub/*.bin'"]);
+    let out_dir = env.local("out");
+    let (code, err, latency) = interrupt_when(child, "get -P 4: a .part with bytes", || {
+        part_files(&out_dir).iter().any(|(_, n)| *n > 0)
+    });
+    assert_eq!(code, Some(130), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    assert!(latency < CTRL_C_BOUND, "ended {latency:?} after SIGINT");
+    assert!(!part_files(&out_dir).is_empty());
+
+    let out = json_run(&env, "get -c -P 4 -o out/ 'pub/*.bin'");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let names = ["a.bin", "b.bin", "c.bin", "g h.bin", "ü.bin"];
+    for name in names {
+        assert!(
+            std::fs::read(env.local(&format!("out/{name}"))).unwrap()
+                == std::fs::read(env.remote(&format!("pub/{name}"))).unwrap(),
+            "{name}"
+        );
+    }
+    assert!(
+        part_files(&out_dir).is_empty(),
+        "{:?}",
+        part_files(&out_dir)
+    );
+    assert_eq!(tree(&out_dir).len(), names.len());
+    assert!(
+        json_of_type(&stdout_of(&out), "transfer")
+            .iter()
+            .any(|t| t["resumed_from"].as_u64().is_some_and(|n| n > 0)),
+        "{}",
+        stdout_of(&out)
+    );
+}
+
+// --- a server that limits logins -----------------------------------------------------------------
+
+/// A scripted server that allows two logins (the shell's and one worker) and serves a small
+/// tree over LIST: `mirror -P 4` goes on with the one worker it gets, says so once, and the
+/// whole tree arrives.
+#[test]
+fn mirror_p4_against_a_login_limit_completes_the_tree_with_one_notice() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const FILES: [&str; 5] = ["a.bin", "b.bin", "sub/c.bin", "sub/d.bin", "sub/deep/e.bin"];
+    fn body(path: &str) -> Vec<u8> {
+        let i = FILES.iter().position(|f| *f == path).unwrap_or(99);
+        pattern(30_000 + i * 1000, 200 + i as u64)
+    }
+    let files = FILES;
+    let logins = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&logins);
+    let server = FakeServer::start(move |c| {
+        let arg = c.split_once(' ').map(|x| x.1).unwrap_or("").to_string();
+        let listing = |lines: String| Action::Data {
+            preliminary: "150 Here comes the listing".into(),
+            data: lines.into_bytes(),
+            cut: false,
+            then: "226 Done".into(),
+        };
+        let line = |path: &str| {
+            let name = path.rsplit('/').next().unwrap();
+            format!(
+                "-rw-r--r-- 1 u g {} Jan 01 2024 {name}\r\n",
+                body(path).len()
+            )
+        };
+        let dir = |name: &str| format!("drwxr-xr-x 2 u g 4096 Jan 01 2024 {name}\r\n");
+        match (verb(c).as_str(), arg.as_str()) {
+            ("PASS", _) => {
+                if counted.fetch_add(1, Ordering::SeqCst) >= 2 {
+                    Action::Reply("421 Too many connections from your address".into())
+                } else {
+                    Action::Reply("230 Logged in".into())
+                }
+            }
+            ("LIST", "tree") => listing(line("a.bin") + &line("b.bin") + &dir("sub")),
+            ("LIST", "tree/sub") => listing(line("sub/c.bin") + &line("sub/d.bin") + &dir("deep")),
+            ("LIST", "tree/sub/deep") => listing(line("sub/deep/e.bin")),
+            ("LIST", _) => Action::Reply("550 No such directory".into()),
+            ("CWD", "tree" | "tree/sub" | "tree/sub/deep" | "/") => Action::Reply("250 ok".into()),
+            ("CWD", _) => Action::Reply("550 No".into()),
+            ("RETR", p) if p.strip_prefix("tree/").is_some_and(|f| files.contains(&f)) => {
+                Action::Data {
+                    preliminary: "150 Opening data connection".into(),
+                    data: body(&p["tree/".len()..]),
+                    cut: false,
+                    then: "226 Transfer complete".into(),
+                }
+            }
+            ("RETR", _) => Action::Reply("550 No such file".into()),
+            _ => fallback(c),
+        }
+    });
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([&server.url(), "--json", "-c", "mirror -P 4 tree copy"])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    for f in files {
+        assert!(
+            std::fs::read(env.local(&format!("copy/{f}"))).unwrap() == body(f),
+            "{f}"
+        );
+    }
+    assert_eq!(
+        tree(&env.local("copy")).len(),
+        files.len() + 2,
+        "{:?}",
+        tree(&env.local("copy")).keys().collect::<Vec<_>>()
+    );
+    assert_eq!(summary(&out)["done"], files.len());
+    assert_eq!(err.matches("could not log in").count(), 1, "{err}");
+    assert!(
+        err.contains("of 4 worker connections could not log in") && err.contains("421"),
+        "{err}"
+    );
+    // The pool did ask for more workers than the server allowed.
+    assert!(logins.load(Ordering::SeqCst) > 2);
+}
+
+/// Ctrl-C while two workers are mid-file: no worker starts another file (the server sees no
+/// RETR after the signal), and the run ends with 130 within the bound.
+#[test]
+fn mirror_p2_interrupted_starts_no_further_file() {
+    const CHUNK: usize = 8 * 1024;
+    const CHUNKS: usize = 100;
+    let server = FakeServer::start(|c| {
+        let arg = c.split_once(' ').map(|x| x.1).unwrap_or("");
+        match (verb(c).as_str(), arg) {
+            ("LIST", "tree") => Action::Data {
+                preliminary: "150 Here comes the listing".into(),
+                data: (0..6)
+                    .map(|i| format!("-rw-r--r-- 1 u g {} Jan 01 2024 f{i}\r\n", CHUNK * CHUNKS))
+                    .collect::<String>()
+                    .into_bytes(),
+                cut: false,
+                then: "226 Done".into(),
+            },
+            ("LIST", _) => Action::Reply("550 No such directory".into()),
+            ("CWD", "tree" | "/") => Action::Reply("250 ok".into()),
+            ("CWD", _) => Action::Reply("550 No".into()),
+            // Five seconds a file.
+            ("RETR", _) => Action::Trickle {
+                preliminary: "150 Opening data connection".into(),
+                chunk: vec![b'z'; CHUNK],
+                count: CHUNKS,
+                every: Duration::from_millis(50),
+                then: "226 Transfer complete".into(),
+            },
+            ("ABOR", _) => Action::Reply("225 No transfer to abort".into()),
+            _ => fallback(c),
+        }
+    });
+    let env = Env::new();
+    let url = server.url();
+    let child = spawn_batch(&env, &[&url, "-c", "mirror -P 2 tree copy"]);
+    let copy = env.local("copy");
+    let retrs = || {
+        server
+            .commands()
+            .iter()
+            .filter(|c| verb(c) == "RETR")
+            .count()
+    };
+    let (code, err, latency) = interrupt_when(child, "two files under way", || {
+        retrs() == 2
+            && copy.exists()
+            && part_files(&copy).iter().filter(|(_, n)| *n > 0).count() == 2
+    });
+    assert_eq!(code, Some(130), "{err}");
+    assert!(latency < CTRL_C_BOUND, "ended {latency:?} after SIGINT");
+    assert_eq!(retrs(), 2, "{:?}", server.commands());
+    assert_eq!(part_files(&copy).len(), 2, "{:?}", tree(&copy).keys());
 }
