@@ -113,14 +113,24 @@ fn pipes_feed_a_shell_pipeline_and_its_status_counts_only_on_success() {
         stderr_of(&out),
         "cat: pipeline 'grep nomatch' exited with status 1\n"
     );
-    // The command failed: its own error and code stand, the pipeline's status does not.
-    let out = run(&env, "cat missing.txt | cat");
+    // The command failed: its own error and code stand, the pipeline's status does not
+    // (-k: the line goes on, so a second error would show).
+    let out = env
+        .cmd()
+        .args([
+            &env.url(),
+            "-q",
+            "-k",
+            "-c",
+            "cat missing.txt | false; echo after",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
-    assert!(
-        stderr_of(&out).starts_with("cat: missing.txt: 550"),
-        "{}",
-        stderr_of(&out)
-    );
+    let err = stderr_of(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("cat: missing.txt: 550"), "{err}");
+    assert_eq!(stdout_of(&out), "after\n");
 }
 
 #[test]
