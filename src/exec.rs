@@ -46,7 +46,7 @@ pub struct Runner {
 struct Expansion {
     /// The aliases being expanded, outermost first.
     chain: Vec<String>,
-    /// Commands run so far for the line.
+    /// Commands that aliases of the line have given so far.
     commands: usize,
     /// An expansion error ended the line.
     stop: bool,
@@ -140,8 +140,12 @@ impl Runner {
         self.run_counted(text, exp)
     }
 
-    /// Run one command from the table, within the line's budget.
+    /// Run one command from the table; one that an alias gave counts against the line's
+    /// budget (typed commands do not: a script line may hold any number of them).
     fn run_counted(&mut self, text: &str, exp: &mut Expansion) -> Flow {
+        if exp.chain.is_empty() {
+            return self.run_command(text);
+        }
         exp.commands += 1;
         if exp.commands > MAX_EXPANDED_COMMANDS {
             exp.stop = true;

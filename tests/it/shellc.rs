@@ -267,3 +267,21 @@ fn lls_long_and_all() {
         assert!(date_ok(date), "{line:?}");
     }
 }
+
+/// Aliases that double at each level (`a0` = `a1; a1`, ...) would give 32,768 commands: the
+/// line stops at the budget with one error, and nothing more runs.
+#[test]
+fn an_alias_that_doubles_at_each_level_stops_at_the_budget() {
+    let env = Env::new();
+    let mut line: String = (0..15)
+        .map(|i| format!("alias a{i} 'a{n}; a{n}'; ", n = i + 1))
+        .collect();
+    line.push_str("alias a15 'echo'; a0; echo after");
+    let out = env.cmd().args(["-k", "-c", &line]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert_eq!(
+        stderr_of(&out),
+        "a0: the line expands to more than 10000 commands (aliases); nothing more was run\n"
+    );
+    assert_eq!(stdout_of(&out), "\n".repeat(10_000));
+}
