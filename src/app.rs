@@ -75,6 +75,7 @@ pub fn run_client(cli: Cli, preset: Option<Target>) -> Result<i32> {
         stop_on_error: !(interactive || cli.script.keep_going),
         batch: !interactive,
         last_failure: None,
+        shell: Default::default(),
     };
 
     let target = match (preset, &cli.url) {

@@ -40,6 +40,8 @@ pub fn lpwd(ctx: &mut Ctx) -> Result<()> {
     }))
 }
 
+/// `lls [-l] [-a] [-h] [PATH]`: the local directory as `ls` shows a remote one. Links are
+/// described, never followed (a link to a directory is listed as a link).
 pub fn lls(ctx: &mut Ctx, a: LlsArgs) -> Result<()> {
     let path = a.path.map(|p| p.0).unwrap_or_else(|| PathBuf::from("."));
     let meta =
@@ -50,23 +52,19 @@ pub fn lls(ctx: &mut Ctx, a: LlsArgs) -> Result<()> {
             std::fs::read_dir(&path).map_err(|e| LocalError::new(path.display().to_string(), e))?;
         for item in dir.flatten() {
             let name = item.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') {
+            if name.starts_with('.') && !a.all {
                 continue;
             }
-            let kind = match item.file_type() {
-                Ok(t) if t.is_dir() => Kind::Dir,
-                Ok(t) if t.is_symlink() => Kind::Link,
-                Ok(t) if t.is_file() => Kind::File,
-                _ => Kind::Other,
-            };
-            entries.push(local_entry(name, kind));
+            // DirEntry::metadata does not follow links, as ls -l does not.
+            entries.push(local_entry(name, item.metadata().ok()));
         }
         entries.sort_by(|a, b| a.name.cmp(&b.name));
     } else {
-        entries.push(local_entry(path.display().to_string(), Kind::File));
+        let link = std::fs::symlink_metadata(&path).ok();
+        entries.push(local_entry(path.display().to_string(), link));
     }
     if !ctx.out.json() {
-        return ctx.out.listing(None, &entries, false, false);
+        return ctx.out.listing(None, &entries, a.long, a.human);
     }
     let shown = path.display().to_string();
     for e in &entries {
@@ -78,17 +76,49 @@ pub fn lls(ctx: &mut Ctx, a: LlsArgs) -> Result<()> {
     ctx.out.flush()
 }
 
-fn local_entry(name: String, kind: Kind) -> Entry {
+fn local_entry(name: String, meta: Option<std::fs::Metadata>) -> Entry {
+    use std::os::unix::fs::PermissionsExt;
+    let kind = match meta.as_ref().map(|m| m.file_type()) {
+        Some(t) if t.is_dir() => Kind::Dir,
+        Some(t) if t.is_symlink() => Kind::Link,
+        Some(t) if t.is_file() => Kind::File,
+        _ => Kind::Other,
+    };
+    let size = meta.as_ref().filter(|m| m.is_file()).map(|m| m.len());
+    let modified = meta
+        .as_ref()
+        .and_then(|m| m.modified().ok())
+        .map(chrono::DateTime::<chrono::Utc>::from);
+    let permissions = meta.as_ref().map(|m| mode_string(m.permissions().mode()));
     Entry {
         name,
         kind,
-        size: None,
-        modified: None,
+        size,
+        modified,
         precision: Default::default(),
-        permissions: None,
+        permissions,
         target: None,
         raw: None,
     }
+}
+
+/// `rwxr-xr-x` from a Unix mode (setuid, setgid and sticky as ls shows them).
+fn mode_string(mode: u32) -> String {
+    let mut s: Vec<char> = "rwxrwxrwx"
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if mode & (0o400 >> i) != 0 { c } else { '-' })
+        .collect();
+    for (bit, at, set, unset) in [
+        (0o4000, 2, 's', 'S'),
+        (0o2000, 5, 's', 'S'),
+        (0o1000, 8, 't', 'T'),
+    ] {
+        if mode & bit != 0 {
+            s[at] = if s[at] == 'x' { set } else { unset };
+        }
+    }
+    s.into_iter().collect()
 }
 
 pub fn shell(ctx: &mut Ctx, a: ShellArgs) -> Result<()> {
@@ -125,5 +155,16 @@ pub fn shell(ctx: &mut Ctx, a: ShellArgs) -> Result<()> {
                 .code()
                 .map_or("signal".to_string(), |c| c.to_string())
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn modes_render_as_ls_shows_them() {
+        assert_eq!(super::mode_string(0o644), "rw-r--r--");
+        assert_eq!(super::mode_string(0o4755), "rwsr-xr-x");
+        assert_eq!(super::mode_string(0o1777), "rwxrwxrwt");
+        assert_eq!(super::mode_string(0o2640), "rw-r-S---");
     }
 }

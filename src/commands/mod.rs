@@ -9,6 +9,8 @@ mod files;
 mod glob;
 mod local;
 mod nav;
+pub mod parse;
+pub mod shell;
 mod transfer;
 mod tree;
 
@@ -205,8 +207,52 @@ pub enum Command {
     /// Upload local files
     #[command(visible_alias = "mput")]
     Put(PutArgs),
+    /// Define an alias ('alias up "cd ..; ls"'), show one, or list them all
+    Alias(AliasArgs),
+    /// Remove aliases
+    Unalias(UnaliasArgs),
+    /// Show the shell's history ('-c' clears it, file included)
+    History(HistoryArgs),
+    /// Print text to stdout (for scripts)
+    Echo(EchoArgs),
     /// List commands, or show how to use one
     Help(HelpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AliasArgs {
+    /// The alias name (default: list every alias)
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+    /// The command text it stands for; quote it to keep ';', '>' and '|' in it (default:
+    /// show the alias)
+    #[arg(value_name = "COMMAND", num_args = 0.., trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UnaliasArgs {
+    /// Aliases to remove
+    #[arg(value_name = "NAME", required = true, num_args = 1..)]
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Clear the history, in memory and in the history file
+    #[arg(short = 'c', long = "clear", conflicts_with = "count")]
+    pub clear: bool,
+    /// Show only the last N lines
+    #[arg(value_name = "N")]
+    pub count: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct EchoArgs {
+    /// Words to print, joined by one space
+    #[arg(value_name = "TEXT", num_args = 0.., trailing_var_arg = true, allow_hyphen_values = true)]
+    pub words: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -280,7 +326,20 @@ pub struct LcdArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
 pub struct LlsArgs {
+    /// Print help
+    #[arg(long = "help", action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+    /// Long listing: type and permissions, size, date, name
+    #[arg(short = 'l', long = "long")]
+    pub long: bool,
+    /// Show entries whose names start with '.'
+    #[arg(short = 'a', long = "all")]
+    pub all: bool,
+    /// Sizes in KiB, MiB, GiB (long listing)
+    #[arg(short = 'h', long = "human-readable")]
+    pub human: bool,
     /// Local directory or file (default: the local working directory)
     #[arg(value_name = "PATH")]
     pub path: Option<LocalPath>,
@@ -621,6 +680,10 @@ impl Command {
             | Command::Ascii
             | Command::Type(_)
             | Command::Passive(_)
+            | Command::Alias(_)
+            | Command::Unalias(_)
+            | Command::History(_)
+            | Command::Echo(_)
             | Command::Help(_) => false,
         }
     }
@@ -674,6 +737,10 @@ impl Command {
             | Command::Ascii
             | Command::Type(_)
             | Command::Passive(_)
+            | Command::Alias(_)
+            | Command::Unalias(_)
+            | Command::History(_)
+            | Command::Echo(_)
             | Command::Help(_) => false,
         }
     }
@@ -756,6 +823,10 @@ impl Command {
             | Command::Get(_)
             | Command::Pget(_)
             | Command::Mirror(_)
+            | Command::Alias(_)
+            | Command::Unalias(_)
+            | Command::History(_)
+            | Command::Echo(_)
             | Command::Help(_) => Vec::new(),
         }
     }
@@ -983,6 +1054,12 @@ fn shell_rest(text: &str) -> Option<&str> {
     (resolve_name(&text[..end]).ok()? == "shell").then(|| text[end..].trim())
 }
 
+/// Whether the command is `!CMD` or `shell CMD`: its text belongs to the local shell, so
+/// neither aliases nor redirections apply to it.
+pub fn is_shell_escape(text: &str) -> bool {
+    shell_rest(text).is_some()
+}
+
 /// What one command string parses to.
 #[derive(Debug)]
 pub enum Parsed {
@@ -1126,6 +1203,8 @@ pub struct Ctx<'a> {
     /// Commands come from -c, -f or stdin, not from a person at the shell: nothing may be
     /// asked (`mirror --delete` then needs `--yes`).
     pub batch: bool,
+    /// Aliases and the REPL's history state.
+    pub shell: &'a mut shell::ShellState,
 }
 
 /// The one exhaustive dispatch: every command has exactly one handler. Handlers give their
@@ -1170,6 +1249,10 @@ pub fn dispatch(cmd: Command, ctx: &mut Ctx) -> Result<Flow> {
         Command::Pget(a) => transfer::pget(ctx, a),
         Command::Mirror(a) => transfer::mirror(ctx, a),
         Command::Put(a) => transfer::put(ctx, a),
+        Command::Alias(a) => shell::alias(ctx, a),
+        Command::Unalias(a) => shell::unalias(ctx, a),
+        Command::History(a) => shell::history(ctx, a),
+        Command::Echo(a) => shell::echo(ctx, a),
         Command::Help(a) => help(ctx, a),
     };
     done.map(|()| Flow::Continue)

@@ -125,6 +125,34 @@ impl Printer {
         self.flush()
     }
 
+    /// Send stdout to `to` until [`Printer::restore_stdout`] (a command's `> FILE` or
+    /// `| CMD`): everything written as data follows it (listings, `cat`'s bytes, JSON lines);
+    /// messages and progress stay on stderr. What was written so far goes out first.
+    pub fn redirect_stdout(&mut self, to: Box<dyn Write + Send>) -> Result<SavedStdout> {
+        self.flush()?;
+        let sink = self.out.get_mut().unwrap_or_else(|p| p.into_inner());
+        let saved = SavedStdout {
+            out: std::mem::replace(sink, to),
+            tty: self.stdout_tty,
+            color: self.color,
+        };
+        // A file or a pipe gets plain lines: no columns, no colour.
+        self.stdout_tty = false;
+        self.color = false;
+        Ok(saved)
+    }
+
+    /// Put stdout back; the redirect target is flushed and dropped (a pipe's stdin closes).
+    pub fn restore_stdout(&mut self, saved: SavedStdout) -> Result<()> {
+        let sink = self.out.get_mut().unwrap_or_else(|p| p.into_inner());
+        let mut target = std::mem::replace(sink, saved.out);
+        self.stdout_tty = saved.tty;
+        self.color = saved.color;
+        target
+            .flush()
+            .map_err(|e| LocalError::new("stdout", e).into())
+    }
+
     /// Render one result: a JSON line, or its text (stdout for data, stderr for messages).
     pub fn emit(&self, report: &Report) -> Result<()> {
         if self.json() {
@@ -357,6 +385,13 @@ impl Printer {
         };
         self.data(&text)
     }
+}
+
+/// The stdout a redirect replaced (see [`Printer::redirect_stdout`]).
+pub struct SavedStdout {
+    out: Box<dyn Write + Send>,
+    tty: bool,
+    color: bool,
 }
 
 /// See [`Printer::many`].

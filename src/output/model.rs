@@ -80,6 +80,9 @@ pub const TYPES: &[(&str, &str, &str)] = &[
         "command, action, path, reason, dry_run, text",
     ),
     ("shell", "!, shell", "command, status"),
+    ("aliases", "alias", "aliases [{name, command}]"),
+    ("history", "history", "entries [{number, line}]"),
+    ("echo", "echo", "text"),
     (
         "help",
         "help",
@@ -136,6 +139,12 @@ pub enum Report {
     Step(Step),
     /// `!`/`shell`: the command's exit status.
     Shell(Shell),
+    /// `alias` (every alias) or `alias NAME` (that one).
+    Aliases(Aliases),
+    /// `history [N]`: the shell's history lines, numbered from the oldest.
+    History(History),
+    /// `echo`: the text, words joined by one space.
+    Echo(Echo),
     Help(Help),
     /// A failed command (also reported as one line on stderr).
     Error(ErrorData),
@@ -411,6 +420,36 @@ pub struct Shell {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Aliases {
+    /// Sorted by name.
+    pub aliases: Vec<AliasData>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AliasData {
+    pub name: String,
+    /// The command text the name stands for (words typed after the name are appended).
+    pub command: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    pub entries: Vec<HistoryEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// 1 for the oldest line kept.
+    pub number: u64,
+    pub line: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Echo {
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Help {
     /// `help CMD`: the command asked about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -476,6 +515,9 @@ mod tests {
             Report::Summary(_) => "summary",
             Report::Step(_) => "step",
             Report::Shell(_) => "shell",
+            Report::Aliases(_) => "aliases",
+            Report::History(_) => "history",
+            Report::Echo(_) => "echo",
             Report::Help(_) => "help",
             Report::Error(_) => "error",
         }
@@ -617,6 +659,19 @@ mod tests {
                 command: "true".into(),
                 status: Some(0),
             }),
+            Report::Aliases(Aliases {
+                aliases: vec![AliasData {
+                    name: "up".into(),
+                    command: "cd ..; ls".into(),
+                }],
+            }),
+            Report::History(History {
+                entries: vec![HistoryEntry {
+                    number: 1,
+                    line: "ls".into(),
+                }],
+            }),
+            Report::Echo(Echo { text: "hi".into() }),
             Report::Help(Help {
                 command: None,
                 commands: vec![HelpEntry {

@@ -97,6 +97,25 @@ pub fn render(report: &Report) -> Vec<Line> {
         }
         Report::Transfer(t) => transfer_text(t).map(Line::Info).into_iter().collect(),
         Report::Help(h) => vec![Line::Out(h.text.clone())],
+        // Lines the shell reads back: `alias up 'cd ..; ls'`.
+        Report::Aliases(a) => a
+            .aliases
+            .iter()
+            .map(|a| {
+                Line::Out(display_name(&format!(
+                    "alias {} {}",
+                    a.name,
+                    shell_words::quote(&a.command)
+                )))
+            })
+            .collect(),
+        Report::History(h) => h
+            .entries
+            .iter()
+            .map(|e| Line::Out(format!("{:>5}  {}", e.number, display_name(&e.line))))
+            .collect(),
+        // The user's own text, as given: `echo` in a script prints what it was told.
+        Report::Echo(e) => vec![Line::Out(format!("{}\n", e.text))],
         Report::Summary(s)
             if s.files == 0 && s.dirs_made == 0 && s.deleted == 0 && s.failed == 0 =>
         {

@@ -45,9 +45,19 @@ impl ShellHelper {
         ShellHelper { names, runner }
     }
 
+    /// Command names and the shell's aliases.
     fn complete_command(&self, word: &str) -> Vec<Pair> {
-        self.names
-            .iter()
+        let aliases: Vec<String> = self
+            .runner
+            .as_ref()
+            .and_then(|r| r.try_borrow().ok())
+            .map(|r| r.shell.aliases.keys().cloned().collect())
+            .unwrap_or_default();
+        let mut names: Vec<&String> = self.names.iter().chain(&aliases).collect();
+        names.sort();
+        names.dedup();
+        names
+            .into_iter()
             .filter(|n| n.starts_with(word) && n.as_str() != "!")
             .map(|n| Pair {
                 display: n.clone(),

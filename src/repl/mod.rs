@@ -20,6 +20,9 @@ use crate::session::redact_url;
 
 pub use complete::ShellHelper;
 
+/// How many lines the history keeps (the editor and `history` read it with this limit).
+pub const HISTORY_SIZE: usize = 5000;
+
 pub fn run(runner: Runner) -> i32 {
     // The completer needs the session between lines (remote listings); the loop needs it for
     // each line. They never overlap: rustyline calls the completer only inside readline.
@@ -27,7 +30,7 @@ pub fn run(runner: Runner) -> i32 {
     let config = Config::builder()
         .auto_add_history(false)
         .completion_type(CompletionType::List)
-        .max_history_size(5000)
+        .max_history_size(HISTORY_SIZE)
         .map(|b| b.build())
         .unwrap_or_default();
     let mut editor: Editor<ShellHelper, FileHistory> = match Editor::with_config(config) {
@@ -71,6 +74,10 @@ pub fn run(runner: Runner) -> i32 {
                     }
                 }
                 let flow = runner.borrow_mut().run_line(trimmed);
+                // `history -c` removed the file; the editor forgets its lines too.
+                if std::mem::take(&mut runner.borrow_mut().shell.history_cleared) {
+                    let _ = editor.clear_history();
+                }
                 if let Flow::Exit(code) = flow {
                     break code;
                 }

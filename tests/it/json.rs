@@ -168,6 +168,9 @@ fn schema() -> BTreeMap<&'static str, Vec<(&'static str, F)>> {
             ],
         ),
         ("shell", vec![("command", Str), ("status", OptInt)]),
+        ("aliases", vec![("aliases", Objs)]),
+        ("history", vec![("entries", Objs)]),
+        ("echo", vec![("text", Str)]),
         (
             "help",
             vec![("command?", Str), ("commands?", Objs), ("text", Str)],
@@ -332,6 +335,10 @@ fn every_command_writes_schema_json() {
         ("mirror", "mirror -n sub msub", vec!["step"]),
         ("put", "put up.txt", vec!["transfer"]),
         ("help", "help", vec!["help"]),
+        ("alias", "alias up 'cd ..'; alias", vec!["aliases"]),
+        ("unalias", "alias x pwd; unalias x; alias", vec!["aliases"]),
+        ("history", "history", vec!["history"]),
+        ("echo", "echo hi", vec!["echo"]),
     ];
     let mut covered = BTreeSet::new();
     for (name, line, want) in &cases {

@@ -16,5 +16,6 @@ mod regress_listing;
 mod regress_session;
 mod serve;
 mod server;
+mod shellc;
 mod tree;
 mod util;
