@@ -82,10 +82,16 @@ impl Runner {
         let name = command_name(text);
         if cmd.needs_connection() {
             if !self.session.is_connected() {
-                return self.fail(
-                    Some(&name),
-                    anyhow::anyhow!("not connected (use 'open HOST')"),
-                );
+                // A script that never named a server is a usage error, not a refusal.
+                let e = if self.batch && self.session.last_target.is_none() {
+                    error::UsageError(
+                        "no server: give a URL or host, or set default in config.toml".into(),
+                    )
+                    .into()
+                } else {
+                    anyhow::anyhow!("not connected (use 'open HOST')")
+                };
+                return self.fail(Some(&name), e);
             }
             if let Err(e) = self.session.ensure_alive(&self.out) {
                 return self.fail(Some(&name), e);

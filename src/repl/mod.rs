@@ -100,15 +100,17 @@ fn save_history(
     editor.append_history(path)
 }
 
-/// `ftpsh> ` or `ftpsh user@host:/cwd> `.
+/// `ftpsh> `, or while connected the `prompt` setting (`ftpsh %u@%h:%w> `: user, host,
+/// remote directory), names cleaned for the terminal.
 fn prompt(runner: &Runner) -> String {
     match runner.session.conn_ref() {
-        Some(c) => format!(
-            "ftpsh {}@{}:{}> ",
-            display_name(c.target.login_name()),
-            c.target.display_host(),
-            display_name(&c.cwd)
-        ),
+        Some(c) => display_name(&crate::settings::render_prompt(
+            &runner.session.settings.text("prompt"),
+            c.target.login_name(),
+            &c.target.display_host(),
+            c.target.port,
+            &c.cwd,
+        )),
         None => "ftpsh> ".to_string(),
     }
 }
