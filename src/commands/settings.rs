@@ -18,6 +18,7 @@ pub fn set(ctx: &mut Ctx, a: SetArgs) -> Result<()> {
         return Ok(());
     };
     let d = settings::def(&name.0).ok_or_else(|| UsageError(settings::unknown(&name.0)))?;
+    let changed = a.value.is_some();
     if let Some(value) = a.value {
         ctx.session
             .settings
@@ -25,7 +26,6 @@ pub fn set(ctx: &mut Ctx, a: SetArgs) -> Result<()> {
             .map_err(UsageError)?;
         apply(ctx, d.name);
     }
-    let changed = ctx.session.settings.get(d.name).1 == Source::Set;
     ctx.out.emit(&report(ctx, d.name, changed))
 }
 
