@@ -30,8 +30,9 @@ Register-ArgumentCompleter -Native -CommandName 'ftpsh' -ScriptBlock {
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Server port (default 21, or 990 for ftps://)')
             [CompletionResult]::new('--netrc-file', '--netrc-file', [CompletionResultType]::ParameterName, 'Read credentials from FILE instead of ~/.netrc')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the certificate(s) in this PEM file as well as the system roots')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Connect and idle timeout in seconds')
-            [CompletionResult]::new('--progress', '--progress', [CompletionResultType]::ParameterName, 'How transfers show progress on stderr (an explicit MODE also works with -q)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Connect and idle timeout in seconds (default 30, or the `timeout` setting)')
+            [CompletionResult]::new('--progress', '--progress', [CompletionResultType]::ParameterName, 'How transfers show progress on stderr (an explicit MODE also works with -q; default auto, or the `progress` setting)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings, bookmarks and aliases from FILE instead of config.toml in the config directory')
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'In -c/-f/stdin mode, run the remaining commands after a failure')
             [CompletionResult]::new('--keep-going', '--keep-going', [CompletionResultType]::ParameterName, 'In -c/-f/stdin mode, run the remaining commands after a failure')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Require explicit TLS (AUTH TLS); fail if the server does not offer it')
@@ -43,12 +44,14 @@ Register-ArgumentCompleter -Native -CommandName 'ftpsh' -ScriptBlock {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace the protocol on stderr (passwords are masked)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace the protocol on stderr (passwords are masked)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file (settings, bookmarks and aliases are the defaults)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve DIR over FTP: 127.0.0.1:2121, anonymous and read-only unless told otherwise')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Try ftpsh offline: serve a sample tree on 127.0.0.1 and open the shell on it')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, edit or check the config file (settings, bookmarks, aliases, default site)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -61,6 +64,7 @@ Register-ArgumentCompleter -Native -CommandName 'ftpsh' -ScriptBlock {
             [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'The private key of --tls-cert')
             [CompletionResult]::new('--passive-ports', '--passive-ports', [CompletionResultType]::ParameterName, 'Passive data ports LO-HI (default: any free port)')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Close a control connection idle for SECS seconds')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings, bookmarks and aliases from FILE instead of config.toml in the config directory')
             [CompletionResult]::new('--write', '--write', [CompletionResultType]::ParameterName, 'Allow uploads, mkdir, rename and delete (default: read-only)')
             [CompletionResult]::new('--tls-self-signed', '--tls-self-signed', [CompletionResultType]::ParameterName, 'Explicit FTPS with a fresh self-signed certificate; prints its SHA-256 fingerprint and where its PEM file is (for --ca-file)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)')
@@ -68,6 +72,7 @@ Register-ArgumentCompleter -Native -CommandName 'ftpsh' -ScriptBlock {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace the protocol on stderr (passwords are masked)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace the protocol on stderr (passwords are masked)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file (settings, bookmarks and aliases are the defaults)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -77,6 +82,7 @@ Register-ArgumentCompleter -Native -CommandName 'ftpsh' -ScriptBlock {
             [CompletionResult]::new('--command', '--command', [CompletionResultType]::ParameterName, 'Run these commands (separated by '';''), then exit')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Run the commands in FILE (one per line, ''#'' comments), then exit')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Run the commands in FILE (one per line, ''#'' comments), then exit')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings, bookmarks and aliases from FILE instead of config.toml in the config directory')
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'In -c/-f/stdin mode, run the remaining commands after a failure')
             [CompletionResult]::new('--keep-going', '--keep-going', [CompletionResultType]::ParameterName, 'In -c/-f/stdin mode, run the remaining commands after a failure')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)')
@@ -84,13 +90,86 @@ Register-ArgumentCompleter -Native -CommandName 'ftpsh' -ScriptBlock {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace the protocol on stderr (passwords are masked)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace the protocol on stderr (passwords are masked)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file (settings, bookmarks and aliases are the defaults)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ftpsh;config' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings, bookmarks and aliases from FILE instead of config.toml in the config directory')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace the protocol on stderr (passwords are masked)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace the protocol on stderr (passwords are masked)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file (settings, bookmarks and aliases are the defaults)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the config file''s path (whether or not it exists)')
+            [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Open the config file in $VISUAL or $EDITOR (a commented template when it does not exist yet), then check it')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the config file: exit 0 when it is good, else one line saying where it is wrong and exit 2')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ftpsh;config;path' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings, bookmarks and aliases from FILE instead of config.toml in the config directory')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace the protocol on stderr (passwords are masked)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace the protocol on stderr (passwords are masked)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file (settings, bookmarks and aliases are the defaults)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ftpsh;config;edit' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings, bookmarks and aliases from FILE instead of config.toml in the config directory')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace the protocol on stderr (passwords are masked)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace the protocol on stderr (passwords are masked)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file (settings, bookmarks and aliases are the defaults)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ftpsh;config;check' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings, bookmarks and aliases from FILE instead of config.toml in the config directory')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace the protocol on stderr (passwords are masked)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace the protocol on stderr (passwords are masked)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file (settings, bookmarks and aliases are the defaults)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ftpsh;config;help' {
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the config file''s path (whether or not it exists)')
+            [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Open the config file in $VISUAL or $EDITOR (a commented template when it does not exist yet), then check it')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the config file: exit 0 when it is good, else one line saying where it is wrong and exit 2')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ftpsh;config;help;path' {
+            break
+        }
+        'ftpsh;config;help;edit' {
+            break
+        }
+        'ftpsh;config;help;check' {
+            break
+        }
+        'ftpsh;config;help;help' {
             break
         }
         'ftpsh;help' {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve DIR over FTP: 127.0.0.1:2121, anonymous and read-only unless told otherwise')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Try ftpsh offline: serve a sample tree on 127.0.0.1 and open the shell on it')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, edit or check the config file (settings, bookmarks, aliases, default site)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -98,6 +177,21 @@ Register-ArgumentCompleter -Native -CommandName 'ftpsh' -ScriptBlock {
             break
         }
         'ftpsh;help;demo' {
+            break
+        }
+        'ftpsh;help;config' {
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the config file''s path (whether or not it exists)')
+            [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Open the config file in $VISUAL or $EDITOR (a commented template when it does not exist yet), then check it')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the config file: exit 0 when it is good, else one line saying where it is wrong and exit 2')
+            break
+        }
+        'ftpsh;help;config;path' {
+            break
+        }
+        'ftpsh;help;config;edit' {
+            break
+        }
+        'ftpsh;help;config;check' {
             break
         }
         'ftpsh;help;help' {

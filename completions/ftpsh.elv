@@ -27,8 +27,9 @@ set edit:completion:arg-completer[ftpsh] = {|@words|
             cand --port 'Server port (default 21, or 990 for ftps://)'
             cand --netrc-file 'Read credentials from FILE instead of ~/.netrc'
             cand --ca-file 'Trust the certificate(s) in this PEM file as well as the system roots'
-            cand --timeout 'Connect and idle timeout in seconds'
-            cand --progress 'How transfers show progress on stderr (an explicit MODE also works with -q)'
+            cand --timeout 'Connect and idle timeout in seconds (default 30, or the `timeout` setting)'
+            cand --progress 'How transfers show progress on stderr (an explicit MODE also works with -q; default auto, or the `progress` setting)'
+            cand --config 'Read settings, bookmarks and aliases from FILE instead of config.toml in the config directory'
             cand -k 'In -c/-f/stdin mode, run the remaining commands after a failure'
             cand --keep-going 'In -c/-f/stdin mode, run the remaining commands after a failure'
             cand --tls 'Require explicit TLS (AUTH TLS); fail if the server does not offer it'
@@ -40,12 +41,14 @@ set edit:completion:arg-completer[ftpsh] = {|@words|
             cand -v 'Trace the protocol on stderr (passwords are masked)'
             cand --verbose 'Trace the protocol on stderr (passwords are masked)'
             cand --json 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr'
+            cand --no-config 'Read no config file (settings, bookmarks and aliases are the defaults)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
             cand serve 'Serve DIR over FTP: 127.0.0.1:2121, anonymous and read-only unless told otherwise'
             cand demo 'Try ftpsh offline: serve a sample tree on 127.0.0.1 and open the shell on it'
+            cand config 'Show, edit or check the config file (settings, bookmarks, aliases, default site)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ftpsh;serve'= {
@@ -57,6 +60,7 @@ set edit:completion:arg-completer[ftpsh] = {|@words|
             cand --tls-key 'The private key of --tls-cert'
             cand --passive-ports 'Passive data ports LO-HI (default: any free port)'
             cand --idle-timeout 'Close a control connection idle for SECS seconds'
+            cand --config 'Read settings, bookmarks and aliases from FILE instead of config.toml in the config directory'
             cand --write 'Allow uploads, mkdir, rename and delete (default: read-only)'
             cand --tls-self-signed 'Explicit FTPS with a fresh self-signed certificate; prints its SHA-256 fingerprint and where its PEM file is (for --ca-file)'
             cand -q 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)'
@@ -64,6 +68,7 @@ set edit:completion:arg-completer[ftpsh] = {|@words|
             cand -v 'Trace the protocol on stderr (passwords are masked)'
             cand --verbose 'Trace the protocol on stderr (passwords are masked)'
             cand --json 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr'
+            cand --no-config 'Read no config file (settings, bookmarks and aliases are the defaults)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -72,6 +77,7 @@ set edit:completion:arg-completer[ftpsh] = {|@words|
             cand --command 'Run these commands (separated by '';''), then exit'
             cand -f 'Run the commands in FILE (one per line, ''#'' comments), then exit'
             cand --file 'Run the commands in FILE (one per line, ''#'' comments), then exit'
+            cand --config 'Read settings, bookmarks and aliases from FILE instead of config.toml in the config directory'
             cand -k 'In -c/-f/stdin mode, run the remaining commands after a failure'
             cand --keep-going 'In -c/-f/stdin mode, run the remaining commands after a failure'
             cand -q 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)'
@@ -79,17 +85,92 @@ set edit:completion:arg-completer[ftpsh] = {|@words|
             cand -v 'Trace the protocol on stderr (passwords are masked)'
             cand --verbose 'Trace the protocol on stderr (passwords are masked)'
             cand --json 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr'
+            cand --no-config 'Read no config file (settings, bookmarks and aliases are the defaults)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ftpsh;config'= {
+            cand --config 'Read settings, bookmarks and aliases from FILE instead of config.toml in the config directory'
+            cand -q 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)'
+            cand --quiet 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)'
+            cand -v 'Trace the protocol on stderr (passwords are masked)'
+            cand --verbose 'Trace the protocol on stderr (passwords are masked)'
+            cand --json 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr'
+            cand --no-config 'Read no config file (settings, bookmarks and aliases are the defaults)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand path 'Print the config file''s path (whether or not it exists)'
+            cand edit 'Open the config file in $VISUAL or $EDITOR (a commented template when it does not exist yet), then check it'
+            cand check 'Check the config file: exit 0 when it is good, else one line saying where it is wrong and exit 2'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ftpsh;config;path'= {
+            cand --config 'Read settings, bookmarks and aliases from FILE instead of config.toml in the config directory'
+            cand -q 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)'
+            cand --quiet 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)'
+            cand -v 'Trace the protocol on stderr (passwords are masked)'
+            cand --verbose 'Trace the protocol on stderr (passwords are masked)'
+            cand --json 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr'
+            cand --no-config 'Read no config file (settings, bookmarks and aliases are the defaults)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ftpsh;config;edit'= {
+            cand --config 'Read settings, bookmarks and aliases from FILE instead of config.toml in the config directory'
+            cand -q 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)'
+            cand --quiet 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)'
+            cand -v 'Trace the protocol on stderr (passwords are masked)'
+            cand --verbose 'Trace the protocol on stderr (passwords are masked)'
+            cand --json 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr'
+            cand --no-config 'Read no config file (settings, bookmarks and aliases are the defaults)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ftpsh;config;check'= {
+            cand --config 'Read settings, bookmarks and aliases from FILE instead of config.toml in the config directory'
+            cand -q 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)'
+            cand --quiet 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)'
+            cand -v 'Trace the protocol on stderr (passwords are masked)'
+            cand --verbose 'Trace the protocol on stderr (passwords are masked)'
+            cand --json 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr'
+            cand --no-config 'Read no config file (settings, bookmarks and aliases are the defaults)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ftpsh;config;help'= {
+            cand path 'Print the config file''s path (whether or not it exists)'
+            cand edit 'Open the config file in $VISUAL or $EDITOR (a commented template when it does not exist yet), then check it'
+            cand check 'Check the config file: exit 0 when it is good, else one line saying where it is wrong and exit 2'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ftpsh;config;help;path'= {
+        }
+        &'ftpsh;config;help;edit'= {
+        }
+        &'ftpsh;config;help;check'= {
+        }
+        &'ftpsh;config;help;help'= {
         }
         &'ftpsh;help'= {
             cand serve 'Serve DIR over FTP: 127.0.0.1:2121, anonymous and read-only unless told otherwise'
             cand demo 'Try ftpsh offline: serve a sample tree on 127.0.0.1 and open the shell on it'
+            cand config 'Show, edit or check the config file (settings, bookmarks, aliases, default site)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ftpsh;help;serve'= {
         }
         &'ftpsh;help;demo'= {
+        }
+        &'ftpsh;help;config'= {
+            cand path 'Print the config file''s path (whether or not it exists)'
+            cand edit 'Open the config file in $VISUAL or $EDITOR (a commented template when it does not exist yet), then check it'
+            cand check 'Check the config file: exit 0 when it is good, else one line saying where it is wrong and exit 2'
+        }
+        &'ftpsh;help;config;path'= {
+        }
+        &'ftpsh;help;config;edit'= {
+        }
+        &'ftpsh;help;config;check'= {
         }
         &'ftpsh;help;help'= {
         }

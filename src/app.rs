@@ -6,12 +6,14 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Sub};
+use crate::cli::{Cli, ConfigAction, Sub};
+use crate::config::Config;
 use crate::error::{self, Code, LocalError};
 use crate::exec::{Flow, Runner};
 use crate::interrupt;
 use crate::output::{self, Printer};
 use crate::session::{Opts, Session, Target};
+use crate::settings::{Settings, Source};
 
 pub fn run(cli: Cli) -> Result<i32> {
     if let Some(kind) = &cli.generate {
@@ -23,6 +25,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         let name = match sub {
             Sub::Serve(_) => "serve",
             Sub::Demo(_) => "demo",
+            Sub::Config(_) => "config",
         };
         return Err(error::UsageError(format!(
             "{first} is a client option: `ftpsh {name}` does not take it (a host named \
@@ -32,6 +35,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
     match cli.sub.clone() {
         None => run_client(cli, None),
+        Some(Sub::Config(c)) => config_command(&cli, c.action),
         #[cfg(feature = "serve")]
         Some(Sub::Serve(args)) => crate::serve::run(&args, cli.quiet, cli.verbose),
         #[cfg(feature = "serve")]
@@ -47,9 +51,39 @@ pub fn run(cli: Cli) -> Result<i32> {
 /// The FTP client: connect to the URL on the command line, or to `preset` (the demo's own
 /// server, with its password: never on argv), then run the front end.
 pub fn run_client(cli: Cli, preset: Option<Target>) -> Result<i32> {
-    let mut out = Printer::new(cli.quiet, cli.json);
-    out.progress_mode = cli.progress;
-    if cli.json {
+    // A bad config file stops the run before anything of it is used (exit 2).
+    let config = load_config(&cli)?;
+    let mut settings = Settings::default();
+    for (name, value) in &config.settings {
+        settings.put(Source::File, name, value.clone());
+    }
+    // The server: the demo's, the URL or bookmark on the command line, else `default`.
+    let named = match (&preset, &cli.url) {
+        (Some(_), _) => None,
+        (None, Some(url)) => Some(url.clone()),
+        (None, None) => config.default.clone(),
+    };
+    let target = match (preset, named) {
+        (Some(t), _) => Some(t),
+        (None, Some(name)) => {
+            let (t, bookmark) = config.resolve(&name)?;
+            if let Some(b) = bookmark {
+                for (n, v) in &b.settings {
+                    settings.put(Source::File, n, v.clone());
+                }
+                if let Some(tls) = &b.tls {
+                    settings.put(Source::File, "tls", tls.clone());
+                }
+            }
+            Some(t)
+        }
+        (None, None) => None,
+    };
+    flag_settings(&cli, &mut settings);
+
+    let mut out = Printer::new(cli.quiet, false);
+    out.apply_settings(&settings);
+    if settings.bool("json") {
         out.json_header()?;
     }
     output::install_trace_logger();
@@ -64,25 +98,30 @@ pub fn run_client(cli: Cli, preset: Option<Target>) -> Result<i32> {
         ca_file: cli.ca_file.clone(),
         insecure: cli.insecure,
         active: cli.active,
-        timeout: Duration::from_secs(cli.timeout),
+        timeout: Duration::from_secs(30),
         netrc_file: cli.netrc_file.clone(),
         interactive: stdin_tty,
+        listing_limit: 0,
     };
     interrupt::install(interactive);
+    let mut session = Session::new(opts);
+    session.settings = settings;
+    let aliases = config.aliases().clone();
+    session.config = config;
+    for name in crate::settings::names() {
+        session.apply_setting(name);
+    }
     let mut runner = Runner {
-        session: Session::new(opts),
+        session,
         out,
         stop_on_error: !(interactive || cli.script.keep_going),
         batch: !interactive,
         last_failure: None,
         shell: Default::default(),
     };
+    // The file's `[aliases]`, checked as a whole (a bad one is exit 2 before anything runs).
+    runner.set_aliases(aliases)?;
 
-    let target = match (preset, &cli.url) {
-        (Some(t), _) => Some(t),
-        (None, Some(url)) => Some(Target::parse(url)?),
-        (None, None) => None,
-    };
     if let Some(mut target) = target {
         if let Some(u) = &cli.user {
             target.user = Some(u.clone());
@@ -126,6 +165,79 @@ pub fn run_client(cli: Cli, preset: Option<Target>) -> Result<i32> {
         Flow::Exit(code) => code,
         Flow::Continue => runner.final_code(),
     })
+}
+
+/// config.toml, unless `--no-config`.
+fn load_config(cli: &Cli) -> Result<Config> {
+    if cli.no_config {
+        return Ok(Config::default());
+    }
+    Config::load(cli.config.as_deref())
+}
+
+/// The settings the command line gives: they beat the file (and `set` beats them).
+fn flag_settings(cli: &Cli, s: &mut Settings) {
+    let mut put = |name: &str, value: &str| s.put(Source::Flag, name, value.to_string());
+    if let Some(t) = cli.timeout {
+        put("timeout", &t.to_string());
+    }
+    if let Some(p) = cli.progress {
+        use clap::ValueEnum;
+        if let Some(v) = p.to_possible_value() {
+            put("progress", v.get_name());
+        }
+    }
+    if cli.json {
+        put("json", "on");
+    }
+    if cli.active {
+        put("passive", "off");
+    }
+    if cli.tls {
+        put("tls", "on");
+    }
+    if cli.no_tls {
+        put("tls", "off");
+    }
+}
+
+/// `ftpsh config path|edit|check`.
+fn config_command(cli: &Cli, action: ConfigAction) -> Result<i32> {
+    let path = crate::config::config_file(cli.config.as_deref()).ok_or_else(|| {
+        error::UsageError(
+            "no config directory (set HOME, XDG_CONFIG_HOME or FTPSH_CONFIG_DIR)".into(),
+        )
+    })?;
+    match action {
+        ConfigAction::Path => println!("{}", path.display()),
+        ConfigAction::Check => {
+            if !path.exists() {
+                println!("{}: no such file (the defaults apply)", path.display());
+                return Ok(0);
+            }
+            let c = Config::load(Some(&path))?;
+            println!(
+                "{}: ok ({} settings, {} bookmarks, {} aliases)",
+                path.display(),
+                c.settings.len(),
+                c.bookmarks.len(),
+                c.aliases().len()
+            );
+        }
+        ConfigAction::Edit => {
+            if !path.exists() {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| LocalError::new(dir.display().to_string(), e))?;
+                }
+                std::fs::write(&path, crate::config::file::TEMPLATE)
+                    .map_err(|e| LocalError::new(path.display().to_string(), e))?;
+            }
+            crate::config::run_editor(&path)?;
+            Config::load(Some(&path))?;
+        }
+    }
+    Ok(0)
 }
 
 /// Batch input: one line at a time, `#` comments and blank lines skipped.

@@ -96,19 +96,20 @@ pub struct Cli {
     #[arg(long = "active")]
     pub active: bool,
 
-    /// Connect and idle timeout in seconds
-    #[arg(long = "timeout", value_name = "SECS", default_value_t = 30,
+    /// Connect and idle timeout in seconds (default 30, or the `timeout` setting)
+    #[arg(long = "timeout", value_name = "SECS",
           value_parser = clap::value_parser!(u64).range(1..=86400))]
-    pub timeout: u64,
+    pub timeout: Option<u64>,
 
     /// Print only errors and data (no banner, no transfer summaries, no progress unless
     /// --progress names a mode)
     #[arg(short = 'q', long = "quiet", conflicts_with = "verbose", global = true)]
     pub quiet: bool,
 
-    /// How transfers show progress on stderr (an explicit MODE also works with -q)
-    #[arg(long = "progress", value_name = "MODE", value_enum, default_value_t = ProgressMode::Auto)]
-    pub progress: ProgressMode,
+    /// How transfers show progress on stderr (an explicit MODE also works with -q; default
+    /// auto, or the `progress` setting)
+    #[arg(long = "progress", value_name = "MODE", value_enum)]
+    pub progress: Option<ProgressMode>,
 
     /// Trace the protocol on stderr (passwords are masked)
     #[arg(short = 'v', long = "verbose", global = true)]
@@ -118,6 +119,16 @@ pub struct Cli {
     /// in the README); errors are objects too, and still a line on stderr
     #[arg(long = "json", global = true)]
     pub json: bool,
+
+    /// Read settings, bookmarks and aliases from FILE instead of config.toml in the config
+    /// directory
+    #[arg(long = "config", value_name = "FILE", global = true, conflicts_with = "no_config",
+          value_hint = clap::ValueHint::FilePath)]
+    pub config: Option<PathBuf>,
+
+    /// Read no config file (settings, bookmarks and aliases are the defaults)
+    #[arg(long = "no-config", global = true)]
+    pub no_config: bool,
 
     /// Write shell completions or the man page to stdout (bash, zsh, fish, elvish, powershell, man)
     #[arg(long = "generate", value_name = "KIND", hide = true)]
@@ -150,6 +161,32 @@ pub enum Sub {
         after_help = EXIT_STATUS_HELP
     )]
     Demo(DemoArgs),
+    /// Show, edit or check the config file (settings, bookmarks, aliases, default site)
+    #[command(
+        long_about = "Show, edit or check the config file: config.toml in $XDG_CONFIG_HOME/ftpsh \
+            (FTPSH_CONFIG_DIR or --config FILE instead). A host named config is reached as \
+            ftp://config.",
+        after_help = EXIT_STATUS_HELP
+    )]
+    Config(ConfigArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub action: ConfigAction,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum ConfigAction {
+    /// Print the config file's path (whether or not it exists)
+    Path,
+    /// Open the config file in $VISUAL or $EDITOR (a commented template when it does not
+    /// exist yet), then check it
+    Edit,
+    /// Check the config file: exit 0 when it is good, else one line saying where it is
+    /// wrong and exit 2
+    Check,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -257,7 +294,7 @@ impl Cli {
     /// The client options given before a subcommand that it does not use (`ftpsh --tls
     /// serve`): the caller refuses them rather than ignore them silently.
     pub fn misplaced_flags(&self) -> Vec<&'static str> {
-        let serve = matches!(self.sub, Some(Sub::Serve(_)));
+        let serve = matches!(self.sub, Some(Sub::Serve(_) | Sub::Config(_)));
         [
             ("--user", self.user.is_some()),
             ("--port", self.port.is_some()),
@@ -267,7 +304,8 @@ impl Cli {
             ("--insecure", self.insecure),
             ("--active", self.active),
             ("--netrc-file", self.netrc_file.is_some()),
-            ("--progress", serve && self.progress != ProgressMode::Auto),
+            ("--timeout", serve && self.timeout.is_some()),
+            ("--progress", serve && self.progress.is_some()),
             ("--command", serve && self.script.command.is_some()),
             ("--file", serve && self.script.file.is_some()),
             ("--keep-going", serve && self.script.keep_going),
@@ -347,7 +385,7 @@ mod tests {
         let cli = Cli::try_parse_from(["ftpsh", "--progress", "json", "serve"]).unwrap();
         assert_eq!(cli.misplaced_flags(), ["--progress"]);
         let cli = Cli::try_parse_from(["ftpsh", "--progress", "plain", "demo"]).unwrap();
-        assert_eq!(cli.progress, ProgressMode::Plain);
+        assert_eq!(cli.progress, Some(ProgressMode::Plain));
         assert!(cli.misplaced_flags().is_empty());
         assert!(Cli::try_parse_from(["ftpsh", "--progress", "fancy"]).is_err());
     }

@@ -56,8 +56,6 @@ impl Runner {
     /// Install aliases wholesale, as the config file's `[aliases]` table gives them: all or
     /// nothing (a bad name or an unbalanced quote is a [`UsageError`], and the aliases stay as
     /// they were); an alias named like a built-in command is warned about on stderr.
-    // The config file loader (issue 10, `[aliases]`) is its caller; until it lands, tests.
-    #[allow(dead_code)]
     pub fn set_aliases(&mut self, aliases: BTreeMap<String, String>) -> anyhow::Result<()> {
         for w in self.shell.set_aliases(aliases)? {
             self.out.warn(&w);
@@ -255,10 +253,16 @@ impl Runner {
         let name = command_name(text);
         if cmd.needs_connection() {
             if !self.session.is_connected() {
-                return self.fail(
-                    Some(&name),
-                    anyhow::anyhow!("not connected (use 'open HOST')"),
-                );
+                // A script that never named a server is a usage error, not a refusal.
+                let e = if self.batch && self.session.last_target.is_none() {
+                    error::UsageError(
+                        "no server: give a URL or host, or set default in config.toml".into(),
+                    )
+                    .into()
+                } else {
+                    anyhow::anyhow!("not connected (use 'open HOST')")
+                };
+                return self.fail(Some(&name), e);
             }
             if let Err(e) = self.session.ensure_alive(&self.out) {
                 return self.fail(Some(&name), e);

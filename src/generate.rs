@@ -282,12 +282,56 @@ fn man(w: &mut dyn Write) -> Result<()> {
             "Overrides the directory that holds the history file.",
         ),
         ("COLUMNS", "The width listings are fitted to."),
+        (
+            "FTPSH_CONFIG_DIR",
+            "Overrides the directory that holds config.toml.",
+        ),
+        (
+            "VISUAL, EDITOR",
+            "The editor of ftpsh config edit and bookmark edit (default: vi).",
+        ),
     ] {
         writeln!(w, ".TP\n\\fB{name}\\fR\n{}", roff(text))?;
     }
 
+    writeln!(w, ".SH SETTINGS")?;
+    writeln!(
+        w,
+        "Set in config.toml's \\fB[settings]\\fR (or a bookmark's \\fB[bookmarks.NAME.settings]\\fR), \
+         by a command\\-line flag, or in the shell with \\fBset\\fR \\fINAME VALUE\\fR \
+         (\\fBunset\\fR \\fINAME\\fR undoes it). \\fBset\\fR beats a flag, a flag beats \
+         the file, the file beats the default; \\fBset\\fR alone lists every setting and \
+         where its value came from."
+    )?;
+    for d in crate::settings::TABLE {
+        let values = match d.kind {
+            crate::settings::Kind::Bool => "on or off (true or false in the file)".to_string(),
+            crate::settings::Kind::Int { min, max } => format!("{min} to {max}"),
+            crate::settings::Kind::Choice(c) => c.join(", "),
+            crate::settings::Kind::Text => "text".to_string(),
+        };
+        writeln!(
+            w,
+            ".TP\n\\fB{}\\fR \\fI{}\\fR (default: {})\n{}.",
+            roff(d.name),
+            roff(&values),
+            roff(&format!("{:?}", d.default)),
+            roff(d.doc)
+        )?;
+    }
+
     writeln!(w, ".SH FILES")?;
     for (name, text) in [
+        (
+            "~/.config/ftpsh/config.toml",
+            "Settings, bookmarks ([bookmarks.NAME]: url, user, path, tls, settings), aliases \
+             ([aliases] NAME = \"command line\") and the default site (default = a bookmark, \
+             URL or host). $XDG_CONFIG_HOME/ftpsh or FTPSH_CONFIG_DIR holds it; \
+             \\-\\-config FILE reads another, \\-\\-no\\-config none. Unknown keys and \
+             bad values are errors (exit 2). Passwords are never written unless \
+             bookmark add \\-\\-save\\-password asks (the file is then mode 0600). \
+             ftpsh config path|edit|check show, edit and check it.",
+        ),
         (
             "~/.local/share/ftpsh/history",
             "Command history of the interactive shell, appended as each line is entered \
@@ -425,6 +469,7 @@ mod tests {
             "\"EXIT STATUS\"",
             "\"JSON OUTPUT\"",
             "ENVIRONMENT",
+            "SETTINGS",
             "FILES",
             "EXAMPLES",
         ] {
@@ -433,6 +478,17 @@ mod tests {
         for sub in commands::table().get_subcommands() {
             let usage = roff(&commands::usage_of(sub));
             assert!(text.contains(&usage), "man page lacks {usage}");
+        }
+        // SETTINGS comes from the settings table: every row, with its doc.
+        let settings = text.split(".SH SETTINGS").nth(1).unwrap();
+        let settings = settings.split(".SH FILES").next().unwrap();
+        for d in crate::settings::TABLE {
+            assert!(
+                settings.contains(&format!("\\fB{}\\fR", roff(d.name))),
+                "SETTINGS lacks {}",
+                d.name
+            );
+            assert!(settings.contains(&roff(d.doc)), "{}: no doc", d.name);
         }
     }
 

@@ -18,6 +18,7 @@ mod repl;
 #[cfg(feature = "serve")]
 mod serve;
 mod session;
+mod settings;
 mod tls;
 mod transfer;
 mod watchdog;

@@ -41,6 +41,8 @@ pub struct Opts {
     pub netrc_file: Option<PathBuf>,
     /// A person is at the terminal: a missing password may be asked for.
     pub interactive: bool,
+    /// Most entries one listing may have (the `listing_limit` setting).
+    pub listing_limit: u64,
 }
 
 /// See [`Session::worker_spec`]. It holds the password (in memory only, like the session).
@@ -331,6 +333,11 @@ pub struct Session {
     pub last_target: Option<Target>,
     /// Why the last Tab found nothing to offer, when the connection was the reason.
     pub completion_note: Option<String>,
+    /// The settings in force (`set`, flags, config.toml, defaults); [`Session::apply_settings`]
+    /// carries them into the options above.
+    pub settings: crate::settings::Settings,
+    /// config.toml as read at start (bookmarks, aliases, the default site).
+    pub config: crate::config::Config,
 }
 
 impl Session {
@@ -349,6 +356,45 @@ impl Session {
             warned_clear: HashSet::new(),
             last_target: None,
             completion_note: None,
+            settings: crate::settings::Settings::default(),
+            config: crate::config::Config::default(),
+        }
+    }
+
+    /// Carry one setting into the session (`timeout`, `passive`, `tls`, `listing_limit`;
+    /// the others are read where they are used). A new TLS choice or timeout applies from
+    /// the next connection (and the timeout to the next data connection of this one).
+    pub fn apply_setting(&mut self, name: &str) {
+        let s = &self.settings;
+        match name {
+            "timeout" => {
+                self.opts.timeout = Duration::from_secs(s.number("timeout"));
+                self.data_timeout
+                    .store(self.opts.timeout.as_millis() as u64, Ordering::Relaxed);
+            }
+            "passive" => {
+                let on = s.bool("passive");
+                self.opts.active = !on;
+                self.set_passive(on);
+            }
+            "tls" => {
+                self.opts.tls = match s.text("tls").as_str() {
+                    "on" => TlsMode::Require,
+                    "off" => TlsMode::Off,
+                    _ => TlsMode::Auto,
+                }
+            }
+            "listing_limit" => self.opts.listing_limit = s.number("listing_limit"),
+            _ => {}
+        }
+    }
+
+    /// The `parallel` setting when it was given (file, flag or `set`): commands without -P
+    /// use it; left at its default, each command keeps its own default.
+    pub fn configured_parallel(&self) -> Option<u16> {
+        match self.settings.get("parallel") {
+            (_, crate::settings::Source::Default) => None,
+            (v, _) => v.parse().ok(),
         }
     }
 
@@ -944,7 +990,7 @@ impl Session {
     /// Fetch and parse a directory listing: MLSD when the server offers MLST (vsftpd does not
     /// and answers MLSD with 500), else LIST. A path MLSD refuses (a file, say) is tried with
     /// LIST. Lines are parsed as they arrive, within [`LISTING_MAX_BYTES`] and
-    /// [`LISTING_MAX_ENTRIES`]. An explicit path that lists empty must exist (vsftpd lists a
+    /// `Opts::listing_limit`. An explicit path that lists empty must exist (vsftpd lists a
     /// missing path as empty). A directory listing is kept in the completion cache.
     pub fn list(&mut self, path: Option<&str>) -> Result<Vec<Entry>> {
         self.list_from(path).map(|(entries, _)| entries)
@@ -1046,7 +1092,7 @@ impl Session {
     }
 
     /// Run one listing command and hand its lines to `each` as they arrive: bounded by
-    /// [`LISTING_MAX_BYTES`], [`LISTING_MAX_ENTRIES`] and a line length; Ctrl-C and the idle
+    /// [`LISTING_MAX_BYTES`], `Opts::listing_limit` and a line length; Ctrl-C and the idle
     /// timeout are polled every [`DATA_TICK`]. A listing that stops early is aborted and the
     /// control connection checked, so the next command finds it in step (or reconnects).
     pub fn stream_listing(
@@ -1057,6 +1103,7 @@ impl Session {
     ) -> Result<()> {
         // The idle timeout, shortened while Tab completion fetches a listing.
         let idle = Duration::from_millis(self.data_timeout.load(Ordering::Relaxed));
+        let limit = self.opts.listing_limit;
         let conn = self.conn()?;
         let shown = listing::display_name(&remote_join(&conn.cwd, path.unwrap_or(".")));
         let command = match path {
@@ -1070,7 +1117,7 @@ impl Session {
             )
         })?;
         let _ = stream.get_ref().get_ref().set_read_timeout(Some(DATA_TICK));
-        match read_listing(&mut stream, idle, &shown, each) {
+        match read_listing(&mut stream, idle, limit, &shown, each) {
             Ok(()) => stream.finish().map_err(|e| {
                 let reply = Self::ftp_err(e);
                 if reply.connection_gone() {
@@ -1289,10 +1336,8 @@ impl ListingCache {
 
 /// Most bytes one listing (LIST, MLSD or NLST) may have. A server that keeps sending (a
 /// hostile one, or a directory of millions) is stopped with an error instead of filling
-/// memory. With [`LISTING_MAX_ENTRIES`], the one place these caps are set.
+/// memory. The entry limit is the `listing_limit` setting (`Opts::listing_limit`).
 pub const LISTING_MAX_BYTES: u64 = 64 * 1024 * 1024;
-/// Most lines (entries) one listing may have.
-pub const LISTING_MAX_ENTRIES: u64 = 1_000_000;
 /// Longest line of a listing: far above a real name (PATH_MAX is 4096) and its facts.
 const LISTING_MAX_LINE: usize = 64 * 1024;
 /// How much one read takes from the data connection.
@@ -1346,6 +1391,7 @@ enum ListStop {
 fn read_listing<R: std::io::Read>(
     stream: &mut R,
     idle_limit: Duration,
+    max_entries: u64,
     shown: &str,
     each: &mut dyn FnMut(ListEvent) -> Result<()>,
 ) -> Result<(), ListStop> {
@@ -1366,6 +1412,7 @@ fn read_listing<R: std::io::Read>(
     fn emit(
         line: &[u8],
         lines: &mut u64,
+        max_entries: u64,
         shown: &str,
         each: &mut dyn FnMut(ListEvent) -> Result<()>,
     ) -> Result<(), ListStop> {
@@ -1374,9 +1421,9 @@ fn read_listing<R: std::io::Read>(
             return Ok(());
         }
         *lines += 1;
-        if *lines > LISTING_MAX_ENTRIES {
+        if *lines > max_entries {
             return Err(ListStop::Limit(format!(
-                "listing of {shown} exceeds {LISTING_MAX_ENTRIES} entries; stopped"
+                "listing of {shown} exceeds {max_entries} entries; stopped"
             )));
         }
         each(ListEvent::Line(&String::from_utf8_lossy(line))).map_err(ListStop::Consumer)
@@ -1416,10 +1463,10 @@ fn read_listing<R: std::io::Read>(
                 return Err(too_long());
             }
             if partial.is_empty() {
-                emit(head, &mut lines, shown, each)?;
+                emit(head, &mut lines, max_entries, shown, each)?;
             } else {
                 partial.extend_from_slice(head);
-                emit(&partial, &mut lines, shown, each)?;
+                emit(&partial, &mut lines, max_entries, shown, each)?;
                 partial.clear();
             }
             rest = &tail[1..];
@@ -1431,7 +1478,7 @@ fn read_listing<R: std::io::Read>(
         each(ListEvent::Pause).map_err(ListStop::Consumer)?;
     }
     // A last line without its line end.
-    emit(&partial, &mut lines, shown, each)?;
+    emit(&partial, &mut lines, max_entries, shown, each)?;
     each(ListEvent::Pause).map_err(ListStop::Consumer)
 }
 

@@ -10,6 +10,7 @@ mod glob;
 mod local;
 mod nav;
 pub mod parse;
+mod settings;
 pub mod shell;
 mod transfer;
 mod tree;
@@ -83,6 +84,30 @@ impl FromStr for CommandName {
     }
 }
 
+/// The name of a setting (the argument of `set`/`unset`): completion offers the settings
+/// table's names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingName(pub String);
+
+impl FromStr for SettingName {
+    type Err = Infallible;
+    fn from_str(s: &str) -> Result<Self, Infallible> {
+        Ok(SettingName(s.to_string()))
+    }
+}
+
+/// A bookmark name, or a URL or host (the argument of `open`): completion offers the
+/// bookmarks of config.toml.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookmarkName(pub String);
+
+impl FromStr for BookmarkName {
+    type Err = Infallible;
+    fn from_str(s: &str) -> Result<Self, Infallible> {
+        Ok(BookmarkName(s.to_string()))
+    }
+}
+
 /// What a table argument holds, read back from its value parser's type: the one place
 /// completion and the table tests learn an argument's kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +115,8 @@ pub enum ArgType {
     Remote,
     Local,
     Command,
+    Setting,
+    Bookmark,
     Other,
 }
 
@@ -102,6 +129,10 @@ pub fn arg_type(arg: &clap::Arg) -> ArgType {
         ArgType::Local
     } else if t == ValueParser::new(|s: &str| s.parse::<CommandName>()).type_id() {
         ArgType::Command
+    } else if t == ValueParser::new(|s: &str| s.parse::<SettingName>()).type_id() {
+        ArgType::Setting
+    } else if t == ValueParser::new(|s: &str| s.parse::<BookmarkName>()).type_id() {
+        ArgType::Bookmark
     } else {
         ArgType::Other
     }
@@ -215,6 +246,12 @@ pub enum Command {
     History(HistoryArgs),
     /// Print text to stdout (for scripts)
     Echo(EchoArgs),
+    /// List the settings with where each value came from, show one, or change one
+    Set(SetArgs),
+    /// Undo 'set NAME': back to the value of the flag, config.toml or the default
+    Unset(UnsetArgs),
+    /// Name servers in config.toml: bookmark add NAME [URL], list, rm NAME, edit NAME
+    Bookmark(BookmarkArgs),
     /// List commands, or show how to use one
     Help(HelpArgs),
 }
@@ -269,10 +306,61 @@ pub struct OpenArgs {
     /// Never use TLS, for this and later connections
     #[arg(long = "no-tls")]
     pub no_tls: bool,
-    /// host, host:port, ftp://[user[:password]@]host[:port][/path] or ftps://... (default:
-    /// the last server, logged in afresh)
+    /// A bookmark, host, host:port, ftp://[user[:password]@]host[:port][/path] or
+    /// ftps://... (default: the last server, logged in afresh)
     #[arg(value_name = "URL")]
-    pub url: Option<String>,
+    pub url: Option<BookmarkName>,
+}
+
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// The setting (default: list them all)
+    #[arg(value_name = "NAME")]
+    pub name: Option<SettingName>,
+    /// Its new value (default: show it)
+    #[arg(value_name = "VALUE", allow_hyphen_values = true)]
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UnsetArgs {
+    /// The setting
+    #[arg(value_name = "NAME")]
+    pub name: SettingName,
+}
+
+#[derive(Debug, Args)]
+pub struct BookmarkArgs {
+    #[command(subcommand)]
+    pub action: BookmarkAction,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum BookmarkAction {
+    /// Save a server as NAME: URL, or the current connection and its directory
+    Add {
+        /// Also write the password (mode 0600; otherwise passwords never go in the file)
+        #[arg(long = "save-password")]
+        save_password: bool,
+        /// Letters, digits, '-', '_' or '.'
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// ftp://[user@]host[:port][/path] (default: the current connection)
+        #[arg(value_name = "URL")]
+        url: Option<String>,
+    },
+    /// List the bookmarks
+    List,
+    /// Remove a bookmark
+    Rm {
+        #[arg(value_name = "NAME")]
+        name: BookmarkName,
+    },
+    /// Open config.toml in $VISUAL or $EDITOR (at the bookmark NAME, if the editor can)
+    Edit {
+        #[arg(value_name = "NAME")]
+        name: Option<BookmarkName>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -563,10 +651,10 @@ pub struct MirrorArgs {
     /// tree's .ftpignore, when there is one)
     #[arg(long = "ignore-file", value_name = "FILE")]
     pub ignore_file: Option<LocalPath>,
-    /// Worker connections (1 to 16, default 4)
-    #[arg(short = 'P', long = "parallel", value_name = "N", default_value_t = 4,
+    /// Worker connections (1 to 16; default: the parallel setting if given, else 4)
+    #[arg(short = 'P', long = "parallel", value_name = "N",
           value_parser = clap::value_parser!(u16).range(1..=16))]
-    pub parallel: u16,
+    pub parallel: Option<u16>,
     /// Continue .part files an interrupted run left (downloads)
     #[arg(short = 'c', long = "continue")]
     pub resume: bool,
@@ -668,6 +756,7 @@ impl Command {
             Command::Pget(a) => !is_url(&a.path.0),
             Command::Mirror(_) => true,
             Command::Cat(a) => !a.paths.iter().any(|p| is_url(&p.0)),
+            Command::Set(_) | Command::Unset(_) | Command::Bookmark(_) => false,
             Command::Open(_)
             | Command::Bye(_)
             | Command::Status
@@ -702,7 +791,13 @@ impl Command {
         let remote = |p: &RemotePath| breaks(p.0.as_bytes());
         let local = |p: &LocalPath| breaks(p.0.as_os_str().as_encoded_bytes());
         match self {
-            Command::Open(a) => a.user.iter().chain(&a.url).any(text),
+            Command::Open(a) => a.user.iter().chain(a.url.iter().map(|u| &u.0)).any(text),
+            Command::Set(a) => a.value.iter().any(text),
+            Command::Unset(_) => false,
+            Command::Bookmark(a) => match &a.action {
+                BookmarkAction::Add { name, url, .. } => text(name) || url.iter().any(text),
+                _ => false,
+            },
             Command::User(a) => text(&a.user) || a.password.iter().any(text),
             Command::Quote(a) | Command::Site(a) => a.words.iter().any(text),
             Command::Cd(a) => a.dir.iter().any(remote),
@@ -793,6 +888,9 @@ impl Command {
                 None => vec![".".to_string()],
             },
             Command::Open(_)
+            | Command::Set(_)
+            | Command::Unset(_)
+            | Command::Bookmark(_)
             | Command::User(_)
             | Command::Close
             | Command::Bye(_)
@@ -1245,6 +1343,9 @@ pub fn dispatch(cmd: Command, ctx: &mut Ctx) -> Result<Flow> {
         Command::Ascii => nav::set_type(ctx, Some(TypeName::Ascii)),
         Command::Type(a) => nav::set_type(ctx, a.kind),
         Command::Passive(a) => nav::passive(ctx, a),
+        Command::Set(a) => settings::set(ctx, a),
+        Command::Unset(a) => settings::unset(ctx, a),
+        Command::Bookmark(a) => settings::bookmark(ctx, a),
         Command::Get(a) => transfer::get(ctx, a),
         Command::Pget(a) => transfer::pget(ctx, a),
         Command::Mirror(a) => transfer::mirror(ctx, a),

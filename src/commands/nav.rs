@@ -9,11 +9,17 @@ use crate::cli::TlsMode;
 use crate::error::{Subject, UsageError};
 use crate::exec::Flow;
 use crate::output::model::{self, Report};
-use crate::session::{Session, Target, reply_text};
+use crate::session::{Session, reply_text};
 
 pub fn open(ctx: &mut Ctx, a: OpenArgs) -> Result<()> {
+    let mut bookmark_tls = None;
     let mut target = match a.url {
-        Some(url) => Target::parse(&url)?,
+        // A bookmark of config.toml, else a URL or host.
+        Some(url) => {
+            let (t, b) = ctx.session.config.resolve(&url.0)?;
+            bookmark_tls = b.and_then(|b| b.tls.clone());
+            t
+        }
         // `open` alone: the server of the open (or last) connection, logged in afresh.
         None => match &ctx.session.last_target {
             Some(t) => t.clone(),
@@ -40,6 +46,12 @@ pub fn open(ctx: &mut Ctx, a: OpenArgs) -> Result<()> {
         ctx.session.opts.tls = TlsMode::Require;
     } else if a.no_tls {
         ctx.session.opts.tls = TlsMode::Off;
+    } else if let Some(tls) = bookmark_tls {
+        ctx.session.opts.tls = match tls.as_str() {
+            "on" => TlsMode::Require,
+            "off" => TlsMode::Off,
+            _ => TlsMode::Auto,
+        };
     }
     let result = ctx.session.connect(target, ctx.out);
     if result.is_err() {
@@ -245,6 +257,10 @@ pub fn passive(ctx: &mut Ctx, a: PassiveArgs) -> Result<()> {
         None => !ctx.session.passive,
     };
     ctx.session.set_passive(on);
+    // The same as `set passive`: `set` then shows it as set in the shell.
+    ctx.session
+        .settings
+        .put(crate::settings::Source::Set, "passive", on_off(on).into());
     ctx.out.emit(&Report::Setting(model::Setting {
         name: "passive".into(),
         value: on_off(on).into(),

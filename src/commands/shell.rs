@@ -30,8 +30,6 @@ impl ShellState {
     /// Install aliases wholesale (the `[aliases]` table of the config file). Nothing changes
     /// unless every name and body is valid; returns a warning for each alias that hides a
     /// built-in command (the alias wins).
-    // The config file loader (issue 10, `[aliases]`) is its caller; until it lands, tests.
-    #[allow(dead_code)]
     pub fn set_aliases(&mut self, aliases: BTreeMap<String, String>) -> Result<Vec<String>> {
         let mut warnings = Vec::new();
         for (name, body) in &aliases {
@@ -132,7 +130,7 @@ pub fn history(ctx: &mut Ctx, a: HistoryArgs) -> Result<()> {
         return Ok(());
     }
     let lines = match &path {
-        Some(p) if p.exists() => read_history(p)?,
+        Some(p) if p.exists() => read_history(p, crate::repl::history_size(ctx.session))?,
         _ => Vec::new(),
     };
     let skip = a.count.map_or(0, |n| lines.len().saturating_sub(n));
@@ -148,10 +146,10 @@ pub fn history(ctx: &mut Ctx, a: HistoryArgs) -> Result<()> {
     ctx.out.emit(&Report::History(model::History { entries }))
 }
 
-fn read_history(path: &std::path::Path) -> Result<Vec<String>> {
+fn read_history(path: &std::path::Path, size: usize) -> Result<Vec<String>> {
     use rustyline::history::{FileHistory, History};
     let config = rustyline::Config::builder()
-        .max_history_size(crate::repl::HISTORY_SIZE)
+        .max_history_size(size)
         .map(|b| b.build())
         .unwrap_or_default();
     let mut h = FileHistory::with_config(&config);

@@ -14,13 +14,16 @@ use crate::output::model::{self, Report};
 use crate::session::Session;
 use crate::transfer;
 
-pub fn get(ctx: &mut Ctx, a: GetArgs) -> Result<()> {
+pub fn get(ctx: &mut Ctx, mut a: GetArgs) -> Result<()> {
+    // Without -P, the `parallel` setting (when one was given).
+    a.parallel = a.parallel.or(ctx.session.configured_parallel());
     let output = a.output.map(|o| o.0);
     // `-o -`: the files go to stdout, one after the other (as with curl).
     let to_stdout = output.as_deref() == Some(Path::new("-"));
     let opts = transfer::GetOpts {
         resume: a.resume,
-        no_clobber: a.no_clobber,
+        // `set clobber off` is `get -n` for every get (stdout has nothing to clobber).
+        no_clobber: a.no_clobber || (!to_stdout && !ctx.session.settings.bool("clobber")),
         known: None,
     };
     if to_stdout && (opts.resume || opts.no_clobber) {
@@ -90,7 +93,8 @@ pub fn get(ctx: &mut Ctx, a: GetArgs) -> Result<()> {
     result
 }
 
-pub fn put(ctx: &mut Ctx, a: PutArgs) -> Result<()> {
+pub fn put(ctx: &mut Ctx, mut a: PutArgs) -> Result<()> {
+    a.parallel = a.parallel.or(ctx.session.configured_parallel());
     if a.recursive {
         return put_tree(ctx, &a);
     }
@@ -306,7 +310,10 @@ pub fn mirror(ctx: &mut Ctx, a: MirrorArgs) -> Result<()> {
         delete: a.delete,
         yes: a.yes,
         dry_run: a.dry_run,
-        parallel: a.parallel.into(),
+        parallel: a
+            .parallel
+            .or(ctx.session.configured_parallel())
+            .map_or(TREE_WORKERS, usize::from),
         follow_links: a.follow_links,
         resume: a.resume,
         filter,

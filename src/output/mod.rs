@@ -73,6 +73,24 @@ impl Printer {
         }
     }
 
+    /// The `json`, `progress` and `color` settings (`set` changes them mid-run; a JSON run
+    /// started by `set json on` gets its header line first, as every JSON run does).
+    pub fn apply_settings(&mut self, s: &crate::settings::Settings) {
+        self.json = s.bool("json");
+        self.progress_mode = match s.text("progress").as_str() {
+            "bar" => ProgressMode::Bar,
+            "plain" => ProgressMode::Plain,
+            "json" => ProgressMode::Json,
+            "none" => ProgressMode::None,
+            _ => ProgressMode::Auto,
+        };
+        self.color = match s.text("color").as_str() {
+            "always" => true,
+            "never" => false,
+            _ => self.stdout_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        };
+    }
+
     /// A Printer that shows nothing (a worker connection's login).
     pub fn discard() -> Printer {
         Printer {

@@ -38,6 +38,16 @@ pub const TYPES: &[(&str, &str, &str)] = &[
         "debug, type, ascii, binary, passive",
         "name, value, changed",
     ),
+    (
+        "option",
+        "set, unset (one per setting listed or changed)",
+        "name, value, source, default, doc, changed",
+    ),
+    (
+        "bookmark",
+        "bookmark add, list (one per bookmark), rm",
+        "name, url, user?, path?, action",
+    ),
     ("pwd", "pwd", "path"),
     ("cwd", "cd, cdup", "path"),
     ("local_dir", "lcd, lpwd", "path, changed"),
@@ -112,6 +122,10 @@ pub enum Report {
     Reply(Reply),
     /// `debug`, `type`/`ascii`/`binary`, `passive`: a setting shown or changed.
     Setting(Setting),
+    /// `set`, `unset`: a setting of the settings table, its value and where it came from.
+    Option(OptionData),
+    /// `bookmark add`, `bookmark list`, `bookmark rm`.
+    Bookmark(BookmarkData),
     /// `pwd`: the remote working directory.
     Pwd(PathData),
     /// `cd`, `cdup`: the remote working directory after the change.
@@ -235,6 +249,34 @@ pub struct Setting {
     pub value: String,
     /// The command changed it (rather than asked for it).
     pub changed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptionData {
+    /// A name from the settings table (`timeout`, `parallel`, ...).
+    pub name: String,
+    /// The value in force, in its canonical text (`on`, `30`, `auto`).
+    pub value: String,
+    /// Where the value came from: `default`, `file`, `flag` or `set`.
+    pub source: String,
+    pub default: String,
+    /// The setting's one-line description.
+    pub doc: String,
+    /// `set NAME VALUE` or `unset NAME` changed it (rather than showed it).
+    pub changed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BookmarkData {
+    pub name: String,
+    /// The server's URL, never with a password.
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// `added`, `listed` or `removed`.
+    pub action: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -501,6 +543,8 @@ mod tests {
             Report::Features(_) => "features",
             Report::Reply(_) => "reply",
             Report::Setting(_) => "setting",
+            Report::Option(_) => "option",
+            Report::Bookmark(_) => "bookmark",
             Report::Pwd(_) => "pwd",
             Report::Cwd(_) => "cwd",
             Report::LocalDir(_) => "local_dir",
@@ -571,6 +615,21 @@ mod tests {
                 name: "type".into(),
                 value: "ascii".into(),
                 changed: true,
+            }),
+            Report::Option(OptionData {
+                name: "timeout".into(),
+                value: "10".into(),
+                source: "set".into(),
+                default: "30".into(),
+                doc: "Connect and idle timeout in seconds".into(),
+                changed: true,
+            }),
+            Report::Bookmark(BookmarkData {
+                name: "deb".into(),
+                url: "ftp://ftp.debian.org".into(),
+                user: Some("anonymous".into()),
+                path: Some("debian".into()),
+                action: "added".into(),
             }),
             Report::Pwd(PathData { path: "/".into() }),
             Report::Cwd(PathData { path: "/d".into() }),

@@ -63,6 +63,38 @@ pub fn render(report: &Report) -> Vec<Line> {
         }
         Report::Setting(s) if s.changed => vec![Line::Info(format!("{} {}", s.name, s.value))],
         Report::Setting(s) => vec![Line::Out(s.value.clone())],
+        Report::Option(o) => {
+            // A value with spaces (a prompt) is quoted so its ends show.
+            let value = if o.value.is_empty() || o.value.contains(char::is_whitespace) {
+                format!("{:?}", o.value)
+            } else {
+                o.value.clone()
+            };
+            let line = display_name(&format!("{:<14} {value} ({})", o.name, o.source));
+            if o.changed {
+                vec![Line::Info(line)]
+            } else {
+                vec![Line::Out(line)]
+            }
+        }
+        Report::Bookmark(b) => {
+            let mut url = b.url.clone();
+            if let Some(p) = &b.path {
+                url = format!("{url} (path {p})");
+            }
+            if let Some(u) = &b.user {
+                url = format!("{url} as {u}");
+            }
+            let line = display_name(&format!("{:<12} {url}", b.name));
+            match b.action.as_str() {
+                "added" => vec![Line::Info(format!("bookmark {line}"))],
+                "removed" => vec![Line::Info(format!(
+                    "removed bookmark {}",
+                    display_name(&b.name)
+                ))],
+                _ => vec![Line::Out(line)],
+            }
+        }
         Report::Pwd(p) => vec![Line::Out(display_name(&p.path))],
         Report::LocalDir(d) if d.changed => {
             vec![Line::Info(format!("local directory now {}", d.path))]

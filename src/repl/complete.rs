@@ -32,8 +32,18 @@ pub struct ShellHelper {
 pub enum ArgKind {
     Command,
     Flag,
-    Remote { dirs_only: bool },
-    Local { dirs_only: bool },
+    Remote {
+        dirs_only: bool,
+    },
+    Local {
+        dirs_only: bool,
+    },
+    /// A name from the settings table (`set`, `unset`).
+    Setting,
+    /// A value of this setting (`set NAME `): its choices, or on/off.
+    SettingValue(String),
+    /// A bookmark of config.toml (`open`).
+    Bookmark,
     Nothing,
 }
 
@@ -64,6 +74,25 @@ impl ShellHelper {
                 replacement: format!("{n} "),
             })
             .collect()
+    }
+
+    fn complete_words<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<Pair> {
+        candidates
+            .filter(|c| c.starts_with(word))
+            .map(|c| Pair {
+                display: c.to_string(),
+                replacement: format!("{c} "),
+            })
+            .collect()
+    }
+
+    /// Bookmark names from the config file the shell read (no I/O).
+    fn complete_bookmark(&self, word: &str) -> Vec<Pair> {
+        let Some(Ok(runner)) = self.runner.as_ref().map(|r| r.try_borrow()) else {
+            return Vec::new();
+        };
+        let names = runner.session.config.bookmarks.keys().map(String::as_str);
+        Self::complete_words(word, names)
     }
 
     fn complete_remote(&self, word: &str, dirs_only: bool) -> Vec<Pair> {
@@ -276,6 +305,10 @@ pub fn arg_kind(command: &str, typed: &[String], current: &str) -> ArgKind {
     if current.starts_with('-') {
         return ArgKind::Flag;
     }
+    // `set NAME VALUE`: the value's kind comes from the settings table, not from clap.
+    if command == "set" && typed.len() == 1 && crate::settings::def(&typed[0]).is_some() {
+        return ArgKind::SettingValue(typed[0].clone());
+    }
     let mut expecting: Option<clap::Arg> = None;
     let mut positionals = 0;
     for w in typed {
@@ -317,6 +350,8 @@ pub fn arg_kind(command: &str, typed: &[String], current: &str) -> ArgKind {
         ArgType::Remote => ArgKind::Remote { dirs_only },
         ArgType::Local => ArgKind::Local { dirs_only },
         ArgType::Command => ArgKind::Command,
+        ArgType::Setting => ArgKind::Setting,
+        ArgType::Bookmark => ArgKind::Bookmark,
         ArgType::Other => ArgKind::Nothing,
     }
 }
@@ -355,6 +390,11 @@ impl Completer for ShellHelper {
             ArgKind::Flag => self.complete_flag(&command, &current),
             ArgKind::Remote { dirs_only } => self.complete_remote(&current, dirs_only),
             ArgKind::Local { dirs_only } => self.complete_local(&current, dirs_only),
+            ArgKind::Setting => Self::complete_words(&current, crate::settings::names()),
+            ArgKind::SettingValue(name) => {
+                Self::complete_words(&current, crate::settings::values(&name).iter().copied())
+            }
+            ArgKind::Bookmark => self.complete_bookmark(&current),
             ArgKind::Nothing => Vec::new(),
         };
         Ok((start, candidates))
@@ -422,6 +462,30 @@ mod tests {
         assert_eq!(kind("chmod 644 "), ArgKind::Remote { dirs_only: false });
         assert_eq!(kind("pwd "), ArgKind::Nothing);
         assert_eq!(kind("ls --"), ArgKind::Flag);
+        assert_eq!(kind("set "), ArgKind::Setting);
+        assert_eq!(kind("set tl"), ArgKind::Setting);
+        assert_eq!(kind("unset "), ArgKind::Setting);
+        assert_eq!(kind("set tls "), ArgKind::SettingValue("tls".into()));
+        assert_eq!(kind("open "), ArgKind::Bookmark);
+        assert_eq!(kind("open -u me "), ArgKind::Bookmark);
+    }
+
+    #[test]
+    fn setting_names_and_values_complete_from_the_settings_table() {
+        let names = |w: &str| -> Vec<String> {
+            ShellHelper::complete_words(w, crate::settings::names())
+                .into_iter()
+                .map(|p| p.display)
+                .collect()
+        };
+        assert_eq!(names("ti"), ["timeout"]);
+        assert_eq!(names("p"), ["parallel", "passive", "progress", "prompt"]);
+        let v: Vec<String> =
+            ShellHelper::complete_words("", crate::settings::values("tls").iter().copied())
+                .into_iter()
+                .map(|p| p.display)
+                .collect();
+        assert_eq!(v, ["auto", "on", "off"]);
     }
 
     #[test]

@@ -20,8 +20,11 @@ use crate::session::redact_url;
 
 pub use complete::ShellHelper;
 
-/// How many lines the history keeps (the editor and `history` read it with this limit).
-pub const HISTORY_SIZE: usize = 5000;
+/// How many lines the history keeps: the `history_size` setting (the editor and `history`
+/// read it with this limit).
+pub fn history_size(session: &crate::session::Session) -> usize {
+    session.settings.number("history_size") as usize
+}
 
 pub fn run(runner: Runner) -> i32 {
     // The completer needs the session between lines (remote listings); the loop needs it for
@@ -30,7 +33,7 @@ pub fn run(runner: Runner) -> i32 {
     let config = Config::builder()
         .auto_add_history(false)
         .completion_type(CompletionType::List)
-        .max_history_size(HISTORY_SIZE)
+        .max_history_size(history_size(&runner.borrow().session))
         .map(|b| b.build())
         .unwrap_or_default();
     let mut editor: Editor<ShellHelper, FileHistory> = match Editor::with_config(config) {
@@ -107,15 +110,17 @@ fn save_history(
     editor.append_history(path)
 }
 
-/// `ftpsh> ` or `ftpsh user@host:/cwd> `.
+/// `ftpsh> `, or while connected the `prompt` setting (`ftpsh %u@%h:%w> `: user, host,
+/// remote directory), names cleaned for the terminal.
 fn prompt(runner: &Runner) -> String {
     match runner.session.conn_ref() {
-        Some(c) => format!(
-            "ftpsh {}@{}:{}> ",
-            display_name(c.target.login_name()),
-            c.target.display_host(),
-            display_name(&c.cwd)
-        ),
+        Some(c) => display_name(&crate::settings::render_prompt(
+            &runner.session.settings.text("prompt"),
+            c.target.login_name(),
+            &c.target.display_host(),
+            c.target.port,
+            &c.cwd,
+        )),
         None => "ftpsh> ".to_string(),
     }
 }

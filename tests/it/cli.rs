@@ -549,10 +549,13 @@ fn connection_errors_have_their_codes() {
         err.lines().count() == 1 && err.starts_with("ftpsh: cannot resolve no-such-host.invalid: "),
         "{err}"
     );
-    // Not connected at all.
+    // No server at all (issue 10: a usage error, exit 2).
     let out = env.cmd().args(["-c", "pwd"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(stderr_of(&out), "pwd: not connected (use 'open HOST')\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr_of(&out),
+        "pwd: no server: give a URL or host, or set default in config.toml\n"
+    );
     assert_eq!(stdout_of(&out), "");
 }
 

@@ -344,7 +344,7 @@ fn man_page_holds_what_a_reader_needs() {
         "-u, --user <USER>",
         "--netrc-file <FILE>",
         "--ca-file <PEM>",
-        "--timeout <SECS> [default: 30]",
+        "--timeout <SECS>",
         "--tls",
         "--no-tls",
         "--insecure",

@@ -3,6 +3,7 @@
 
 mod cli;
 mod completions;
+mod config;
 mod fake;
 mod interop;
 mod json;

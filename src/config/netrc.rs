@@ -1,25 +1,10 @@
-//! Where ftpsh keeps its files, and the netrc credentials file.
-//!
-//! Paths come from `directories` (e.g. `~/.local/share/ftpsh/history`); `FTPSH_DATA_DIR`
-//! overrides it so tests never touch the real home directory.
+//! The netrc credentials file: `machine`/`default` entries with `login` and `password`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Result;
 
 use crate::error::LocalError;
-
-/// The directory that holds the history file.
-pub fn data_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("FTPSH_DATA_DIR") {
-        return Some(PathBuf::from(d));
-    }
-    directories::ProjectDirs::from("", "", "ftpsh").map(|p| p.data_dir().to_path_buf())
-}
-
-pub fn history_file() -> Option<PathBuf> {
-    data_dir().map(|d| d.join("history"))
-}
 
 /// One netrc entry that applies to a host.
 #[derive(Debug, Clone, PartialEq, Eq)]
