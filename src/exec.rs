@@ -251,7 +251,7 @@ impl Runner {
             Err(e) => return self.fail(None, e.into()),
         };
         let name = command_name(text);
-        if cmd.needs_connection() {
+        if cmd.needs_connection(&self.session.config) {
             if !self.session.is_connected() {
                 // A script that never named a server is a usage error, not a refusal.
                 let e = if self.batch && self.session.last_target.is_none() {

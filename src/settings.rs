@@ -263,6 +263,20 @@ impl Settings {
         }
     }
 
+    /// Drop one layer of every setting (`open NAME` rebuilds the file's layer with the
+    /// bookmark's overrides).
+    pub fn clear(&mut self, source: Source) {
+        let slot = match source {
+            Source::Default => return,
+            Source::File => 0,
+            Source::Flag => 1,
+            Source::Set => 2,
+        };
+        for l in self.layers.values_mut() {
+            l[slot] = None;
+        }
+    }
+
     /// The value in force and where it came from.
     pub fn get(&self, name: &str) -> (String, Source) {
         if let Some(l) = self.layers.get(name) {

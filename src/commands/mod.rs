@@ -458,14 +458,14 @@ pub struct LsArgs {
     /// JSON lines for this listing: one `entry` object per entry (as --json does for all)
     #[arg(long = "json")]
     pub json: bool,
-    /// Remote directory or an ftp:// URL (default: the working directory)
+    /// Remote directory, ftp:// URL or BOOKMARK:path (default: the working directory)
     #[arg(value_name = "PATH")]
     pub path: Option<RemotePath>,
 }
 
 #[derive(Debug, Args)]
 pub struct PathArg {
-    /// Remote directory or an ftp:// URL (default: the working directory)
+    /// Remote directory, ftp:// URL or BOOKMARK:path (default: the working directory)
     #[arg(value_name = "PATH")]
     pub path: Option<RemotePath>,
 }
@@ -482,7 +482,7 @@ pub struct MkdirArgs {
 
 #[derive(Debug, Args)]
 pub struct RemotesArgs {
-    /// Remote files (or ftp:// URLs); a glob matches the server's listing
+    /// Remote files (or ftp:// URLs, BOOKMARK:path); a glob matches the server's listing
     #[arg(value_name = "REMOTE", required = true, num_args = 1..)]
     pub paths: Vec<RemotePath>,
 }
@@ -611,7 +611,7 @@ pub struct GetArgs {
     #[arg(long = "segments", value_name = "N", conflicts_with = "parallel",
           value_parser = clap::value_parser!(u16).range(2..=16))]
     pub segments: Option<u16>,
-    /// Remote files or ftp:// URLs; a glob in the last component ('pub/*.gz') matches the
+    /// Remote files, ftp:// URLs or BOOKMARK:path; a glob in the last component ('pub/*.gz') matches the
     /// server's listing
     #[arg(value_name = "REMOTE", required = true, num_args = 1..)]
     pub paths: Vec<RemotePath>,
@@ -682,7 +682,7 @@ pub struct PgetArgs {
     /// Local file name, or a directory to put it in (default: the local directory)
     #[arg(short = 'o', long = "output", value_name = "LOCAL")]
     pub output: Option<LocalPath>,
-    /// The remote file, or an ftp:// URL
+    /// The remote file, an ftp:// URL or BOOKMARK:path
     #[arg(value_name = "REMOTE")]
     pub path: RemotePath,
 }
@@ -729,8 +729,10 @@ fn parse_mode(s: &str) -> Result<String, String> {
 
 impl Command {
     /// Whether the command talks to the server, so the runner must have a connection first.
-    /// Commands whose arguments may be ftp:// URLs connect for themselves.
-    pub fn needs_connection(&self) -> bool {
+    /// Commands whose arguments may name a server (ftp:// URLs, `NAME:path` with a bookmark
+    /// of `config`) connect for themselves.
+    pub fn needs_connection(&self, config: &crate::config::Config) -> bool {
+        let url = |p: &RemotePath| names_server(&p.0, config);
         match self {
             Command::User(_)
             | Command::Close
@@ -750,12 +752,12 @@ impl Command {
             | Command::Du(_)
             | Command::Find(_)
             | Command::Put(_) => true,
-            Command::Ls(a) => !a.path.as_ref().is_some_and(|p| is_url(&p.0)),
-            Command::Dir(a) | Command::Nlist(a) => !a.path.as_ref().is_some_and(|p| is_url(&p.0)),
-            Command::Get(a) => !a.paths.iter().any(|p| is_url(&p.0)),
-            Command::Pget(a) => !is_url(&a.path.0),
+            Command::Ls(a) => !a.path.as_ref().is_some_and(url),
+            Command::Dir(a) | Command::Nlist(a) => !a.path.as_ref().is_some_and(url),
+            Command::Get(a) => !a.paths.iter().any(url),
+            Command::Pget(a) => !url(&a.path),
             Command::Mirror(_) => true,
-            Command::Cat(a) => !a.paths.iter().any(|p| is_url(&p.0)),
+            Command::Cat(a) => !a.paths.iter().any(url),
             Command::Set(_) | Command::Unset(_) | Command::Bookmark(_) => false,
             Command::Open(_)
             | Command::Bye(_)
@@ -935,16 +937,69 @@ pub fn is_url(s: &str) -> bool {
     lower.starts_with("ftp://") || lower.starts_with("ftps:/")
 }
 
+/// `NAME:path` with NAME a bookmark of config.toml: the bookmark and the path after the
+/// colon. A word whose prefix names no bookmark is a plain path (a file may be called `a:b`),
+/// and so is `./NAME:x`: bookmark names hold no `/`.
+pub fn bookmark_word<'c>(
+    word: &str,
+    config: &'c crate::config::Config,
+) -> Option<(&'c crate::config::file::Bookmark, String)> {
+    let (name, rest) = word.split_once(':')?;
+    config.bookmarks.get(name).map(|b| (b, rest.to_string()))
+}
+
+/// Whether a remote-path word names a server of its own (an ftp:// URL or `NAME:path`), so
+/// the command connects for it rather than using the open session.
+pub fn names_server(word: &str, config: &crate::config::Config) -> bool {
+    is_url(word) || bookmark_word(word, config).is_some()
+}
+
+/// The server a remote-path word names, and its TLS choice when a bookmark makes one:
+/// `NAME:path` is the bookmark's server, user and TLS, with `path` under the bookmark's own
+/// path (an absolute `path` stands alone; none at all: the bookmark's path, or the login
+/// directory).
+fn server_of(
+    word: &str,
+    config: &crate::config::Config,
+) -> Result<(Target, Option<crate::cli::TlsMode>), UsageError> {
+    let Some((b, rest)) = bookmark_word(word, config) else {
+        return Ok((Target::parse(word)?, None));
+    };
+    let mut t = b.target()?;
+    t.path = join_under(t.path.as_deref(), &rest);
+    let tls = b.tls.as_deref().map(|v| match v {
+        "on" => crate::cli::TlsMode::Require,
+        "off" => crate::cli::TlsMode::Off,
+        _ => crate::cli::TlsMode::Auto,
+    });
+    Ok((t, tls))
+}
+
+/// `rel` under a bookmark's `base` path.
+fn join_under(base: Option<&str>, rel: &str) -> Option<String> {
+    let base = base.filter(|b| !b.is_empty());
+    if rel.starts_with('/') {
+        return Some(rel.to_string());
+    }
+    match (base, rel.is_empty()) {
+        (None, true) => None,
+        (Some(b), true) => Some(b.to_string()),
+        (None, false) => Some(rel.to_string()),
+        (Some(b), false) => Some(format!("{}/{rel}", b.trim_end_matches('/'))),
+    }
+}
+
 /// Run `f` for each remote path of a command (or once with `None` when there is none): on
-/// the open session, or, when the paths are ftp:// URLs, on one temporary connection to
-/// their server (the open session keeps its directory) with each URL's path. Errors carry
-/// the path they are about.
+/// the open session, or, when the paths name a server (ftp:// URLs, `NAME:path` with a
+/// bookmark), on one temporary connection to it (the open session keeps its directory) with
+/// each word's path. Errors carry the path they are about.
 pub(crate) fn on_paths(
     ctx: &mut Ctx,
     paths: &[RemotePath],
     mut f: impl FnMut(&mut Session, &mut Printer, Option<&str>) -> Result<()>,
 ) -> Result<()> {
-    let urls = paths.iter().filter(|p| is_url(&p.0)).count();
+    let config = &ctx.session.config;
+    let urls = paths.iter().filter(|p| names_server(&p.0, config)).count();
     if urls == 0 {
         if paths.is_empty() {
             return f(ctx.session, ctx.out, None);
@@ -955,10 +1010,32 @@ pub(crate) fn on_paths(
         return Ok(());
     }
     if urls != paths.len() {
-        return Err(UsageError("a mix of ftp:// URLs and plain paths".into()).into());
+        return Err(UsageError(
+            "a mix of server paths (ftp:// URLs, BOOKMARK:path) and plain paths".into(),
+        )
+        .into());
     }
-    let first = Target::parse(&paths[0].0)?;
+    let targets = paths
+        .iter()
+        .map(|p| server_of(&p.0, config))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (first, tls) = &targets[0];
+    for (p, (t, t_tls)) in paths.iter().zip(&targets) {
+        if !t.same_server(first) || t_tls != tls {
+            return Err(UsageError(format!(
+                "{}: all URLs of one command must name one server",
+                crate::session::redact(&p.0)
+            ))
+            .into());
+        }
+    }
     let mut tmp = Session::new(ctx.session.opts.clone());
+    // The bookmark's TLS choice beats the file's, as with `ftpsh NAME`; a flag or `set` beats it.
+    if let Some(tls) = tls
+        && ctx.session.settings.get("tls").1 < crate::settings::Source::Flag
+    {
+        tmp.opts.tls = *tls;
+    }
     tmp.ascii = ctx.session.ascii;
     tmp.passive = ctx.session.passive;
     tmp.connect(
@@ -968,15 +1045,7 @@ pub(crate) fn on_paths(
         },
         ctx.out,
     )?;
-    for p in paths {
-        let t = Target::parse(&p.0)?;
-        if !t.same_server(&first) {
-            return Err(UsageError(format!(
-                "{}: all URLs of one command must name one server",
-                crate::session::redact(&p.0)
-            ))
-            .into());
-        }
+    for (t, _) in targets {
         let path = t.path.unwrap_or_default();
         let path = (!path.is_empty()).then_some(path.as_str());
         f(&mut tmp, ctx.out, path).with_context(|| Subject::new(path.unwrap_or("/")))?;
@@ -1755,9 +1824,40 @@ mod tests {
 
     #[test]
     fn url_arguments_connect_for_themselves() {
-        assert!(!run("get ftp://h/x").needs_connection());
-        assert!(run("get x").needs_connection());
-        assert!(!run("ls ftp://h/").needs_connection());
-        assert!(!run("lcd /").needs_connection());
+        let none = crate::config::Config::default();
+        assert!(!run("get ftp://h/x").needs_connection(&none));
+        assert!(run("get x").needs_connection(&none));
+        assert!(!run("ls ftp://h/").needs_connection(&none));
+        assert!(!run("lcd /").needs_connection(&none));
+    }
+
+    /// `NAME:path` names the bookmark's server only when NAME is a bookmark; `a:b` and
+    /// `./m:x` stay paths on the open connection.
+    #[test]
+    fn bookmark_words_connect_for_themselves_only_when_named() {
+        let config = crate::config::Config::parse(
+            "[bookmarks.m]\nurl = \"ftp://h\"\n[bookmarks.p]\nurl = \"ftp://h\"\npath = \"pub/\"\n",
+        )
+        .unwrap();
+        for line in [
+            "get m:x",
+            "ls m:pub",
+            "cat m:x",
+            "pget m:x",
+            "dir m:",
+            "nlist p:d",
+        ] {
+            assert!(!run(line).needs_connection(&config), "{line}");
+        }
+        for line in ["get a:b", "ls ./m:x", "cat x", "get M:x"] {
+            assert!(run(line).needs_connection(&config), "{line}");
+        }
+        let path = |w: &str| server_of(w, &config).unwrap().0.path;
+        assert_eq!(path("m:debian/README"), Some("debian/README".into()));
+        assert_eq!(path("m:"), None);
+        assert_eq!(path("p:"), Some("pub/".into()));
+        assert_eq!(path("p:a/b"), Some("pub/a/b".into()));
+        assert_eq!(path("p:/etc/x"), Some("/etc/x".into()));
+        assert_eq!(server_of("m:x", &config).unwrap().0.host, "h");
     }
 }

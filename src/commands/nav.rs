@@ -10,14 +10,31 @@ use crate::error::{Subject, UsageError};
 use crate::exec::Flow;
 use crate::output::model::{self, Report};
 use crate::session::{Session, reply_text};
+use crate::settings::Source;
 
 pub fn open(ctx: &mut Ctx, a: OpenArgs) -> Result<()> {
-    let mut bookmark_tls = None;
+    // The settings and TLS choice before this `open`: a failed one leaves them as they were.
+    let settings_before = ctx.session.settings.clone();
+    let tls_before = ctx.session.opts.tls;
     let mut target = match a.url {
-        // A bookmark of config.toml, else a URL or host.
+        // A bookmark of config.toml, else a URL or host. Either way the file layer of the
+        // settings is rebuilt: config.toml's `[settings]`, then the bookmark's overrides (a
+        // flag or `set` still beats them), so one bookmark's overrides do not outlive it.
         Some(url) => {
             let (t, b) = ctx.session.config.resolve(&url.0)?;
-            bookmark_tls = b.and_then(|b| b.tls.clone());
+            let mut file_layer = ctx.session.config.settings.clone();
+            if let Some(b) = b {
+                file_layer.extend(b.settings.iter().cloned());
+                if let Some(tls) = &b.tls {
+                    file_layer.push(("tls".to_string(), tls.clone()));
+                }
+            }
+            let s = &mut ctx.session.settings;
+            s.clear(Source::File);
+            for (n, v) in file_layer {
+                s.put(Source::File, &n, v);
+            }
+            apply_all(ctx);
             t
         }
         // `open` alone: the server of the open (or last) connection, logged in afresh.
@@ -39,25 +56,34 @@ pub fn open(ctx: &mut Ctx, a: OpenArgs) -> Result<()> {
     if let Some(p) = a.port {
         target.port = p;
     }
-    // The TLS choice holds for this connection and the ones after it (reconnects); a failed
-    // `open` leaves the session as it was, its TLS choice included.
-    let before = ctx.session.opts.tls;
+    // The TLS choice of `--tls`/`--no-tls` holds for this connection and the ones after it
+    // (reconnects).
     if a.tls {
         ctx.session.opts.tls = TlsMode::Require;
     } else if a.no_tls {
         ctx.session.opts.tls = TlsMode::Off;
-    } else if let Some(tls) = bookmark_tls {
-        ctx.session.opts.tls = match tls.as_str() {
-            "on" => TlsMode::Require,
-            "off" => TlsMode::Off,
-            _ => TlsMode::Auto,
-        };
     }
+    let (host, port) = (target.host.clone(), target.port);
     let result = ctx.session.connect(target, ctx.out);
-    if result.is_err() {
-        ctx.session.opts.tls = before;
+    // Connected but the bookmark's directory failed: the server's settings stay.
+    let connected = ctx
+        .session
+        .conn_ref()
+        .is_some_and(|c| c.target.host == host && c.target.port == port);
+    if result.is_err() && !connected {
+        ctx.session.settings = settings_before;
+        apply_all(ctx);
+        ctx.session.opts.tls = tls_before;
     }
     result
+}
+
+/// Every setting takes effect again (the session's and the printer's).
+fn apply_all(ctx: &mut Ctx) {
+    for name in crate::settings::names() {
+        ctx.session.apply_setting(name);
+    }
+    ctx.out.apply_settings(&ctx.session.settings);
 }
 
 pub fn user(ctx: &mut Ctx, a: UserArgs) -> Result<()> {

@@ -162,7 +162,10 @@ fn get_tree(
     opts: transfer::GetOpts,
     parallel: Option<u16>,
 ) -> Result<()> {
-    if paths.iter().any(|p| super::is_url(&p.0)) {
+    if paths
+        .iter()
+        .any(|p| super::names_server(&p.0, &ctx.session.config))
+    {
         return Err(UsageError(
             "get -r works on the open connection: 'open' the server first".into(),
         )
@@ -360,7 +363,10 @@ fn get_parallel(
     opts: transfer::GetOpts,
     n: usize,
 ) -> Result<()> {
-    if paths.iter().any(|p| super::is_url(&p.0)) {
+    if paths
+        .iter()
+        .any(|p| super::names_server(&p.0, &ctx.session.config))
+    {
         return Err(UsageError(
             "get -P works on the open connection: 'open' the server, then get its paths".into(),
         )

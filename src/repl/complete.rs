@@ -42,8 +42,10 @@ pub enum ArgKind {
     Setting,
     /// A value of this setting (`set NAME `): its choices, or on/off.
     SettingValue(String),
-    /// A bookmark of config.toml (`open`).
+    /// A bookmark of config.toml (`open`, `bookmark rm`, `bookmark edit`).
     Bookmark,
+    /// One of these actions of the command (`bookmark add|list|rm|edit`).
+    Subcommand(Vec<String>),
     Nothing,
 }
 
@@ -299,11 +301,30 @@ pub fn arg_kind(command: &str, typed: &[String], current: &str) -> ArgKind {
         return ArgKind::Local { dirs_only: false };
     }
     let mut table = commands::table();
-    let Some(sub) = table.find_subcommand_mut(command) else {
+    let Some(mut sub) = table.find_subcommand_mut(command) else {
         return ArgKind::Nothing;
     };
     if current.starts_with('-') {
         return ArgKind::Flag;
+    }
+    // A command with actions of its own (`bookmark rm NAME`): the first word is the action,
+    // and the words after it are the action's arguments.
+    let mut typed = typed;
+    while sub.has_subcommands() {
+        let Some(first) = typed.first() else {
+            return ArgKind::Subcommand(
+                sub.get_subcommands()
+                    .map(|c| c.get_name().to_string())
+                    .collect(),
+            );
+        };
+        match sub.find_subcommand_mut(first) {
+            Some(action) => {
+                sub = action;
+                typed = &typed[1..];
+            }
+            None => return ArgKind::Nothing,
+        }
     }
     // `set NAME VALUE`: the value's kind comes from the settings table, not from clap.
     if command == "set" && typed.len() == 1 && crate::settings::def(&typed[0]).is_some() {
@@ -395,6 +416,9 @@ impl Completer for ShellHelper {
                 Self::complete_words(&current, crate::settings::values(&name).iter().copied())
             }
             ArgKind::Bookmark => self.complete_bookmark(&current),
+            ArgKind::Subcommand(names) => {
+                Self::complete_words(&current, names.iter().map(String::as_str))
+            }
             ArgKind::Nothing => Vec::new(),
         };
         Ok((start, candidates))
@@ -468,6 +492,20 @@ mod tests {
         assert_eq!(kind("set tls "), ArgKind::SettingValue("tls".into()));
         assert_eq!(kind("open "), ArgKind::Bookmark);
         assert_eq!(kind("open -u me "), ArgKind::Bookmark);
+        assert_eq!(kind("bookmark rm "), ArgKind::Bookmark);
+        assert_eq!(kind("bookmark rm zeb"), ArgKind::Bookmark);
+        assert_eq!(kind("bookmark edit "), ArgKind::Bookmark);
+        assert_eq!(kind("bookmark rm x "), ArgKind::Nothing);
+        assert_eq!(kind("bookmark list "), ArgKind::Nothing);
+        assert_eq!(
+            kind("bookmark r"),
+            ArgKind::Subcommand(vec![
+                "add".into(),
+                "list".into(),
+                "rm".into(),
+                "edit".into()
+            ])
+        );
     }
 
     #[test]

@@ -450,3 +450,277 @@ fn file_aliases_expand_and_a_bad_one_is_exit_2() {
         stdout_of(&out)
     );
 }
+
+/// `NAME:path` in a URL argument is the bookmark's server with that path: `get`, `ls` and
+/// `cat` connect for that one command, with no default site and no URL given.
+#[test]
+fn bookmark_name_path_words_connect_for_get_ls_and_cat() {
+    let env = Env::new();
+    env.remote_file("debian/README", b"hello from debian\n");
+    env.remote_file("pub/a.txt", b"file a\n");
+    write_config(
+        &env,
+        &format!("[bookmarks.mirror]\nurl = \"{}\"\n", env.url()),
+    );
+    let out = cmd(&env)
+        .args(["-c", "get mirror:debian/README"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(
+        std::fs::read(env.local("README")).unwrap(),
+        b"hello from debian\n"
+    );
+    let out = cmd(&env)
+        .args(["--json", "-c", "ls mirror:pub"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let names: Vec<String> = json_of_type(&stdout_of(&out), "entry")
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["a.txt"], "{}", stdout_of(&out));
+    let out = cmd(&env)
+        .args(["-c", "cat mirror:pub/a.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "file a\n");
+    // `get -r` and `get -P` work on the open connection only, as with URLs.
+    let out = cmd(&env)
+        .args(["-c", "open mirror; get -r mirror:pub"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert_eq!(
+        stderr_of(&out).lines().last(),
+        Some("get: get -r works on the open connection: 'open' the server first")
+    );
+    // A word mixing a bookmark's server and the open connection's paths is refused.
+    let out = cmd(&env)
+        .args(["-c", "open mirror; cat mirror:pub/a.txt pub/a.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert_eq!(
+        stderr_of(&out).lines().last(),
+        Some("cat: a mix of server paths (ftp:// URLs, BOOKMARK:path) and plain paths")
+    );
+}
+
+/// A bookmark's `path` is where `NAME:path` starts: `NAME:` alone is that directory, and an
+/// absolute path stands alone.
+#[test]
+fn bookmark_name_path_words_join_the_bookmarks_path() {
+    let env = Env::new();
+    env.remote_file("debian/README", b"readme\n");
+    env.remote_file("debian/dists/x", b"x\n");
+    env.remote_file("pub/a.txt", b"file a\n");
+    write_config(
+        &env,
+        &format!(
+            "[bookmarks.deb]\nurl = \"{}\"\npath = \"debian\"\n",
+            env.url()
+        ),
+    );
+    let out = cmd(&env)
+        .args(["-c", "get deb:README; cat deb:/pub/a.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(std::fs::read(env.local("README")).unwrap(), b"readme\n");
+    assert_eq!(stdout_of(&out), "file a\n");
+    let out = cmd(&env)
+        .args(["--json", "-c", "ls deb:"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let mut names: Vec<String> = json_of_type(&stdout_of(&out), "entry")
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["README", "dists"], "{}", stdout_of(&out));
+}
+
+/// A bookmark keeps the user and TLS choice: `NAME:path` logs in as that user, without TLS
+/// when the bookmark says `tls = "off"` (the server offers it, and `auto` would take it),
+/// unless a flag says otherwise; the password comes from FTPSH_PASSWORD, never printed.
+#[test]
+fn bookmark_name_path_words_use_the_bookmarks_user_and_tls() {
+    let env = Env::with(crate::server::ServerOpts {
+        user: Some(("alice".into(), "s3cret-Pw".into())),
+        tls: true,
+        ..Default::default()
+    });
+    env.remote_file("f.txt", b"secret file\n");
+    write_config(
+        &env,
+        &format!(
+            "[bookmarks.sec]\nurl = \"{}\"\nuser = \"alice\"\ntls = \"off\"\n",
+            env.url()
+        ),
+    );
+    for (flag, tls) in [(None, false), (Some("--tls"), true)] {
+        let mut c = cmd(&env);
+        c.arg("--ca-file")
+            .arg(env.server.ca_file().unwrap())
+            .env("FTPSH_PASSWORD", "s3cret-Pw");
+        c.args(flag);
+        let out = c.args(["--json", "-c", "cat sec:f.txt"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        let stdout = stdout_of(&out);
+        let connected = json_of_type(&stdout, "connected");
+        assert_eq!(connected.len(), 1, "{stdout}");
+        assert_eq!(connected[0]["user"], "alice");
+        assert_eq!(connected[0]["tls"].is_object(), tls, "{flag:?}: {stdout}");
+        assert!(stdout.contains("secret file"), "{stdout}");
+        assert!(!stdout.contains("s3cret-Pw") && !stderr_of(&out).contains("s3cret-Pw"));
+    }
+    // With no bookmark saying otherwise, `auto` takes the server's TLS.
+    let out = cmd(&env)
+        .arg("--ca-file")
+        .arg(env.server.ca_file().unwrap())
+        .env("FTPSH_PASSWORD", "s3cret-Pw")
+        .arg("--json")
+        .arg("-c")
+        .arg(format!("cat ftp://alice@{}/f.txt", &env.url()[6..]))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let connected = json_of_type(&stdout_of(&out), "connected");
+    assert!(connected[0]["tls"].is_object(), "{}", stdout_of(&out));
+}
+
+/// `a:b` where `a` is no bookmark is a file name, and `./NAME:x` is a path even when NAME is
+/// a bookmark: both go to the open connection.
+#[test]
+fn colon_names_that_are_not_bookmarks_stay_paths() {
+    let env = Env::new();
+    env.remote_file("a:b", b"remote a:b\n");
+    env.remote_file("mirror:x", b"remote mirror:x\n");
+    env.local_file("c:d", b"local c:d\n");
+    // The bookmark points nowhere: using it would fail the command.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    write_config(
+        &env,
+        &format!("[bookmarks.mirror]\nurl = \"ftp://{closed}\"\n"),
+    );
+    let out = env
+        .run("get a:b; cat ./mirror:x; put c:d")
+        .env("FTPSH_CONFIG_DIR", config_dir(&env))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(std::fs::read(env.local("a:b")).unwrap(), b"remote a:b\n");
+    assert_eq!(stdout_of(&out), "remote mirror:x\n");
+    assert_eq!(std::fs::read(env.remote("c:d")).unwrap(), b"local c:d\n");
+}
+
+/// `open NAME` applies the bookmark's settings as `ftpsh NAME` does: over the file's
+/// `[settings]`, under a flag or `set`; opening another server drops them, and a failed
+/// `open` leaves the settings as they were.
+#[test]
+fn open_bookmark_applies_its_settings() {
+    let env = Env::new();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    write_config(
+        &env,
+        &format!(
+            "[settings]\ntimeout = 7\n\
+             [bookmarks.slow]\nurl = \"{url}\"\n[bookmarks.slow.settings]\ntimeout = 17\n\
+             passive = false\n\
+             [bookmarks.dead]\nurl = \"ftp://{closed}\"\n[bookmarks.dead.settings]\n\
+             timeout = 23\n",
+            url = env.url()
+        ),
+    );
+    let values = |out: &std::process::Output| -> Vec<(String, String, String)> {
+        json_of_type(&stdout_of(out), "option")
+            .iter()
+            .map(|o| {
+                (
+                    o["name"].as_str().unwrap().to_string(),
+                    o["value"].as_str().unwrap().to_string(),
+                    o["source"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let v = |n: &str, v: &str, s: &str| (n.to_string(), v.to_string(), s.to_string());
+    let out = cmd(&env)
+        .args(["--json", "-k", "-c"])
+        .arg(format!(
+            "set timeout; open slow; set timeout; set passive; status; open dead; set timeout; \
+             open {}; set timeout; set passive; status",
+            env.url()
+        ))
+        .output()
+        .unwrap();
+    // The failed `open dead` is a network failure (exit 3); -k goes on.
+    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    assert_eq!(
+        values(&out),
+        [
+            v("timeout", "7", "file"),
+            v("timeout", "17", "file"),
+            v("passive", "off", "file"),
+            // The failed `open dead` left slow's settings in force.
+            v("timeout", "17", "file"),
+            v("timeout", "7", "file"),
+            v("passive", "on", "default"),
+        ]
+    );
+    // The session uses them: active mode with the bookmark, passive again after.
+    let passive: Vec<bool> = json_of_type(&stdout_of(&out), "status")
+        .iter()
+        .map(|s| s["passive"].as_bool().unwrap())
+        .collect();
+    assert_eq!(passive, [false, true], "{}", stdout_of(&out));
+    // A flag and `set` beat the bookmark.
+    let out = cmd(&env)
+        .args(["--json", "--timeout", "9", "-c"])
+        .arg("set passive on; open slow; set timeout; set passive")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(
+        values(&out)[1..],
+        [v("timeout", "9", "flag"), v("passive", "on", "set")]
+    );
+}
+
+/// Tab after `bookmark rm` and `bookmark edit` offers the bookmarks of config.toml, and
+/// after `bookmark` its actions.
+#[test]
+fn tab_completes_bookmarks_after_bookmark_rm_and_edit() {
+    use expectrl::{ControlCode, Expect};
+    let env = Env::new();
+    let dir = env.home.path().join(".config/ftpsh");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        "[bookmarks.zebra-mirror]\nurl = \"ftp://127.0.0.1:9\"\n",
+    )
+    .unwrap();
+    let mut p = crate::pty::spawn_shell_in(env.local.path(), Path::new(env.home.path()), &[]);
+    p.expect("ftpsh> ").unwrap();
+    p.send("bookmark rm zeb\t").unwrap();
+    p.expect("bookmark rm zebra-mirror ").unwrap();
+    p.send(ControlCode::NegativeAcknowledge).unwrap();
+    p.send("bookmark edit zeb\t").unwrap();
+    p.expect("bookmark edit zebra-mirror ").unwrap();
+    p.send(ControlCode::NegativeAcknowledge).unwrap();
+    p.send("bookmark ed\t").unwrap();
+    p.expect("bookmark edit ").unwrap();
+    p.send(ControlCode::NegativeAcknowledge).unwrap();
+    p.send_line("bye").unwrap();
+    p.expect(expectrl::Eof).unwrap();
+}
