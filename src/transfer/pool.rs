@@ -173,7 +173,9 @@ fn push_back(queue: &Mutex<VecDeque<(usize, u32)>>, i: usize, attempt: u32) {
         .push_back((i, attempt));
 }
 
-/// Whether an error means the connection is gone (dropped, timed out, cut).
+/// Whether an error means the connection is gone (dropped, timed out) or the transfer was
+/// cut: both are worth one more try on a fresh login (after a cut the old control
+/// connection may still be busy with the aborted transfer). A refusal is not.
 fn connection_gone(e: &anyhow::Error) -> bool {
     e.chain()
         .filter_map(|c| c.downcast_ref::<Remote>())

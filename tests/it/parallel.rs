@@ -220,6 +220,28 @@ fn a_session_the_server_ends_with_its_refusal_is_retried_on_a_fresh_login() {
     assert!(oops_done.load(Ordering::SeqCst), "the fault never happened");
 }
 
+/// A transfer cut short while the control connection stays up (the server says 426 after
+/// part of the file): the file is fetched again on a fresh login.
+#[test]
+fn a_transfer_cut_with_the_connection_up_is_retried() {
+    let cut_done = Arc::new(AtomicBool::new(false));
+    let cut = Arc::clone(&cut_done);
+    let (server, _) = file_server(4, 100, move |name, body| {
+        if name == "f3" && !cut.swap(true, Ordering::SeqCst) {
+            Action::Data {
+                preliminary: "150 Opening data connection".into(),
+                data: body[..7000].to_vec(),
+                cut: false,
+                then: "426 Connection closed; transfer aborted".into(),
+            }
+        } else {
+            served(body)
+        }
+    });
+    get_four_and_check(&server);
+    assert!(cut_done.load(Ordering::SeqCst), "the fault never happened");
+}
+
 /// One missing file among others: the others arrive, the failure is listed, the summary
 /// counts it, the exit code is the failure's (5), and JSON has an error object for it.
 #[test]
@@ -237,6 +259,13 @@ fn one_failing_file_does_not_stop_the_others() {
         assert!(env.local(&format!("f{i}")).exists(), "f{i}: {err}");
     }
     assert!(err.contains("get: nope: 550"), "{err}");
+    // A refusal is the file's answer, not a broken connection: asked once, not retried.
+    let asked = server
+        .commands()
+        .into_iter()
+        .filter(|c| c == "SIZE nope")
+        .count();
+    assert_eq!(asked, 1, "{:?}", server.commands());
     assert!(
         err.contains("get: 4 files: 3 done, 0 skipped, 1 failed;"),
         "{err}"
