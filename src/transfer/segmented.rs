@@ -478,6 +478,33 @@ mod tests {
         );
         assert_eq!(parse(&past, 10 * MIN_SEGMENT), None);
         assert_eq!(parse("junk", 1), None);
+        // Ranges that stop short of the end (a line lost), an empty or inverted range, and a
+        // `next` before its range's start.
+        let short: String = text
+            .lines()
+            .take(text.lines().count() - 1)
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_eq!(parse(&short, 10 * MIN_SEGMENT), None);
+        let odd = |start: u64, end: u64, next: u64| {
+            let mut t = format!("{MAGIC}\nsize {}\n", 2 * MIN_SEGMENT);
+            t.push_str(&format!("0 {start} {start}\n{start} {end} {next}\n"));
+            if end < 2 * MIN_SEGMENT {
+                t.push_str(&format!("{end} {} {end}\n", 2 * MIN_SEGMENT));
+            }
+            parse(&t, 2 * MIN_SEGMENT)
+        };
+        assert!(odd(MIN_SEGMENT, 2 * MIN_SEGMENT, MIN_SEGMENT).is_some());
+        assert_eq!(
+            odd(MIN_SEGMENT, MIN_SEGMENT, MIN_SEGMENT),
+            None,
+            "empty range"
+        );
+        assert_eq!(
+            odd(MIN_SEGMENT, 2 * MIN_SEGMENT, MIN_SEGMENT - 1),
+            None,
+            "next before start"
+        );
         assert_eq!(
             parse(&text.replace(MAGIC, "other 1"), 10 * MIN_SEGMENT),
             None
