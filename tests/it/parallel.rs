@@ -326,12 +326,29 @@ fn pget_fetches_a_file_in_ranges_exactly() {
     assert!(!env.local("big.bin.part").exists());
     assert!(!env.local("big.bin.part.segments").exists());
 
+    assert!(
+        !stderr_of(&out).contains("starting over"),
+        "{}",
+        stderr_of(&out)
+    );
+
     let out = env
         .run("get --segments 3 -o copy.bin big.bin")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert!(std::fs::read(env.local("copy.bin")).unwrap() == body);
+
+    // A plain pget over a `.part` left by another run starts over, and says how to resume.
+    env.local_file("again.bin.part", b"old bytes");
+    let out = env.run("pget -o again.bin big.bin").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("again.bin.part: exists ('pget -c' resumes it); starting over"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(std::fs::read(env.local("again.bin")).unwrap() == body);
 }
 
 /// After a crash the record of the ranges says what is there: `pget -c` fetches only the
