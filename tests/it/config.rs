@@ -397,11 +397,9 @@ fn config_path_edit_and_check() {
     assert!(stdout_of(&out).contains(": ok ("), "{}", stdout_of(&out));
 }
 
-/// Tab after `set` offers the settings table; after `open`, the bookmarks of config.toml.
-#[test]
-fn tab_completes_setting_names_and_bookmarks() {
-    use expectrl::{ControlCode, Expect};
-    let env = Env::new();
+/// The shell in a PTY, with config.toml holding one bookmark, `zebra-mirror`, at its prompt.
+fn shell_with_a_bookmark(env: &Env) -> impl expectrl::Expect {
+    use expectrl::Expect;
     let dir = env.home.path().join(".config/ftpsh");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
@@ -411,6 +409,15 @@ fn tab_completes_setting_names_and_bookmarks() {
     .unwrap();
     let mut p = crate::pty::spawn_shell_in(env.local.path(), Path::new(env.home.path()), &[]);
     p.expect("ftpsh> ").unwrap();
+    p
+}
+
+/// Tab after `set` offers the settings table; after `open`, the bookmarks of config.toml.
+#[test]
+fn tab_completes_setting_names_and_bookmarks() {
+    use expectrl::{ControlCode, Expect};
+    let env = Env::new();
+    let mut p = shell_with_a_bookmark(&env);
     p.send("set listi\t").unwrap();
     p.expect("set listing_limit ").unwrap();
     p.send(ControlCode::NegativeAcknowledge).unwrap();
@@ -703,15 +710,7 @@ fn open_bookmark_applies_its_settings() {
 fn tab_completes_bookmarks_after_bookmark_rm_and_edit() {
     use expectrl::{ControlCode, Expect};
     let env = Env::new();
-    let dir = env.home.path().join(".config/ftpsh");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("config.toml"),
-        "[bookmarks.zebra-mirror]\nurl = \"ftp://127.0.0.1:9\"\n",
-    )
-    .unwrap();
-    let mut p = crate::pty::spawn_shell_in(env.local.path(), Path::new(env.home.path()), &[]);
-    p.expect("ftpsh> ").unwrap();
+    let mut p = shell_with_a_bookmark(&env);
     p.send("bookmark rm zeb\t").unwrap();
     p.expect("bookmark rm zebra-mirror ").unwrap();
     p.send(ControlCode::NegativeAcknowledge).unwrap();

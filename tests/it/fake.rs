@@ -234,6 +234,14 @@ fn send(stream: &mut TcpStream, text: &str) -> std::io::Result<()> {
     stream.flush()
 }
 
+/// Write `data` on a data connection and close it as a finished transfer does.
+fn send_and_close(mut conn: TcpStream, data: &[u8]) -> std::io::Result<()> {
+    let written = conn.write_all(data);
+    let _ = conn.flush();
+    let _ = conn.shutdown(Shutdown::Write);
+    written
+}
+
 /// One control connection.
 fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
@@ -283,16 +291,14 @@ fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                 else {
                     continue;
                 };
-                let written = conn.write_all(&data);
                 if cut {
+                    let _ = conn.write_all(&data);
                     // The fault: both connections vanish, no final reply.
                     let _ = conn.shutdown(Shutdown::Both);
                     let _ = out.shutdown(Shutdown::Both);
                     return Ok(());
                 }
-                let _ = conn.flush();
-                let _ = conn.shutdown(Shutdown::Write);
-                drop(conn);
+                let written = send_and_close(conn, &data);
                 if written.is_err() {
                     send(&mut out, "426 Data connection lost")?;
                 } else {
@@ -375,13 +381,10 @@ fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                 data,
                 then,
             } => {
-                let Some(mut conn) = open_data(&mut out, &preliminary, passive.take(), shared)?
-                else {
+                let Some(conn) = open_data(&mut out, &preliminary, passive.take(), shared)? else {
                     continue;
                 };
-                let _ = conn.write_all(&data);
-                let _ = conn.shutdown(Shutdown::Write);
-                drop(conn);
+                let _ = send_and_close(conn, &data);
                 send(&mut out, &then)?;
                 let _ = out.shutdown(Shutdown::Both);
                 return Ok(());
