@@ -191,7 +191,11 @@ fn local_path(req: &Request, rel: &str) -> PathBuf {
 }
 
 fn remote_path(req: &Request, rel: &str) -> String {
-    walk::remote_path(&req.remote_root, rel)
+    // `mirror . DIR`: the files are `a.txt`, not `./a.txt`, in what is shown and sent.
+    match req.remote_root.trim_end_matches('/') {
+        "." => rel.to_string(),
+        _ => walk::remote_path(&req.remote_root, rel),
+    }
 }
 
 fn copy_one(session: &mut Session, req: &Request, c: &Copy, out: &Printer) -> Result<Done> {
