@@ -80,7 +80,7 @@ _ftpsh() {
 
     case "${cmd}" in
         ftpsh)
-            opts="-c -f -k -u -q -v -h -V --command --file --keep-going --user --port --netrc-file --tls --no-tls --ca-file --insecure --active --timeout --quiet --progress --verbose --json --config --no-config --help --version serve demo config help"
+            opts="-c -f -k -u -q -v -h -V --command --file --keep-going --user --port --netrc-file --tls --no-tls --ca-file --insecure --active --timeout --retries --retry-max-time --stall-timeout --quiet --progress --verbose --json --config --no-config --help --version serve demo config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -167,6 +167,18 @@ _ftpsh() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-max-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stall-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -99,6 +99,7 @@ pub fn run_client(cli: Cli, preset: Option<Target>) -> Result<i32> {
         insecure: cli.insecure,
         active: cli.active,
         timeout: Duration::from_secs(30),
+        stall_timeout: Duration::from_secs(60),
         netrc_file: cli.netrc_file.clone(),
         interactive: stdin_tty,
         listing_limit: 0,
@@ -180,6 +181,15 @@ fn flag_settings(cli: &Cli, s: &mut Settings) {
     let mut put = |name: &str, value: &str| s.put(Source::Flag, name, value.to_string());
     if let Some(t) = cli.timeout {
         put("timeout", &t.to_string());
+    }
+    if let Some(n) = cli.retries {
+        put("retries", &n.to_string());
+    }
+    if let Some(t) = cli.retry_max_time {
+        put("retry_max_time", &t.to_string());
+    }
+    if let Some(t) = cli.stall_timeout {
+        put("stall_timeout", &t.to_string());
     }
     if let Some(p) = cli.progress {
         use clap::ValueEnum;

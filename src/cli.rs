@@ -101,6 +101,25 @@ pub struct Cli {
           value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub timeout: Option<u64>,
 
+    /// Retries of a command or file that failed on a transient fault (421, 425, 426, 450,
+    /// 451, a lost connection, a timeout), waiting 1 s, then twice as long each time, up to
+    /// 30 s (default 3, or the `retries` setting; 0: never retry)
+    #[arg(long = "retries", value_name = "N",
+          value_parser = clap::value_parser!(u64).range(0..=100))]
+    pub retries: Option<u64>,
+
+    /// Do not retry a command once this many seconds have passed since it started (default:
+    /// no limit but --retries)
+    #[arg(long = "retry-max-time", value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(0..=86400))]
+    pub retry_max_time: Option<u64>,
+
+    /// Seconds without a byte on a data connection before a transfer or listing counts as
+    /// stalled, and is retried (default 60, or the `stall_timeout` setting)
+    #[arg(long = "stall-timeout", value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub stall_timeout: Option<u64>,
+
     /// Print only errors and data (no banner, no transfer summaries, no progress unless
     /// --progress names a mode)
     #[arg(short = 'q', long = "quiet", conflicts_with = "verbose", global = true)]
@@ -305,6 +324,9 @@ impl Cli {
             ("--active", self.active),
             ("--netrc-file", self.netrc_file.is_some()),
             ("--timeout", serve && self.timeout.is_some()),
+            ("--retries", serve && self.retries.is_some()),
+            ("--retry-max-time", serve && self.retry_max_time.is_some()),
+            ("--stall-timeout", serve && self.stall_timeout.is_some()),
             ("--progress", serve && self.progress.is_some()),
             ("--command", serve && self.script.command.is_some()),
             ("--file", serve && self.script.file.is_some()),

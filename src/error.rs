@@ -105,8 +105,12 @@ impl std::error::Error for LocalError {}
 pub enum Remote {
     /// The server answered with a reply we did not want: code and text, e.g. `550 No such file`.
     Reply { code: u32, text: String },
-    /// Could not reach the server at all.
+    /// Could not reach the server at all (refused, no such host, a bad greeting).
     Connect(String),
+    /// Tried to reach the server, but no session came of it: a connect timeout, the
+    /// connection reset or closed before or during the greeting, a 421 instead of service.
+    /// Exit 3 like `Connect`, but transient: worth a retry.
+    NoSession(String),
     /// The server refused the login.
     Login(String),
     /// TLS handshake or certificate failure.
@@ -127,6 +131,7 @@ impl fmt::Display for Remote {
         match self {
             Remote::Reply { code, text } => write!(f, "{code} {text}"),
             Remote::Connect(m)
+            | Remote::NoSession(m)
             | Remote::Login(m)
             | Remote::Tls(m)
             | Remote::Lost(m)
@@ -147,7 +152,7 @@ impl Remote {
                 421 => Code::Lost,
                 _ => Code::Failed,
             },
-            Remote::Connect(_) => Code::Connect,
+            Remote::Connect(_) | Remote::NoSession(_) => Code::Connect,
             Remote::Login(_) => Code::Login,
             Remote::Tls(_) => Code::Tls,
             Remote::Lost(_) | Remote::Incomplete(_) => Code::Lost,

@@ -20,6 +20,7 @@ use crate::error::{self, Code, Interrupted, LocalError, UsageError};
 use crate::interrupt;
 use crate::output::Printer;
 use crate::output::model::{self, Report};
+use crate::retry::{Policy, Tries, announce_and_wait};
 use crate::session::Session;
 
 /// What the front end does after a line.
@@ -251,21 +252,79 @@ impl Runner {
             Err(e) => return self.fail(None, e.into()),
         };
         let name = command_name(text);
-        if cmd.needs_connection(&self.session.config) {
-            if !self.session.is_connected() {
-                // A script that never named a server is a usage error, not a refusal.
-                let e = if self.batch && self.session.last_target.is_none() {
-                    error::UsageError(
-                        "no server: give a URL or host, or set default in config.toml".into(),
-                    )
-                    .into()
-                } else {
-                    anyhow::anyhow!("not connected (use 'open HOST')")
-                };
-                return self.fail(Some(&name), e);
+        let needs_connection = cmd.needs_connection(&self.session.config);
+        if needs_connection && !self.session.is_connected() {
+            // A script that never named a server is a usage error, not a refusal.
+            let e = if self.batch && self.session.last_target.is_none() {
+                error::UsageError(
+                    "no server: give a URL or host, or set default in config.toml".into(),
+                )
+                .into()
+            } else {
+                anyhow::anyhow!("not connected (use 'open HOST')")
+            };
+            return self.fail(Some(&name), e);
+        }
+        let retried_whole = cmd.retried_whole();
+        let mut tries = Tries::new(Policy::from_settings(&self.session.settings));
+        let mut next = Some(cmd);
+        let result = loop {
+            // A retry runs the line's text again (the command was consumed); it parsed once.
+            let cmd = match next.take() {
+                Some(c) => c,
+                None => match commands::parse_command(text) {
+                    Ok(Parsed::Run(c)) => c,
+                    Ok(Parsed::Help(_)) | Err(_) => {
+                        break Err(anyhow::anyhow!("{text}: cannot parse the command again"));
+                    }
+                },
+            };
+            let units = self.session.units_started;
+            let written = self.out.stdout_written();
+            let (result, reconnecting) = self.attempt(cmd, needs_connection);
+            // Retried as a whole only while nothing of it happened that a second run would
+            // repeat: no file transfer started (those retry themselves), nothing printed.
+            let untouched =
+                units == self.session.units_started && written == self.out.stdout_written();
+            match result {
+                Err(e) if retried_whole && untouched => {
+                    self.session.note_failure(&e);
+                    let Some(wait) = tries.next(&e, reconnecting) else {
+                        break Err(e);
+                    };
+                    let target = error::Subject::of(&e).map(str::to_string);
+                    if let Err(stop) =
+                        announce_and_wait(&self.out, &name, target.as_deref(), &tries, wait, &e)
+                    {
+                        break Err(stop);
+                    }
+                }
+                other => break other,
             }
+        };
+        match result {
+            // A Ctrl-C that nothing polled (a slow reply) still ends a batch run.
+            Ok(Flow::Continue) if self.batch && interrupt::requested() => {
+                self.fail(Some(&name), Interrupted.into())
+            }
+            Ok(flow) => flow,
+            Err(e) => {
+                self.session.note_failure(&e);
+                self.fail(Some(&name), e)
+            }
+        }
+    }
+
+    /// One run of a command: log in again first if the connection dropped (the second
+    /// value says that failed), then dispatch it under the watchdog.
+    fn attempt(
+        &mut self,
+        cmd: commands::Command,
+        needs_connection: bool,
+    ) -> (anyhow::Result<Flow>, bool) {
+        if needs_connection {
             if let Err(e) = self.session.ensure_alive(&self.out) {
-                return self.fail(Some(&name), e);
+                return (Err(e), true);
             }
             // Every reply of the command is bounded as a whole by --timeout, and Ctrl-C cuts
             // a wait for one; transfers stand the watchdog down while data flows.
@@ -294,17 +353,7 @@ impl Runner {
             Some(dirs) => self.session.invalidate(&dirs),
             None => self.session.invalidate_all(),
         }
-        match result {
-            // A Ctrl-C that nothing polled (a slow reply) still ends a batch run.
-            Ok(Flow::Continue) if self.batch && interrupt::requested() => {
-                self.fail(Some(&name), Interrupted.into())
-            }
-            Ok(flow) => flow,
-            Err(e) => {
-                self.session.note_failure(&e);
-                self.fail(Some(&name), e)
-            }
-        }
+        (result, false)
     }
 
     fn fail(&mut self, name: Option<&str>, e: anyhow::Error) -> Flow {

@@ -270,6 +270,11 @@ fn man(w: &mut dyn Write) -> Result<()> {
         writeln!(w, ".TP\n\\fB{}\\fR\n{}", code.as_i32(), roff(text))?;
     }
 
+    writeln!(w, ".SH RETRIES")?;
+    for (term, text) in crate::retry::RULES {
+        writeln!(w, ".TP\n\\fB{term}\\fR\n{}", roff(text))?;
+    }
+
     writeln!(w, ".SH ENVIRONMENT")?;
     for (name, text) in [
         (
@@ -468,6 +473,7 @@ mod tests {
             "URLS",
             "\"EXIT STATUS\"",
             "\"JSON OUTPUT\"",
+            "RETRIES",
             "ENVIRONMENT",
             "SETTINGS",
             "FILES",

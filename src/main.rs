@@ -15,6 +15,7 @@ mod listing;
 mod mirror;
 mod output;
 mod repl;
+mod retry;
 #[cfg(feature = "serve")]
 mod serve;
 mod session;

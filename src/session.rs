@@ -38,6 +38,9 @@ pub struct Opts {
     pub insecure: bool,
     pub active: bool,
     pub timeout: Duration,
+    /// No byte on a data connection for this long is a stalled transfer or listing (the
+    /// `stall_timeout` setting); separate from `timeout`, which bounds replies.
+    pub stall_timeout: Duration,
     pub netrc_file: Option<PathBuf>,
     /// A person is at the terminal: a missing password may be asked for.
     pub interactive: bool,
@@ -61,6 +64,9 @@ impl WorkerSpec {
     /// has said what there is to say about this server.
     pub fn dial(&self) -> Result<Session> {
         let mut s = Session::new(self.opts.clone());
+        // A worker that cannot log in makes the pool smaller at once; the jobs have retries.
+        s.settings
+            .put(crate::settings::Source::Set, "retries", "0".to_string());
         s.ascii = self.ascii;
         s.passive = self.passive;
         s.tls_config = self.tls_config.clone();
@@ -279,6 +285,14 @@ impl Conn {
                     apply_mode(self, true);
                     f(&mut self.ftp).map_err(Session::ftp_err)
                 }
+                // The data connection was refused: the server will answer for the command
+                // it is waiting on (425, later), so the control connection is out of step.
+                Remote::Connect(m) => {
+                    self.dead = true;
+                    Err(Remote::Lost(format!(
+                        "cannot open the data connection: {m}"
+                    )))
+                }
                 other => Err(other),
             },
         }
@@ -338,6 +352,13 @@ pub struct Session {
     pub settings: crate::settings::Settings,
     /// config.toml as read at start (bookmarks, aliases, the default site).
     pub config: crate::config::Config,
+    /// File transfers started under their own retries ([`crate::retry::run`]) since the
+    /// session began: the line runner retries a whole command only if none started.
+    pub units_started: u64,
+    /// The transfer being run is a retry of one that failed: a download continues its
+    /// `.part` and an upload the server's copy, where the mode allows (set by
+    /// [`crate::retry::run`] and the worker pool, read by `transfer::download`/`upload`).
+    pub retry_resume: bool,
 }
 
 impl Session {
@@ -358,6 +379,8 @@ impl Session {
             completion_note: None,
             settings: crate::settings::Settings::default(),
             config: crate::config::Config::default(),
+            units_started: 0,
+            retry_resume: false,
         }
     }
 
@@ -385,6 +408,9 @@ impl Session {
                 }
             }
             "listing_limit" => self.opts.listing_limit = s.number("listing_limit"),
+            "stall_timeout" => {
+                self.opts.stall_timeout = Duration::from_secs(s.number("stall_timeout"))
+            }
             _ => {}
         }
     }
@@ -428,7 +454,25 @@ impl Session {
         {
             self.close();
         }
-        let conn = self.establish(target, out)?;
+        let policy = crate::retry::Policy::from_settings(&self.settings);
+        let mut tries = crate::retry::Tries::new(policy);
+        let shown = target.display_host();
+        let conn = loop {
+            match self.establish(target.clone(), out) {
+                Ok(c) => break c,
+                Err(e) => match tries.next(&e, false) {
+                    Some(wait) => crate::retry::announce_and_wait(
+                        out,
+                        "open",
+                        Some(&shown),
+                        &tries,
+                        wait,
+                        &e,
+                    )?,
+                    None => return Err(e),
+                },
+            }
+        };
         self.close();
         self.invalidate_all();
         self.last_target = Some(Target {
@@ -583,7 +627,7 @@ impl Session {
         match (dog.disarm_and_take(), result) {
             (None, result) => result,
             (Some(Fired::Interrupted), _) => Err(Interrupted.into()),
-            (Some(Fired::Timeout(t)), _) if !greeted.get() => Err(Remote::Connect(format!(
+            (Some(Fired::Timeout(t)), _) if !greeted.get() => Err(Remote::NoSession(format!(
                 "cannot connect to {where_}: timed out: no greeting within {} s (--timeout)",
                 t.as_secs()
             ))
@@ -614,10 +658,18 @@ impl Session {
         let domain = target.host.clone();
         let connect_err = |e: FtpError| -> anyhow::Error {
             match Self::ftp_err(e) {
-                Remote::Lost(m) | Remote::Protocol(m) | Remote::Connect(m) => {
+                // Reset or closed before a greeting: a server restarting or overloaded.
+                Remote::Lost(m) | Remote::NoSession(m) => {
+                    Remote::NoSession(format!("cannot connect to {where_}: {m}"))
+                }
+                // Not an FTP greeting: the wrong port, no retry helps.
+                Remote::Protocol(m) | Remote::Connect(m) => {
                     Remote::Connect(format!("cannot connect to {where_}: {m}"))
                 }
-                // "421 Too many connections" and the like: the server would not serve us.
+                // "421 Too many connections" and the like: the server would not serve us now.
+                Remote::Reply { code: 421, text } => {
+                    Remote::NoSession(format!("cannot connect to {where_}: 421 {text}"))
+                }
                 Remote::Reply { code, text } => {
                     Remote::Connect(format!("cannot connect to {where_}: {code} {text}"))
                 }
@@ -764,7 +816,7 @@ impl Session {
                     Remote::Login(format!("login as {user} failed: {code} {text}"))
                 }
                 Remote::Reply { code: 421, text } => {
-                    Remote::Connect(format!("{where_} refused the session: 421 {text}"))
+                    Remote::NoSession(format!("{where_} refused the session: 421 {text}"))
                 }
                 other => other,
             })?;
@@ -1101,8 +1153,8 @@ impl Session {
         path: Option<&str>,
         each: &mut dyn FnMut(ListEvent) -> Result<()>,
     ) -> Result<()> {
-        // The idle timeout, shortened while Tab completion fetches a listing.
-        let idle = Duration::from_millis(self.data_timeout.load(Ordering::Relaxed));
+        // The stall timeout (shortened while Tab completion fetches a listing).
+        let idle = self.opts.stall_timeout;
         let limit = self.opts.listing_limit;
         let conn = self.conn()?;
         let shown = listing::display_name(&remote_join(&conn.cwd, path.unwrap_or(".")));
@@ -1119,7 +1171,14 @@ impl Session {
         let _ = stream.get_ref().get_ref().set_read_timeout(Some(DATA_TICK));
         match read_listing(&mut stream, idle, limit, &shown, each) {
             Ok(()) => stream.finish().map_err(|e| {
-                let reply = Self::ftp_err(e);
+                let reply = match Self::ftp_err(e) {
+                    // As for a file: the data connection broke, the listing may be cut.
+                    Remote::Reply {
+                        code: code @ (425 | 426),
+                        text,
+                    } => Remote::Incomplete(format!("listing broken off: {code} {text}")),
+                    other => other,
+                };
                 if reply.connection_gone() {
                     conn.dead = true;
                 }
@@ -1202,7 +1261,10 @@ impl Session {
             .ftp
             .get_ref()
             .set_read_timeout(Some(COMPLETION_TIMEOUT));
+        let stall = self.opts.stall_timeout;
+        self.opts.stall_timeout = stall.min(COMPLETION_TIMEOUT);
         let result = self.list(Some(dir));
+        self.opts.stall_timeout = stall;
         self.data_timeout.store(normal, Ordering::Relaxed);
         if let Some(conn) = self.conn.as_mut() {
             let _ = conn.ftp.get_ref().set_read_timeout(Some(conn.timeout));
@@ -1439,7 +1501,7 @@ fn read_listing<R: std::io::Read>(
                 idle += DATA_TICK;
                 if idle >= idle_limit {
                     return Err(ListStop::Idle(Remote::Incomplete(format!(
-                        "no data for {} s: listing timed out",
+                        "no data for {} s: listing stalled (--stall-timeout)",
                         idle_limit.as_secs_f64().round()
                     ))));
                 }
@@ -1696,7 +1758,7 @@ fn dial(
                             crate::error::io_message(&e)
                         ))
                     }
-                    _ => Remote::Connect(format!(
+                    _ => Remote::NoSession(format!(
                         "cannot connect to {shown}: no answer within {} s (--timeout)",
                         timeout.as_secs()
                     )),
@@ -1717,7 +1779,7 @@ fn dial(
             return Err(Interrupted.into());
         }
         if Instant::now() >= deadline {
-            return Err(Remote::Connect(format!(
+            return Err(Remote::NoSession(format!(
                 "cannot connect to {where_}: no answer within {} s (--timeout)",
                 timeout.as_secs()
             ))

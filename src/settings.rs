@@ -81,9 +81,30 @@ pub const TABLE: &[Def] = &[
     Def {
         name: "retries",
         kind: Kind::Int { min: 0, max: 100 },
+        default: "3",
+        doc: "Retries of a command or file that failed on a transient fault: 421, 425, 426, \
+              450, 451, a lost connection, a timeout (--retries; 0: never)",
+    },
+    Def {
+        name: "retry_delay",
+        kind: Kind::Int { min: 0, max: 30 },
+        default: "1",
+        doc: "Seconds before the first retry; each wait doubles, up to 30, with jitter \
+              (0: retry at once)",
+    },
+    Def {
+        name: "retry_max_time",
+        kind: Kind::Int { min: 0, max: 86400 },
         default: "0",
-        doc: "Retries of a transfer that failed on a lost connection (stored; retrying \
-              comes with issue 11)",
+        doc: "Seconds after which a failing command is not retried again (--retry-max-time; \
+              0: only --retries bounds it)",
+    },
+    Def {
+        name: "stall_timeout",
+        kind: Kind::Int { min: 1, max: 86400 },
+        default: "60",
+        doc: "Seconds without a byte on a data connection before a transfer or listing \
+              counts as stalled, a transient fault (--stall-timeout)",
     },
     Def {
         name: "color",
@@ -393,6 +414,9 @@ mod tests {
             "json",
             "clobber",
             "retries",
+            "retry_delay",
+            "retry_max_time",
+            "stall_timeout",
             "color",
             "listing_limit",
             "prompt",

@@ -174,6 +174,11 @@ pub fn download(
         .into());
     }
     let special = existing.as_ref().is_some_and(|m| !m.is_file());
+    // A retry continues the `.part` the failed try left (see src/retry.rs).
+    let opts = GetOpts {
+        resume: opts.resume || (session.retry_resume && !special && !session.ascii),
+        ..opts
+    };
     if opts.no_clobber && existing.as_ref().is_some_and(|m| m.is_file()) {
         return Ok(Done::skipped(Skip::Kept));
     }
@@ -245,7 +250,7 @@ pub fn download(
         .into());
     }
     let part_len = part_meta.as_ref().map(|m| m.len()).unwrap_or(0);
-    let offset = if opts.resume { part_len } else { 0 };
+    let mut offset = if opts.resume { part_len } else { 0 };
     if !opts.resume && part_len > 0 {
         out.warn(&format!(
             "{} exists: starting over ('get -c' resumes it)",
@@ -288,7 +293,32 @@ pub fn download(
             to_stdout: false,
             summary: true,
         };
-        match fetch(session, &mut file, &part_name, out, &transfer) {
+        let fetched = match fetch(session, &mut file, &part_name, out, &transfer) {
+            Err(e) if e.is::<RestRefused>() => {
+                // A server without REST (or refusing it here): the whole file again.
+                out.warn(&format!(
+                    "{}: the server cannot resume ({}); starting over",
+                    crate::listing::display_name(remote),
+                    crate::error::render(&e)
+                ));
+                offset = 0;
+                file.set_len(0)
+                    .and_then(|_| file.seek(SeekFrom::Start(0)).map(drop))
+                    .map_err(|e| LocalError::new(part_name.clone(), e))?;
+                fetch(
+                    session,
+                    &mut file,
+                    &part_name,
+                    out,
+                    &Transfer {
+                        offset: 0,
+                        ..transfer
+                    },
+                )
+            }
+            other => other,
+        };
+        match fetched {
             Ok(r) => r,
             Err(e) => {
                 // Remove a `.part` we created when nothing arrived: no stray empty files.
@@ -347,7 +377,7 @@ fn fetch(
 ) -> Result<(u64, Duration)> {
     let (remote, size, offset) = (t.name, t.total, t.offset);
     let ascii = session.ascii;
-    let timeout = session.opts.timeout;
+    let (timeout, stall) = (session.opts.timeout, session.opts.stall_timeout);
     let conn = session.conn()?;
     // REST is armed inside: a retry after a refused EPSV needs it again.
     let opened = conn.data(|ftp| {
@@ -358,6 +388,16 @@ fn fetch(
     });
     let mut stream = match opened {
         Ok(s) => s,
+        // suppaftp sends the REST just before RETR; a "not implemented" or syntax answer
+        // with an offset armed is the REST's (RETR of a missing file says 550).
+        Err(
+            e @ Remote::Reply {
+                code: 500 | 501 | 502 | 504,
+                ..
+            },
+        ) if offset > 0 => {
+            return Err(anyhow::Error::new(e).context(RestRefused));
+        }
         Err(e) => return Err(not_a_file(session, remote, e.into())),
     };
     let conn = session.conn()?;
@@ -365,7 +405,7 @@ fn fetch(
     let mut progress = out.progress(t);
     let start = Instant::now();
     let limit = size.map(|s| s.saturating_sub(offset));
-    let result = copy_down(&mut stream, sink, &mut *progress, ascii, timeout, limit);
+    let result = copy_down(&mut stream, sink, &mut *progress, ascii, stall, limit);
     let got = match result {
         Ok(n) => n,
         Err(stop) => {
@@ -391,6 +431,18 @@ fn fetch(
     }
     Ok((got, start.elapsed()))
 }
+
+/// The server refused REST (a 5xx: it cannot start a download part-way); the caller starts
+/// over from the first byte.
+#[derive(Debug)]
+struct RestRefused;
+
+impl std::fmt::Display for RestRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the server refused REST")
+    }
+}
+impl std::error::Error for RestRefused {}
 
 /// Tells the display a transfer failed, and why (the text the error line will show).
 fn failed(progress: &mut dyn Progress, err: anyhow::Error) -> anyhow::Error {
@@ -456,7 +508,7 @@ fn read_stalled(e: io::Error, idle: &mut Duration, timeout: Duration) -> Result<
             *idle += DATA_TICK;
             if *idle >= timeout {
                 return Err(Remote::Incomplete(format!(
-                    "no data for {} s: transfer timed out",
+                    "no data for {} s: transfer stalled (--stall-timeout)",
                     timeout.as_secs()
                 )));
             }
@@ -598,6 +650,7 @@ pub fn upload(
     out: &Printer,
 ) -> Result<Done> {
     let ascii = session.ascii;
+    let stall = session.opts.stall_timeout;
     let mut file =
         File::open(local).map_err(|e| LocalError::new(local.display().to_string(), e))?;
     let meta = file
@@ -611,6 +664,8 @@ pub fn upload(
         .into());
     }
     let len = meta.len();
+    // A retry continues after what the server got of the failed try (see src/retry.rs).
+    let resume = resume || (session.retry_resume && !ascii);
     if resume && ascii {
         return Err(crate::error::UsageError(
             "put -c works in binary mode only (ascii changes sizes)".into(),
@@ -662,7 +717,7 @@ pub fn upload(
         summary: true,
     });
     let start = Instant::now();
-    let result = copy_up(&mut file, &mut stream, &mut *progress, ascii, timeout);
+    let result = copy_up(&mut file, &mut stream, &mut *progress, ascii, stall);
     let sent = match result {
         Ok(n) => n,
         Err(stop) => {
@@ -729,7 +784,7 @@ fn copy_up<W: Write>(
                 *idle += DATA_TICK;
                 if *idle >= timeout {
                     return Err(Stop::Remote(Remote::Incomplete(format!(
-                        "the server took no data for {} s: transfer timed out",
+                        "the server took no data for {} s: transfer stalled (--stall-timeout)",
                         timeout.as_secs()
                     ))));
                 }

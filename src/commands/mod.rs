@@ -781,6 +781,61 @@ impl Command {
 }
 
 impl Command {
+    /// Whether the line runner may run this command again after a transient fault (see
+    /// src/retry.rs): commands that read, and transfers, whose second run continues the
+    /// first. Not the ones whose second run could do something else: `rm`, `mv`, `mkdir`,
+    /// `rmdir` (a retry after a lost reply finds the work done and fails), `quote`, `site`
+    /// (anything at all), and those with retries of their own (`open`, `user`).
+    pub fn retried_whole(&self) -> bool {
+        match self {
+            Command::Features
+            | Command::Pwd
+            | Command::Cd(_)
+            | Command::Cdup
+            | Command::Ls(_)
+            | Command::Dir(_)
+            | Command::Nlist(_)
+            | Command::Size(_)
+            | Command::Modtime(_)
+            | Command::Chmod(_)
+            | Command::Cat(_)
+            | Command::Du(_)
+            | Command::Find(_)
+            | Command::Binary
+            | Command::Ascii
+            | Command::Type(_)
+            | Command::Get(_)
+            | Command::Pget(_)
+            | Command::Mirror(_)
+            | Command::Put(_) => true,
+            Command::Open(_)
+            | Command::User(_)
+            | Command::Close
+            | Command::Bye(_)
+            | Command::Status
+            | Command::Quote(_)
+            | Command::Site(_)
+            | Command::Debug(_)
+            | Command::Lcd(_)
+            | Command::Lpwd
+            | Command::Lls(_)
+            | Command::Shell(_)
+            | Command::Mkdir(_)
+            | Command::Rmdir(_)
+            | Command::Rm(_)
+            | Command::Mv(_)
+            | Command::Passive(_)
+            | Command::Alias(_)
+            | Command::Unalias(_)
+            | Command::History(_)
+            | Command::Echo(_)
+            | Command::Set(_)
+            | Command::Unset(_)
+            | Command::Bookmark(_)
+            | Command::Help(_) => false,
+        }
+    }
+
     /// Whether an argument that goes to the server holds a CR or LF. FTP commands end at
     /// CRLF, so `cd "a\r\nDELE x"` would smuggle in a second command: that is a usage error,
     /// caught before anything is sent. Local-only arguments (`lcd`, `lls`, `get -o`, the

@@ -11,8 +11,10 @@ use super::{Ctx, GetArgs, MirrorArgs, PgetArgs, PutArgs, RemotesArgs};
 use crate::error::{LocalError, Subject, UsageError};
 use crate::listing::display_name;
 use crate::output::model::{self, Report};
+use crate::retry;
 use crate::session::Session;
 use crate::transfer;
+use crate::transfer::pool::JobName;
 
 pub fn get(ctx: &mut Ctx, mut a: GetArgs) -> Result<()> {
     // Without -P, the `parallel` setting (when one was given).
@@ -54,16 +56,17 @@ pub fn get(ctx: &mut Ctx, mut a: GetArgs) -> Result<()> {
                 (done, "-".to_string())
             } else {
                 let target = transfer::local_target(&name, output.as_deref(), several)?;
+                // Each file has retries of its own (src/retry.rs).
                 let done = match a.segments {
-                    Some(n) if !(opts.no_clobber && target.is_file()) => transfer::segmented::pget(
-                        session,
-                        &name,
-                        &target,
-                        n.into(),
-                        opts.resume,
-                        out,
-                    ),
-                    _ => transfer::download(session, &name, &target, opts, out),
+                    Some(n) if !(opts.no_clobber && target.is_file()) => {
+                        retry::run(session, out, "get", &name, |s| {
+                            let resume = opts.resume || s.retry_resume;
+                            transfer::segmented::pget(s, &name, &target, n.into(), resume, out)
+                        })
+                    }
+                    _ => retry::run(session, out, "get", &name, |s| {
+                        transfer::download(s, &name, &target, opts, out)
+                    }),
                 };
                 (done, target.display().to_string())
             };
@@ -141,8 +144,11 @@ pub fn put(ctx: &mut Ctx, mut a: PutArgs) -> Result<()> {
     }
     for (local, remote) in &jobs {
         let (local, remote) = (local, remote.clone());
-        let done = transfer::upload(ctx.session, local, &remote, a.resume, ctx.out)
-            .with_context(|| Subject::new(local.display().to_string()))?;
+        let out = &*ctx.out;
+        let done = retry::run(ctx.session, out, "put", &local.display().to_string(), |s| {
+            transfer::upload(s, local, &remote, a.resume, out)
+        })
+        .with_context(|| Subject::new(local.display().to_string()))?;
         let shown = local.display().to_string();
         ctx.out
             .emit(&Report::Transfer(report("put", &remote, &shown, &done)))?;
@@ -339,14 +345,10 @@ pub fn pget(ctx: &mut Ctx, a: PgetArgs) -> Result<()> {
         |session, out, remote| {
             let remote = remote.unwrap_or_default();
             let target = transfer::local_target(remote, output.as_deref(), false)?;
-            let done = transfer::segmented::pget(
-                session,
-                remote,
-                &target,
-                a.segments.into(),
-                a.resume,
-                out,
-            )?;
+            let done = retry::run(session, out, "pget", remote, |s| {
+                let resume = a.resume || s.retry_resume;
+                transfer::segmented::pget(s, remote, &target, a.segments.into(), resume, out)
+            })?;
             let local = target.display().to_string();
             out.emit(&Report::Transfer(report("pget", remote, &local, &done)))
         },
@@ -428,7 +430,7 @@ pub(crate) fn run_jobs<J: Sync + JobName>(
 ) -> Result<()> {
     let start = std::time::Instant::now();
     let many = out.many(command, jobs.len(), None);
-    let results = transfer::pool::run(session, n, jobs, out, |s, job| {
+    let results = transfer::pool::run(session, n, command, jobs, out, |s, job| {
         let r = work(s, job);
         many.job_done();
         r
@@ -458,11 +460,6 @@ pub(crate) fn run_jobs<J: Sync + JobName>(
     summary.seconds = start.elapsed().as_secs_f64();
     out.emit(&Report::Summary(summary))?;
     crate::error::merge(&errors, jobs.len())
-}
-
-/// The name a job's failure is reported under.
-pub(crate) trait JobName {
-    fn name(&self) -> String;
 }
 
 impl JobName for (String, bool, PathBuf) {

@@ -341,6 +341,7 @@ pub const TEMPLATE: &str = r#"# ftpsh configuration (see `man ftpsh`, SETTINGS a
 # passive = true
 # tls = "auto"          # auto, on, off
 # progress = "auto"     # auto, bar, plain, json, none
+# retries = 3           # retries of a transient fault (0: never)
 # prompt = "ftpsh %u@%h:%w> "
 
 # [bookmarks.debian]

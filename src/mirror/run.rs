@@ -131,7 +131,11 @@ pub fn run(session: &mut Session, req: &Request, out: &Printer) -> Result<()> {
         .filter(|a| matches!(a, Action::Skip { .. }))
         .count();
     let many = out.many(req.command, copies.len(), Some(plan.summary.copy_bytes));
-    let results = transfer::pool::run(session, req.parallel, &copies, out, |s, c| {
+    let verb = match req.direction {
+        Direction::Download => "get",
+        Direction::Upload => "put",
+    };
+    let results = transfer::pool::run(session, req.parallel, verb, &copies, out, |s, c| {
         let r = copy_one(s, req, c, out);
         many.job_done();
         r
@@ -181,6 +185,12 @@ pub fn run(session: &mut Session, req: &Request, out: &Printer) -> Result<()> {
 struct Copy {
     path: String,
     known: Known,
+}
+
+impl transfer::pool::JobName for Copy {
+    fn name(&self) -> String {
+        self.path.clone()
+    }
 }
 
 fn local_path(req: &Request, rel: &str) -> PathBuf {

@@ -14,8 +14,8 @@ pub mod text;
 pub mod trace;
 
 use std::io::{IsTerminal, Write};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
 
@@ -47,11 +47,15 @@ pub struct Printer {
     color: bool,
     out: Sink,
     err: Sink,
+    /// Bytes written to stdout (or its redirect) so far: a command that has written
+    /// something cannot be retried without repeating it.
+    written: Arc<AtomicU64>,
 }
 
 impl Printer {
     pub fn new(quiet: bool, json: bool) -> Printer {
         let stdout_tty = std::io::stdout().is_terminal();
+        let written = Arc::default();
         Printer {
             quiet,
             json,
@@ -65,11 +69,15 @@ impl Printer {
             // Buffered: a listing of a million lines is not a million writes. Everything
             // but streamed listing lines is flushed as it is written, and the line runner
             // flushes after every command.
-            out: Mutex::new(Box::new(std::io::BufWriter::with_capacity(
-                64 * 1024,
-                std::io::stdout(),
-            ))),
+            out: counted(
+                Box::new(std::io::BufWriter::with_capacity(
+                    64 * 1024,
+                    std::io::stdout(),
+                )),
+                &written,
+            ),
             err: Mutex::new(Box::new(std::io::stderr())),
+            written,
         }
     }
 
@@ -105,6 +113,7 @@ impl Printer {
             color: false,
             out: Mutex::new(Box::new(std::io::sink())),
             err: Mutex::new(Box::new(std::io::sink())),
+            written: Arc::default(),
         }
     }
 
@@ -123,7 +132,13 @@ impl Printer {
             color: false,
             out: Mutex::new(Box::new(out)),
             err: Mutex::new(Box::new(err)),
+            written: Arc::default(),
         }
+    }
+
+    /// How many bytes have gone to stdout (or its redirect) in this run.
+    pub fn stdout_written(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
     }
 
     /// Whether results are rendered as JSON right now (`--json`, or `ls --json`).
@@ -148,6 +163,9 @@ impl Printer {
     /// messages and progress stay on stderr. What was written so far goes out first.
     pub fn redirect_stdout(&mut self, to: Box<dyn Write + Send>) -> Result<SavedStdout> {
         self.flush()?;
+        let to = counted(to, &self.written)
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
         let sink = self.out.get_mut().unwrap_or_else(|p| p.into_inner());
         let saved = SavedStdout {
             out: std::mem::replace(sink, to),
@@ -296,6 +314,15 @@ impl Printer {
     pub fn failure(&self, line: &str, command: Option<&str>, err: &anyhow::Error) {
         self.error(line);
         self.failure_object(line, command, err);
+    }
+
+    /// A transient failure about to be retried: its line on stderr (shown even with `-q`: a
+    /// wait must never look like a hang), and in JSON mode a `retry` object on stdout.
+    pub fn retry(&self, data: model::RetryData) {
+        self.err_line(&clean_lines(&data.message));
+        if self.json() {
+            let _ = self.json_line(&Report::Retry(data));
+        }
     }
 
     /// The `error` object of a failure whose line someone else prints (`main`); nothing in
@@ -447,6 +474,30 @@ impl Drop for Many<'_> {
             b.finish_and_clear();
         }
         *self.printer.many.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
+/// `w`, counting the bytes it takes into `n`.
+fn counted(w: Box<dyn Write + Send>, n: &Arc<AtomicU64>) -> Sink {
+    Mutex::new(Box::new(Counted {
+        inner: w,
+        n: Arc::clone(n),
+    }))
+}
+
+struct Counted {
+    inner: Box<dyn Write + Send>,
+    n: Arc<AtomicU64>,
+}
+
+impl Write for Counted {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let k = self.inner.write(buf)?;
+        self.n.fetch_add(k as u64, Ordering::Relaxed);
+        Ok(k)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 

@@ -99,6 +99,11 @@ pub const TYPES: &[(&str, &str, &str)] = &[
         "command?, commands? [{name, aliases, about, usage}], text",
     ),
     (
+        "retry",
+        "any command or file retried after a transient fault",
+        "command, target, attempt, retries, wait, code, reply, message",
+    ),
+    (
         "error",
         "any failure",
         "command, target, code, reply, exit, message",
@@ -160,6 +165,9 @@ pub enum Report {
     /// `echo`: the text, words joined by one space.
     Echo(Echo),
     Help(Help),
+    /// A transient failure that is tried again after `wait` seconds (also one line on
+    /// stderr).
+    Retry(RetryData),
     /// A failed command (also reported as one line on stderr).
     Error(ErrorData),
 }
@@ -512,6 +520,26 @@ pub struct HelpEntry {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RetryData {
+    /// The command being retried.
+    pub command: String,
+    /// The file or path it was working on, when it names one.
+    pub target: Option<String>,
+    /// This retry's number, from 1.
+    pub attempt: u32,
+    /// The most retries allowed (`--retries`).
+    pub retries: u32,
+    /// Seconds until the retry starts.
+    pub wait: f64,
+    /// The FTP reply code of the failure, when a reply caused it.
+    pub code: Option<u32>,
+    /// That reply's text.
+    pub reply: Option<String>,
+    /// The line also shown on stderr.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorData {
     /// The command that failed (`null` for a line that did not parse).
     pub command: Option<String>,
@@ -563,6 +591,7 @@ mod tests {
             Report::History(_) => "history",
             Report::Echo(_) => "echo",
             Report::Help(_) => "help",
+            Report::Retry(_) => "retry",
             Report::Error(_) => "error",
         }
     }
@@ -740,6 +769,16 @@ mod tests {
                     usage: "ls [PATH]".into(),
                 }],
                 text: "...".into(),
+            }),
+            Report::Retry(RetryData {
+                command: "get".into(),
+                target: Some("big.iso".into()),
+                attempt: 2,
+                retries: 3,
+                wait: 4.0,
+                code: Some(426),
+                reply: Some("Connection closed; transfer aborted".into()),
+                message: "get big.iso: retry 2/3 in 4s: 426 Connection closed".into(),
             }),
             Report::Error(ErrorData {
                 command: Some("get".into()),

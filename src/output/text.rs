@@ -186,6 +186,7 @@ pub fn render(report: &Report) -> Vec<Line> {
         | Report::Done(_)
         | Report::Data(_)
         | Report::Shell(_)
+        | Report::Retry(_)
         | Report::Error(_) => Vec::new(),
     }
 }

@@ -4,10 +4,11 @@
 //! directory, its state) and is used only when no worker could log in at all.
 //!
 //! A server that refuses extra logins (421/530 "too many connections") makes the pool
-//! smaller, with a notice, and the run goes on. A job that fails because its connection
-//! dropped (or that the server ended the session over) is tried once more on a fresh login;
-//! every other failure is that job's result, and the other jobs go on (the caller merges
-//! the results).
+//! smaller, with a notice, and the run goes on. A job that fails on a transient fault (see
+//! src/retry.rs) is retried by its worker under the `retries` policy, on a fresh login when
+//! its connection dropped (or the server ended the session over it), resuming what the
+//! failed try left; every other failure is that job's result, and the other jobs go on (the
+//! caller merges the results).
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -16,23 +17,30 @@ use anyhow::Result;
 
 use crate::error::{Interrupted, Remote};
 use crate::output::Printer;
+use crate::retry::{Policy, Tries, announce_and_wait};
 use crate::session::{Session, WorkerSpec};
 
 /// The most worker connections a command may ask for.
 pub const MAX_WORKERS: usize = 16;
 
+/// The name a job's failure and retries are reported under.
+pub trait JobName {
+    fn name(&self) -> String;
+}
+
 /// Run `work` on every job over up to `workers` connections; the results come back in job
 /// order. Ctrl-C stops every worker at its next block (the copy loops poll it): the jobs not
-/// started then fail as interrupted.
+/// started then fail as interrupted. `command` names the retries' lines (`get a.txt: retry`).
 pub fn run<J, R, F>(
     session: &mut Session,
     workers: usize,
+    command: &str,
     jobs: &[J],
     out: &Printer,
     work: F,
 ) -> Vec<Result<R>>
 where
-    J: Sync,
+    J: Sync + JobName,
     R: Send,
     F: Fn(&mut Session, &J) -> Result<R> + Sync,
 {
@@ -41,19 +49,32 @@ where
     if jobs.is_empty() {
         return Vec::new();
     }
+    // Every job is a transfer with retries of its own: the command is not run again whole.
+    session.units_started += 1;
     let spec = match session.worker_spec() {
         Ok(s) => s,
         Err(e) => return jobs.iter().map(|_| Err(anyhow::anyhow!("{e:#}"))).collect(),
     };
-    let queue: Mutex<VecDeque<(usize, u32)>> =
-        Mutex::new((0..jobs.len()).map(|i| (i, 0)).collect());
-    let done: Mutex<Vec<(usize, Result<R>)>> = Mutex::new(Vec::new());
-    let refused: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let pool = Pool {
+        spec: &spec,
+        policy: Policy::from_settings(&session.settings),
+        command,
+        out,
+        queue: Mutex::new((0..jobs.len()).collect()),
+        done: Mutex::new(Vec::new()),
+        refused: Mutex::new(Vec::new()),
+    };
     std::thread::scope(|scope| {
         for _ in 0..n {
-            scope.spawn(|| worker(&spec, jobs, &queue, &done, &refused, &work));
+            scope.spawn(|| pool.worker(jobs, &work));
         }
     });
+    let Pool {
+        queue,
+        done,
+        refused,
+        ..
+    } = pool;
     let refused = refused.into_inner().unwrap_or_else(|p| p.into_inner());
     if !refused.is_empty() {
         out.warn(&format!(
@@ -67,23 +88,24 @@ where
         results[i] = Some(r);
     }
     // Jobs left: no worker could log in, or every worker lost its connection for good.
-    // The shell's own connection does them, one after the other.
+    // The shell's own connection does them, one after the other, with the same retries.
     let left: Vec<usize> = queue
         .into_inner()
         .unwrap_or_else(|p| p.into_inner())
         .into_iter()
-        .map(|(i, _)| i)
         .collect();
     for i in left {
         results[i] = Some(if crate::interrupt::requested() {
             Err(Interrupted.into())
         } else {
-            session.arm_watchdog();
-            let r = work(session, &jobs[i]);
-            match session.disarm_watchdog() {
-                Some(fired) if r.is_err() => Err(fired.error()),
-                _ => r,
-            }
+            crate::retry::run(session, out, command, &jobs[i].name(), |s| {
+                s.arm_watchdog();
+                let r = work(s, &jobs[i]);
+                match s.disarm_watchdog() {
+                    Some(fired) if r.is_err() => Err(fired.error()),
+                    _ => r,
+                }
+            })
         });
     }
     results
@@ -92,90 +114,157 @@ where
         .collect()
 }
 
-/// One worker: log in, then take jobs until the queue is empty (or Ctrl-C).
-fn worker<J, R, F>(
-    spec: &WorkerSpec,
-    jobs: &[J],
-    queue: &Mutex<VecDeque<(usize, u32)>>,
-    done: &Mutex<Vec<(usize, Result<R>)>>,
-    refused: &Mutex<Vec<String>>,
-    work: &F,
-) where
-    F: Fn(&mut Session, &J) -> Result<R>,
-{
-    let lock =
-        |m: &Mutex<VecDeque<(usize, u32)>>| m.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
-    // Nothing to do: no login (a short queue, or the others were quicker).
-    if queue.lock().unwrap_or_else(|p| p.into_inner()).is_empty() {
-        return;
+/// What the workers share.
+struct Pool<'a, R> {
+    spec: &'a WorkerSpec,
+    policy: Policy,
+    command: &'a str,
+    out: &'a Printer,
+    /// The jobs no worker has taken yet.
+    queue: Mutex<VecDeque<usize>>,
+    done: Mutex<Vec<(usize, Result<R>)>>,
+    /// Why workers could not log in.
+    refused: Mutex<Vec<String>>,
+}
+
+impl<R> Pool<'_, R> {
+    fn take(&self) -> Option<usize> {
+        self.queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop_front()
     }
-    let mut session = match spec.dial() {
-        Ok(s) => s,
-        Err(e) => {
-            refused
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(crate::error::render(&e));
+
+    fn finish(&self, i: usize, r: Result<R>) {
+        self.done
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((i, r));
+    }
+
+    /// One worker: log in, then take jobs until the queue is empty (or Ctrl-C).
+    fn worker<J, F>(&self, jobs: &[J], work: &F)
+    where
+        J: JobName,
+        F: Fn(&mut Session, &J) -> Result<R>,
+    {
+        // Nothing to do: no login (a short queue, or the others were quicker).
+        if self
+            .queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
+        {
             return;
         }
-    };
-    while let Some((i, attempt)) = lock(queue) {
-        if crate::interrupt::requested() {
-            push_back(queue, i, attempt);
-            break;
-        }
-        session.arm_watchdog();
-        let mut result = work(&mut session, &jobs[i]);
-        if let Some(fired) = session.disarm_watchdog()
-            && result.is_err()
-        {
-            result = Err(fired.error());
-        }
-        // A connection that failed this way, or that the server closed with its refusal
-        // (vsftpd's `500 OOPS: ...` ends the session), cannot take the next job.
-        if let Err(e) = &result
-            && !e.chain().any(|c| c.is::<Interrupted>())
-            && (connection_gone(e) || !session.connection_alive())
-        {
-            session.note_failure(e);
-            // Its connection is gone: once more on a fresh login, if one can be had.
-            let fresh = spec.dial();
-            if attempt == 0 {
-                push_back(queue, i, 1);
-                match fresh {
-                    Ok(s) => {
-                        session = s;
-                        continue;
-                    }
-                    Err(_) => return,
-                }
-            }
-            if let Ok(s) = fresh {
-                session = s;
-            } else {
-                done.lock()
+        let mut session = match self.spec.dial() {
+            Ok(s) => s,
+            Err(e) => {
+                self.refused
+                    .lock()
                     .unwrap_or_else(|p| p.into_inner())
-                    .push((i, result));
+                    .push(crate::error::render(&e));
+                return;
+            }
+        };
+        while let Some(i) = self.take() {
+            if crate::interrupt::requested() {
+                push_back(&self.queue, i);
+                break;
+            }
+            let (result, usable) = self.job(&mut session, &jobs[i], work);
+            self.finish(i, result);
+            if !usable {
+                // Its connection is gone and no new one could be had: the other workers
+                // (or the shell's connection) take the rest.
                 return;
             }
         }
-        done.lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((i, result));
+        session.close();
     }
-    session.close();
+
+    /// One job with its retries. The second value says whether `session` can take the
+    /// next job (a fresh login replaces a dropped connection).
+    fn job<J, F>(&self, session: &mut Session, job: &J, work: &F) -> (Result<R>, bool)
+    where
+        J: JobName,
+        F: Fn(&mut Session, &J) -> Result<R>,
+    {
+        let mut tries = Tries::new(self.policy);
+        session.retry_resume = false;
+        let mut reconnecting = false;
+        let mut result = self.try_once(session, job, work);
+        loop {
+            let err = match &result {
+                Ok(_) => break,
+                Err(e) => e,
+            };
+            if err.chain().any(|c| c.is::<Interrupted>()) {
+                break;
+            }
+            // A connection that failed this way, or that the server closed with its refusal
+            // (vsftpd's `500 OOPS: ...` ends the session), cannot take the next try.
+            let gone = connection_gone(err) || !session.connection_alive();
+            if gone {
+                session.note_failure(err);
+            }
+            // A session the server ended over its refusal is worth a fresh login too.
+            let worth = crate::retry::transient(err, reconnecting)
+                || (gone && crate::error::exit_code(err) != crate::error::Code::Local.as_i32());
+            let Some(wait) = tries.next_if(worth) else {
+                if gone {
+                    return (result, self.redial(session).is_ok());
+                }
+                break;
+            };
+            if let Err(stop) =
+                announce_and_wait(self.out, self.command, Some(&job.name()), &tries, wait, err)
+            {
+                result = Err(stop);
+                break;
+            }
+            if gone && let Err(e) = self.redial(session) {
+                result = Err(e);
+                reconnecting = true;
+                continue;
+            }
+            // After the redial: the fresh session is the one that must resume.
+            session.retry_resume = true;
+            reconnecting = false;
+            result = self.try_once(session, job, work);
+        }
+        session.retry_resume = false;
+        (result, true)
+    }
+
+    fn try_once<J, F>(&self, session: &mut Session, job: &J, work: &F) -> Result<R>
+    where
+        F: Fn(&mut Session, &J) -> Result<R>,
+    {
+        session.arm_watchdog();
+        let result = work(session, job);
+        match session.disarm_watchdog() {
+            Some(fired) if result.is_err() => Err(fired.error()),
+            _ => result,
+        }
+    }
+
+    /// Replace the worker's connection by a fresh login.
+    fn redial(&self, session: &mut Session) -> Result<()> {
+        let fresh = self.spec.dial()?;
+        let old = std::mem::replace(session, fresh);
+        drop(old);
+        Ok(())
+    }
 }
 
-fn push_back(queue: &Mutex<VecDeque<(usize, u32)>>, i: usize, attempt: u32) {
-    queue
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push_back((i, attempt));
+fn push_back(queue: &Mutex<VecDeque<usize>>, i: usize) {
+    queue.lock().unwrap_or_else(|p| p.into_inner()).push_back(i);
 }
 
 /// Whether an error means the connection is gone (dropped, timed out) or the transfer was
-/// cut: both are worth one more try on a fresh login (after a cut the old control
-/// connection may still be busy with the aborted transfer). A refusal is not.
+/// cut: either way the next try needs a fresh login (after a cut the old control connection
+/// may still be busy with the aborted transfer).
 fn connection_gone(e: &anyhow::Error) -> bool {
     e.chain()
         .filter_map(|c| c.downcast_ref::<Remote>())

@@ -363,7 +363,7 @@ fn fetch_range(
     bar: &Mutex<Box<dyn Progress>>,
 ) -> Result<()> {
     let seg = shared.segments.lock().unwrap_or_else(|p| p.into_inner())[i];
-    let timeout = session.opts.timeout;
+    let stall = session.opts.stall_timeout;
     session.arm_watchdog();
     let conn = session.conn()?;
     let remote = shared.remote;
@@ -399,7 +399,7 @@ fn fetch_range(
             }
             Ok(n) => n,
             Err(e) => {
-                read_stalled(e, &mut idle, timeout)?;
+                read_stalled(e, &mut idle, stall)?;
                 continue;
             }
         };

@@ -731,7 +731,7 @@ fn transfer_cut_midway_keeps_part_and_resume_completes_it() {
     let env = Env::new();
     let mut c = env.cmd();
     c.arg(server.url())
-        .args(["-c", "get f.bin", "--timeout", "5"]);
+        .args(["-c", "get f.bin", "--timeout", "5", "--retries", "0"]);
     let out = c.output().unwrap();
     assert_eq!(out.status.code(), Some(8), "{}", stderr_of(&out));
     assert_eq!(
@@ -780,7 +780,8 @@ fn short_transfer_is_not_renamed_into_place() {
     });
     let env = Env::new();
     let mut c = env.cmd();
-    c.arg(server.url()).args(["-c", "get f", "--timeout", "5"]);
+    c.arg(server.url())
+        .args(["-c", "get f", "--timeout", "5", "--retries", "0"]);
     let out = c.output().unwrap();
     assert_eq!(out.status.code(), Some(8), "{}", stderr_of(&out));
     assert_eq!(
@@ -801,7 +802,8 @@ fn a_server_that_never_answers_times_out() {
     let env = Env::new();
     let start = std::time::Instant::now();
     let mut c = env.cmd();
-    c.arg(server.url()).args(["-c", "pwd", "--timeout", "2"]);
+    c.arg(server.url())
+        .args(["-c", "pwd", "--timeout", "2", "--retries", "0"]);
     let out = c.output().unwrap();
     assert_eq!(out.status.code(), Some(8), "{}", stderr_of(&out));
     assert_eq!(
@@ -822,7 +824,8 @@ fn a_server_that_closes_after_login_is_connection_lost() {
     });
     let env = Env::new();
     let mut c = env.cmd();
-    c.arg(server.url()).args(["-c", "pwd", "--timeout", "5"]);
+    c.arg(server.url())
+        .args(["-c", "pwd", "--timeout", "5", "--retries", "0"]);
     let out = c.output().unwrap();
     assert_eq!(out.status.code(), Some(8), "{}", stderr_of(&out));
     assert_eq!(

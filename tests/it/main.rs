@@ -5,6 +5,8 @@ mod cli;
 mod completions;
 mod config;
 mod fake;
+mod fault_matrix;
+mod faultproxy;
 mod interop;
 mod json;
 mod mirror;

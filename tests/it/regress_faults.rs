@@ -99,7 +99,15 @@ fn put_c_without_rest_appends_only_the_missing_bytes() {
     let out = env
         .cmd()
         .arg(server.url())
-        .args(["--timeout", "5", "-k", "-c", "put -c up.bin"])
+        .args([
+            "--timeout",
+            "5",
+            "--retries",
+            "0",
+            "-k",
+            "-c",
+            "put -c up.bin",
+        ])
         .output()
         .unwrap();
     let cmds = server.commands();
@@ -157,7 +165,7 @@ fn upload_size_mismatch_after_stor_is_reported() {
     let out = env
         .cmd()
         .arg(server.url())
-        .args(["--timeout", "5", "-c", "put f.bin"])
+        .args(["--timeout", "5", "--retries", "0", "-c", "put f.bin"])
         .output()
         .unwrap();
     assert_fails(&out, 8, "the server has 7 bytes of 10000 after the upload");
@@ -327,7 +335,15 @@ fn a_connect_that_gets_no_answer_times_out_with_exit_3() {
     let start = std::time::Instant::now();
     let out = env
         .cmd()
-        .args([&format!("127.0.0.1:{port}"), "--timeout", "1", "-c", "pwd"])
+        .args([
+            &format!("127.0.0.1:{port}"),
+            "--timeout",
+            "1",
+            "--retries",
+            "0",
+            "-c",
+            "pwd",
+        ])
         .output()
         .unwrap();
     assert_fails(&out, 3, "no greeting within 1 s");

@@ -277,12 +277,22 @@ fn silent_listing_times_out_at_the_idle_timeout() {
     let started = Instant::now();
     let out = env
         .cmd()
-        .args([&server.url(), "-c", "ls", "--timeout", "1"])
+        .args([
+            &server.url(),
+            "-c",
+            "ls",
+            "--timeout",
+            "1",
+            "--stall-timeout",
+            "1",
+            "--retries",
+            "0",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(8), "{}", stderr_of(&out));
     assert!(
-        stderr_of(&out).contains("ls: no data for 1 s: listing timed out"),
+        stderr_of(&out).contains("ls: no data for 1 s: listing stalled (--stall-timeout)"),
         "{}",
         stderr_of(&out)
     );

@@ -182,7 +182,7 @@ fn truncated_download_without_size_is_caught_by_the_listed_size() {
     let env = Env::new();
     env.cmd()
         .arg(server.url())
-        .args(["--timeout", "5", "-c", "get f"])
+        .args(["--timeout", "5", "--retries", "0", "-c", "get f"])
         .assert()
         .code(8)
         .stderr(contains("short transfer: 400 of 1000"));
@@ -247,7 +247,7 @@ fn a_cut_transfer_has_exit_8_whether_it_ends_in_426_or_226() {
         let out = env
             .cmd()
             .arg(server.url())
-            .args(["--timeout", "5", "-c", "get f"])
+            .args(["--timeout", "5", "--retries", "0", "-c", "get f"])
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(8), "{then}: {}", stderr_of(&out));
@@ -407,6 +407,8 @@ fn a_banner_sent_one_byte_at_a_time_is_bounded_by_the_timeout() {
             &format!("127.0.0.1:{}", server.port),
             "--timeout",
             "2",
+            "--retries",
+            "0",
             "-c",
             "pwd",
         ],
@@ -495,7 +497,20 @@ fn a_stalled_transfer_fails_within_the_timeout() {
     let server = stalling_server();
     let env = Env::new();
     let start = Instant::now();
-    let child = spawn_batch(&env, &[&server.url(), "--timeout", "3", "-c", "get f"]);
+    let child = spawn_batch(
+        &env,
+        &[
+            &server.url(),
+            "--timeout",
+            "3",
+            "--stall-timeout",
+            "3",
+            "--retries",
+            "0",
+            "-c",
+            "get f",
+        ],
+    );
     let out = wait_bounded(child, Duration::from_secs(40));
     let took = start.elapsed();
     assert_eq!(out.status.code(), Some(8), "{}", stderr_of(&out));
@@ -560,7 +575,15 @@ fn a_reply_sent_one_byte_at_a_time_is_bounded_by_the_timeout() {
     let start = Instant::now();
     let child = spawn_batch(
         &env,
-        &[&format!("127.0.0.1:{port}"), "--timeout", "2", "-c", "pwd"],
+        &[
+            &format!("127.0.0.1:{port}"),
+            "--timeout",
+            "2",
+            "--retries",
+            "0",
+            "-c",
+            "pwd",
+        ],
     );
     let out = wait_bounded(child, Duration::from_secs(30));
     stop.store(true, Ordering::SeqCst);
@@ -674,7 +697,15 @@ fn a_failed_reconnect_keeps_the_host() {
     let out = env
         .cmd()
         .arg(server.url())
-        .args(["-k", "--timeout", "5", "-c", "site x; pwd; pwd"])
+        .args([
+            "-k",
+            "--timeout",
+            "5",
+            "--retries",
+            "0",
+            "-c",
+            "site x; pwd; pwd",
+        ])
         .output()
         .unwrap();
     let err = stderr_of(&out);
