@@ -6,6 +6,7 @@ mod completions;
 mod config;
 mod fake;
 mod interop;
+mod interop_servers;
 mod json;
 mod mirror;
 mod parallel;
