@@ -9,10 +9,12 @@
 //! - `ftpsh_skip_X`: X was not found and this is not CI; its tests are ignored.
 //!
 //! for X in `vsftpd` (the binary, and root, since vsftpd chroots), `vsftpd_login` (that,
-//! plus the local user `ftpsh-test` that `.ci/run` creates), `pyftpdlib`, `groff`, `man`,
+//! plus the local user `ftpsh-test` that `.ci/run` creates), `proftpd` and `pure_ftpd` (the
+//! binary, on `PATH` or where `.ci/run` unpacks it under /opt/ftpsh-servers, proftpd's
+//! mod_tls beside it, root, and the user `ftpsh-test`, the only login they serve), `pyftpdlib`, `groff`, `man`,
 //! `zsh` and `fish` (the completion tests load the committed scripts in them), and for the
 //! `serve` interop tests `curl`, `lftp` and `python` (its ftplib).
-//! `FTPSH_TEST_ASSUME_MISSING=vsftpd,pyftpdlib,...` (or `all`) makes the probe report those
+//! `FTPSH_TEST_ASSUME_MISSING=vsftpd,proftpd,pure_ftpd,pyftpdlib,...` (or `all`) makes the probe report those
 //! as missing, to see the skipping without uninstalling anything.
 //!
 //! The program itself uses none of this.
@@ -46,6 +48,22 @@ fn find_program(name: &str) -> Option<PathBuf> {
         .into_iter()
         .map(|d| d.join(name))
         .find(|p| p.is_file())
+}
+
+/// Where `.ci/run` unpacks the proftpd and pure-ftpd packages (Debian's vsftpd, proftpd and
+/// pure-ftpd packages conflict: only one can be installed). tests/it/interop_servers.rs
+/// looks in the same places.
+const UNPACKED: &str = "/opt/ftpsh-servers";
+
+/// `name` on `PATH` (or in an sbin directory), else in the tree `.ci/run` unpacked it to.
+fn find_server(name: &str, unpacked: &str) -> Option<PathBuf> {
+    find_program(name).or_else(|| {
+        let p = Path::new(UNPACKED)
+            .join(unpacked)
+            .join("usr/sbin")
+            .join(name);
+        p.is_file().then_some(p)
+    })
 }
 
 fn is_root() -> bool {
@@ -126,6 +144,10 @@ fn main() {
         "ftpsh_skip_vsftpd",
         "ftpsh_missing_vsftpd_login",
         "ftpsh_skip_vsftpd_login",
+        "ftpsh_missing_proftpd",
+        "ftpsh_skip_proftpd",
+        "ftpsh_missing_pure_ftpd",
+        "ftpsh_skip_pure_ftpd",
         "ftpsh_missing_pyftpdlib",
         "ftpsh_skip_pyftpdlib",
         "ftpsh_missing_groff",
@@ -185,6 +207,50 @@ fn main() {
     } else {
         None
     };
+    // proftpd and pure-ftpd: found where the tests look, run as root (they switch to the
+    // logged-in user), serving the local user `ftpsh-test`.
+    let unpacked = Path::new(UNPACKED);
+    watch(if unpacked.exists() {
+        unpacked
+    } else {
+        Path::new("/opt")
+    });
+    let real_server = |name: &'static str, program: &str, dir: &str| {
+        if pretend(name) {
+            return Some(format!(
+                "{name} assumed missing by FTPSH_TEST_ASSUME_MISSING"
+            ));
+        }
+        let Some(bin) = find_server(program, dir) else {
+            search_dirs().iter().for_each(|d| watch(d));
+            return Some(format!(
+                "{program} not installed (.ci/run unpacks it under {UNPACKED})"
+            ));
+        };
+        watch(&bin);
+        if name == "proftpd" {
+            // FTPS needs mod_tls (Debian's proftpd-mod-crypto), beside mod_digest.
+            // <prefix>/sbin/proftpd loads its modules from <prefix>/lib/proftpd.
+            let prefix = bin
+                .parent()
+                .and_then(Path::parent)
+                .unwrap_or(Path::new("/"));
+            let modules = prefix.join("lib/proftpd");
+            watch(&modules);
+            if !modules.join("mod_tls.so").is_file() {
+                return Some(format!("{} lacks mod_tls.so", modules.display()));
+            }
+        }
+        if !is_root() {
+            Some(format!("the {program} tests need root"))
+        } else if !has_local_user("ftpsh-test") {
+            Some("local user ftpsh-test does not exist (.ci/run creates it)".to_string())
+        } else {
+            None
+        }
+    };
+    let proftpd = real_server("proftpd", "proftpd", "proftpd");
+    let pure_ftpd = real_server("pure_ftpd", "pure-ftpd", "pure-ftpd");
     let pyftpdlib = if pretend("pyftpdlib") {
         Some("pyftpdlib assumed missing by FTPSH_TEST_ASSUME_MISSING".to_string())
     } else {
@@ -220,6 +286,14 @@ fn main() {
         Probe {
             name: "vsftpd_login",
             missing: login,
+        },
+        Probe {
+            name: "proftpd",
+            missing: proftpd,
+        },
+        Probe {
+            name: "pure_ftpd",
+            missing: pure_ftpd,
         },
         Probe {
             name: "pyftpdlib",

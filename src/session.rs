@@ -69,7 +69,8 @@ impl WorkerSpec {
             .put(crate::settings::Source::Set, "retries", "0".to_string());
         s.ascii = self.ascii;
         s.passive = self.passive;
-        s.tls_config = self.tls_config.clone();
+        // Its own session cache: its data connections resume its own TLS session.
+        s.tls_config = self.tls_config.as_deref().map(tls::with_own_session_cache);
         // The clear-text warning was given (or not) for the shell's connection.
         s.warned_clear.insert(self.target.display_host());
         s.connect(self.target.clone(), &Printer::discard())?;
@@ -998,9 +999,9 @@ impl Session {
     }
 
     /// What a worker of a parallel transfer needs to open a connection of its own like this
-    /// one: the server and credentials, the TLS choice and configuration (one shared
-    /// `ClientConfig`, so data connections can resume TLS sessions), type, mode and the
-    /// remote directory.
+    /// one: the server and credentials, the TLS choice and configuration (each worker gets a
+    /// copy with its own session cache, see [`tls::with_own_session_cache`]), type, mode and
+    /// the remote directory.
     pub fn worker_spec(&mut self) -> Result<WorkerSpec> {
         let tls_config = match self.conn()?.tls {
             Some(_) => Some(self.tls_config()?),

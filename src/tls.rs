@@ -95,6 +95,16 @@ pub fn client_config(ca_file: Option<&Path>, insecure: bool) -> Result<Arc<Clien
     Ok(Arc::new(config))
 }
 
+/// `config` with a session cache of its own, for another control connection (a worker of a
+/// parallel transfer). Its data connections must resume its own TLS session: proftpd refuses
+/// one that resumes another connection's (425), and with a shared cache a worker's data
+/// connection could take the ticket another worker's connection had just stored.
+pub fn with_own_session_cache(config: &ClientConfig) -> Arc<ClientConfig> {
+    let mut own = config.clone();
+    own.resumption = rustls::client::Resumption::default();
+    Arc::new(own)
+}
+
 /// The default verification (webpki against the roots, `--ca-file` included), plus one
 /// exception: a server presenting exactly a certificate the user named with `--ca-file` is
 /// trusted even when webpki refuses it as an end entity. The self-signed certificate every

@@ -34,11 +34,11 @@ use tempfile::TempDir;
 use crate::util::{self, pattern};
 
 /// The local system user `.ci/run` creates for vsftpd's login tests.
-const VSFTPD_USER: &str = "ftpsh-test";
-const VSFTPD_PASSWORD: &str = "ftpsh-test-pw";
+pub(crate) const VSFTPD_USER: &str = "ftpsh-test";
+pub(crate) const VSFTPD_PASSWORD: &str = "ftpsh-test-pw";
 /// The account pyftpd.py is started with (pyftpdlib keeps its own user table).
-const PY_USER: &str = "alice";
-const PY_PASSWORD: &str = "py-secret";
+pub(crate) const PY_USER: &str = "alice";
+pub(crate) const PY_PASSWORD: &str = "py-secret";
 
 /// How long a server gets to start listening and greet.
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -58,7 +58,7 @@ const FIVE_MB: usize = 5 * 1024 * 1024;
 
 /// Panics with `reason` when `ok` is false: the test was not ignored, so its server must be
 /// there.
-fn require(ok: bool, reason: &str) {
+pub(crate) fn require(ok: bool, reason: &str) {
     if ok {
         return;
     }
@@ -68,7 +68,7 @@ fn require(ok: bool, reason: &str) {
     panic!("{reason} (build.rs found it at build time: `touch build.rs` to probe again)");
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     // /proc/self is owned by the process's effective user.
     fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
@@ -82,7 +82,7 @@ fn find_vsftpd() -> Option<PathBuf> {
 }
 
 /// uid and gid of a local user, from /etc/passwd.
-fn local_user(name: &str) -> Option<(u32, u32)> {
+pub(crate) fn local_user(name: &str) -> Option<(u32, u32)> {
     let passwd = fs::read_to_string("/etc/passwd").ok()?;
     passwd.lines().find_map(|line| {
         let fields: Vec<&str> = line.split(':').collect();
@@ -142,7 +142,7 @@ pub(crate) fn require_pyftpdlib() {
 // Server processes.
 
 /// A started server: killed and reaped on drop.
-struct ServerGuard {
+pub(crate) struct ServerGuard {
     child: Child,
 }
 
@@ -185,7 +185,7 @@ fn free_port() -> u16 {
     listener.local_addr().expect("local_addr").port()
 }
 
-fn tail(path: &Path, lines: usize) -> String {
+pub(crate) fn tail(path: &Path, lines: usize) -> String {
     let text = fs::read_to_string(path).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
@@ -232,7 +232,7 @@ fn wait_ready(child: &mut Child, port: u16, log: &Path, greets: bool) -> Result<
 
 /// Starts a server on a fresh free port, retrying with another port if it does not come up.
 /// `spawn(port, attempt)` starts the process.
-fn start_server(
+pub(crate) fn start_server(
     name: &str,
     log: &Path,
     greets: bool,
@@ -253,7 +253,7 @@ fn start_server(
     panic!("{name} did not start after {START_ATTEMPTS} attempts:\n{errors}");
 }
 
-fn write_file(path: &Path, contents: &[u8], mode: u32) {
+pub(crate) fn write_file(path: &Path, contents: &[u8], mode: u32) {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).unwrap();
     }
@@ -268,7 +268,7 @@ pub(crate) fn make_dir(path: &Path, mode: u32) {
 
 /// Compares big byte strings without dumping them into the panic message.
 #[track_caller]
-fn assert_same_bytes(actual: &[u8], expected: &[u8], what: &str) {
+pub(crate) fn assert_same_bytes(actual: &[u8], expected: &[u8], what: &str) {
     if actual != expected {
         let first_diff = actual
             .iter()
@@ -284,20 +284,20 @@ fn assert_same_bytes(actual: &[u8], expected: &[u8], what: &str) {
 }
 
 #[track_caller]
-fn read(path: &Path) -> Vec<u8> {
+pub(crate) fn read(path: &Path) -> Vec<u8> {
     fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
-struct TlsFiles {
-    ca_pem: PathBuf,
-    cert_pem: PathBuf,
-    key_pem: PathBuf,
+pub(crate) struct TlsFiles {
+    pub(crate) ca_pem: PathBuf,
+    pub(crate) cert_pem: PathBuf,
+    pub(crate) key_pem: PathBuf,
     ca_der: rustls::pki_types::CertificateDer<'static>,
 }
 
 /// A CA and a leaf certificate for 127.0.0.1 signed by it (rustls rejects a self-signed
 /// CA certificate used as an end entity, so the leaf must be separate).
-fn make_certificates(dir: &Path) -> TlsFiles {
+pub(crate) fn make_certificates(dir: &Path) -> TlsFiles {
     use rcgen::{
         BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
         KeyPair, KeyUsagePurpose,
@@ -361,7 +361,7 @@ pub(crate) struct Vsftpd {
     pub(crate) anon_root: PathBuf,
     /// Start directory of `ftpsh-test` logins, owned by that user (no chroot: vsftpd
     /// reports the full path in PWD).
-    local_root: PathBuf,
+    pub(crate) local_root: PathBuf,
     pub(crate) log: PathBuf,
     tls: Option<TlsFiles>,
     _dir: TempDir,
@@ -484,7 +484,7 @@ allow_anon_ssl=NO
         }
     }
 
-    fn ca_pem(&self) -> &Path {
+    pub(crate) fn ca_pem(&self) -> &Path {
         &self.tls.as_ref().expect("TLS variant").ca_pem
     }
 
@@ -568,7 +568,7 @@ impl Client {
         cmd
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.work.join(name)
     }
 }
@@ -950,7 +950,7 @@ fn vsftpd_ascii_get_converts_crlf_to_lf() {
 // ---------------------------------------------------------------------------------------
 // vsftpd: local user over explicit TLS with require_ssl_reuse=YES
 
-fn tls_vsftpd() -> Vsftpd {
+pub(crate) fn tls_vsftpd() -> Vsftpd {
     let (bin, user) = vsftpd_with_user();
     Vsftpd::start(
         &bin,
@@ -1093,7 +1093,7 @@ fn vsftpd_tls_password_in_url() {
 
 /// What ftpsh says about a certificate from a CA it was not given (one line, no runs of
 /// blanks: the message once carried its source indentation).
-const UNTRUSTED: &str = "TLS certificate rejected: it is not signed by an authority this \
+pub(crate) const UNTRUSTED: &str = "TLS certificate rejected: it is not signed by an authority this \
                          machine trusts (if you trust it, give it or its CA with --ca-file)";
 
 #[test]
@@ -1507,7 +1507,7 @@ fn vsftpd_ctrl_c_aborts_and_the_shell_carries_on() {
 /// file, an empty directory, a bigger file. World-readable (vsftpd's anonymous sessions).
 /// `README` gets a time two hours ago (LIST shows the minute); the others get times in 2020
 /// (LIST shows the day alone).
-fn mirror_tree(root: &Path) {
+pub(crate) fn mirror_tree(root: &Path) {
     let files: [(&str, Vec<u8>); 5] = [
         ("README", b"read me\n".to_vec()),
         ("empty.txt", Vec::new()),
@@ -1543,7 +1543,7 @@ fn mirror_tree(root: &Path) {
 }
 
 /// The one `summary` object of a `--json` run.
-fn json_summary(out: &Outcome) -> serde_json::Value {
+pub(crate) fn json_summary(out: &Outcome) -> serde_json::Value {
     let s = util::json_of_type(&out.stdout, "summary");
     assert_eq!(s.len(), 1, "{}\n{}", out.stdout, out.stderr);
     s[0].clone()

@@ -8,6 +8,7 @@ mod fake;
 mod fault_matrix;
 mod faultproxy;
 mod interop;
+mod interop_servers;
 mod json;
 mod mirror;
 mod parallel;

@@ -383,6 +383,7 @@ fn readme_interop_recipe_matches_ci_run() {
     // And what .ci/run installs, the README installs.
     for needle in [
         "vsftpd",
+        "proftpd-core proftpd-mod-crypto pure-ftpd",
         "groff-base man-db",
         "zsh fish",
         "pyftpdlib",
