@@ -453,6 +453,7 @@ mod tests {
             permissions: Some("rw-r--r--".into()),
             target: None,
             raw: None,
+            facts: Vec::new(),
         }
     }
 
