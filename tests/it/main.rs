@@ -7,6 +7,7 @@ mod config;
 mod fake;
 mod interop;
 mod json;
+mod listing_families;
 mod mirror;
 mod parallel;
 mod progress;
