@@ -1111,16 +1111,15 @@ impl Session {
         path: Option<&str>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<Entry>> {
-        let mlsd = kind == ListKind::Mlsd;
+        let mut parser = listing::ListingParser::new(kind == ListKind::Mlsd, now);
         let mut entries = Vec::new();
         self.stream_listing(kind, path, &mut |event| {
-            if let ListEvent::Line(line) = event
-                && let Some(entry) = listing::parse_line(line, mlsd, now)
-            {
-                entries.push(entry);
+            if let ListEvent::Line(line) = event {
+                parser.feed(line, &mut entries);
             }
             Ok(())
         })?;
+        parser.finish(&mut entries);
         listing::sort_entries(&mut entries);
         Ok(entries)
     }

@@ -927,7 +927,8 @@ pub fn local_target(remote: &str, output: Option<&Path>, several: bool) -> Resul
 pub fn remote_basename(remote: &str) -> Result<&str> {
     let trimmed = remote.trim_end_matches('/');
     let base = trimmed.rsplit('/').next().unwrap_or(trimmed);
-    crate::listing::sanitize_name(base)
+    // VMS `FILE.TXT;3` is saved as `FILE.TXT`.
+    crate::listing::sanitize_name(crate::listing::local_name(base))
         .with_context(|| {
             format!(
                 "{}: refusing to use this name for a local file",

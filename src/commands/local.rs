@@ -99,6 +99,7 @@ fn local_entry(name: String, meta: Option<std::fs::Metadata>) -> Entry {
         permissions,
         target: None,
         raw: None,
+        facts: Vec::new(),
     }
 }
 

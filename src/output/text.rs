@@ -454,6 +454,7 @@ mod tests {
             permissions: Some("rw-r--r--".into()),
             target: None,
             raw: None,
+            facts: Vec::new(),
         }
     }
 

@@ -577,6 +577,7 @@ mod tests {
             permissions: None,
             target: None,
             raw: None,
+            facts: Vec::new(),
         };
         let entries = vec![
             entry("report\u{202E}fdp.exe", Kind::File),

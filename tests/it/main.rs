@@ -10,6 +10,7 @@ mod faultproxy;
 mod interop;
 mod interop_servers;
 mod json;
+mod listing_families;
 mod mirror;
 mod parallel;
 mod progress;

@@ -1,21 +1,44 @@
-//! Directory listings: turns the lines of an MLSD reply (RFC 3659 facts) or of
-//! a LIST reply (POSIX `ls -l` style or DOS/IIS style) into [`Entry`] values,
-//! and decides whether a server-supplied name is safe to use as a local path
-//! component ([`sanitize_name`]) or to print on a terminal ([`display_name`]).
+//! Directory listings: turns the lines of an MLSD reply (RFC 3659 facts) or of a LIST reply
+//! into [`Entry`] values, and decides whether a server-supplied name is safe to use as a local
+//! path component ([`sanitize_name`]) or to print on a terminal ([`display_name`]).
 //!
-//! Pure parsing: no I/O, no clock (callers pass `now`, which decides the year
-//! of `ls -l` dates printed without one, so tests are deterministic). A line
-//! that cannot be understood is never dropped: it becomes an [`Entry`] of kind
-//! [`Kind::Other`] whose `raw` holds the line, so the user still sees it.
-//! We do not use suppaftp's `File::try_from`: it accepts junk ("total 12"
-//! becomes a file) and rejects ACL suffixes, device entries, ISO dates and
-//! non-English month names, all of which real servers send.
+//! LIST has no standard format, so each server family gets its parser: [`unix`] (POSIX
+//! `ls -l` and its imitations: NetPresenz, Rumpus, Connect:Enterprise, localized dates),
+//! [`dos`] (DOS/IIS), [`vms`], [`mainframe`] (OS/400, MVS data sets, members and JES, z/VM),
+//! [`other`] (Netware, OS/2, EPLF, VShell, HP NonStop); [`mlsd`] reads MLSD. A listing is fed
+//! line by line to a [`ListingParser`], which settles on a family at the first line a parser
+//! reads and keeps it for the whole listing, so one odd line does not switch parsers; a line the
+//! settled family cannot read is tried with the others, and a line no parser reads is kept raw.
+//! The listing itself is never held whole: only a wrapped VMS entry's first line waits for its
+//! second.
+//!
+//! Pure parsing: no I/O, no clock (callers pass `now`, which decides the year of dates printed
+//! without one, so tests are deterministic). A line that cannot be understood is never dropped:
+//! it becomes an [`Entry`] of kind [`Kind::Other`] whose `raw` holds the line, so the user still
+//! sees it. The only lines left out are the ones [`is_noise`] names (blank lines, totals,
+//! headers), "." and "..", and the second half of a wrapped VMS entry (joined to the first).
+//! We do not use suppaftp's `File::try_from`: it accepts junk ("total 12" becomes a file) and
+//! rejects ACL suffixes, device entries, ISO dates and non-English month names.
+//!
+//! Every parser does a bounded amount of work per line (splitting it once, a fixed number of
+//! look-ups per field: no regular expressions, no backtracking) and never panics. Names keep
+//! their control characters: cleaning them is [`display_name`]'s job, at display time.
 
-use chrono::{
-    DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, TimeDelta, TimeZone,
-    Utc,
-};
+mod dos;
+mod mainframe;
+mod mlsd;
+mod other;
+mod text;
+mod unix;
+mod vms;
+
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serializer;
+
+pub use mlsd::parse_mlsd_line;
+pub use vms::local_name;
+
+use text::{Token, is_dot_name, tokenize, trim_eol};
 
 /// What a listing line names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -46,14 +69,19 @@ pub struct Entry {
     /// gives the date alone.
     pub precision: Precision,
     /// "rwxr-xr-x" style: the LIST mode without its type letter and ACL
-    /// suffix, or MLSD `unix.mode` rendered the same way; else the raw MLSD
-    /// `perm` fact ("adfrw"). Server text: print it through [`display_name`].
+    /// suffix, or MLSD `unix.mode` rendered the same way; else what the
+    /// server's own permission column says (the MLSD `perm` fact "adfrw", VMS
+    /// "RWED,RWED,RE,", Netware "[RWCEAFMS]"). Server text: print it through
+    /// [`display_name`].
     pub permissions: Option<String>,
     /// Symlink target ("name -> target" in LIST, `OS.unix=slink:target` in MLSD).
     pub target: Option<String>,
     /// `Some(line)` when the line could not be parsed; then `kind` is
     /// [`Kind::Other`] and `name` is the whole line.
     pub raw: Option<String>,
+    /// MLSD facts this program does not interpret (`unique`, `UNIX.owner`, `lang`, ...), as
+    /// sent, in order. Server text: print it through [`display_name`].
+    pub facts: Vec<(String, String)>,
 }
 
 /// How much of a modification time a listing stated.
@@ -66,25 +94,37 @@ pub enum Precision {
     Day,
 }
 
-/// JSON: `name`, `type`, `size`, `modified`, `permissions`, `target` (`raw` is
-/// not sent: `name` holds the line). `modified` is RFC 3339 UTC
-/// ("2024-01-29T10:00:00Z") when the time of day is known, the date alone
-/// ("2019-01-05", an RFC 3339 full-date) when the listing gave only the day,
-/// or null: the output never invents a time.
+/// JSON: `name`, `type`, `size`, `modified`, `permissions`, `target`, and `facts` (an object)
+/// when the server sent facts we do not interpret (`raw` is not sent: `name` holds the line).
+/// `modified` is RFC 3339 UTC ("2024-01-29T10:00:00Z") when the time of day is known, the
+/// date alone ("2019-01-05", an RFC 3339 full-date) when the listing gave only the day, or
+/// null: the output never invents a time.
 impl serde::Serialize for Entry {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
+        struct Facts<'a>(&'a [(String, String)]);
+        impl serde::Serialize for Facts<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+            }
+        }
         let modified = self.modified.map(|t| match self.precision {
             Precision::Time => t.to_rfc3339_opts(SecondsFormat::Secs, true),
             Precision::Day => t.format("%Y-%m-%d").to_string(),
         });
-        let mut s = serializer.serialize_struct("Entry", 6)?;
+        let fields = if self.facts.is_empty() { 6 } else { 7 };
+        let mut s = serializer.serialize_struct("Entry", fields)?;
         s.serialize_field("name", &self.name)?;
         s.serialize_field("type", &self.kind)?;
         s.serialize_field("size", &self.size)?;
         s.serialize_field("modified", &modified)?;
         s.serialize_field("permissions", &self.permissions)?;
         s.serialize_field("target", &self.target)?;
+        if self.facts.is_empty() {
+            s.skip_field("facts")?;
+        } else {
+            s.serialize_field("facts", &Facts(&self.facts))?;
+        }
         s.end()
     }
 }
@@ -101,32 +141,23 @@ impl Entry {
             permissions: None,
             target: None,
             raw: Some(line.to_string()),
+            facts: Vec::new(),
         }
     }
 }
 
-/// Parses a whole listing. Lines that fail to parse become raw [`Kind::Other`]
-/// entries; only blank lines, "total N" lines, "." / ".." and MLSD
-/// cdir/pdir entries are left out. The result is sorted by name (byte order).
-/// (The session parses line by line as a listing arrives: [`parse_line`].)
+/// Parses a whole listing through a [`ListingParser`]. Lines that fail to parse become raw
+/// [`Kind::Other`] entries; the result is sorted by name (byte order).
 #[cfg(test)]
 pub fn parse_listing(lines: &[String], mlsd: bool, now: DateTime<Utc>) -> Vec<Entry> {
-    let mut entries: Vec<Entry> = lines
-        .iter()
-        .filter_map(|line| parse_line(line, mlsd, now))
-        .collect();
+    let mut entries = Vec::new();
+    let mut parser = ListingParser::new(mlsd, now);
+    for line in lines {
+        parser.feed(line, &mut entries);
+    }
+    parser.finish(&mut entries);
     sort_entries(&mut entries);
     entries
-}
-
-/// One line of an MLSD (`mlsd`) or LIST listing, as [`parse_listing`] reads it:
-/// for callers that parse a listing line by line as it arrives.
-pub fn parse_line(line: &str, mlsd: bool, now: DateTime<Utc>) -> Option<Entry> {
-    if mlsd {
-        parse_mlsd_line(line)
-    } else {
-        parse_list_line(line, now)
-    }
 }
 
 /// The order listings are shown in: by name, byte order (`String`'s
@@ -135,226 +166,130 @@ pub fn sort_entries(entries: &mut [Entry]) {
     entries.sort_by(|a, b| a.name.cmp(&b.name));
 }
 
-/// Strips the line terminator (servers end lines with CRLF). Trailing spaces
-/// are kept: they can be part of a name.
-fn trim_eol(line: &str) -> &str {
-    line.trim_end_matches(['\r', '\n'])
-}
-
-fn is_dot_name(name: &str) -> bool {
-    name == "." || name == ".."
-}
-
 // ---------------------------------------------------------------------------
-// MLSD (RFC 3659 section 7)
+// LIST: families and their detection
 // ---------------------------------------------------------------------------
 
-/// Parses one MLSD line: `fact=value;fact=value; name`. Fact names and type
-/// values are case-insensitive; the name is everything after the first space,
-/// kept exactly. Returns `None` for cdir/pdir entries, "." / ".." and blank
-/// lines; a line that is not a fact line comes back as a raw entry.
-pub fn parse_mlsd_line(line: &str) -> Option<Entry> {
+/// The server families LIST output comes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// MLSD-style fact lines sent in answer to LIST.
+    Facts,
+    Eplf,
+    Unix,
+    Netware,
+    Dos,
+    Vms,
+    Os400,
+    ZVm,
+    HpNonStop,
+    Jes,
+    MvsMember,
+    MvsDataset,
+    Os2,
+    VShell,
+}
+
+/// The order families are tried in while a listing has not settled on one: the stricter
+/// shapes, and the most common, first.
+const FAMILIES: [Family; 14] = [
+    Family::Eplf,
+    Family::Facts,
+    Family::Unix,
+    Family::Netware,
+    Family::Dos,
+    Family::Vms,
+    Family::Os400,
+    Family::ZVm,
+    Family::HpNonStop,
+    Family::Jes,
+    Family::MvsMember,
+    Family::MvsDataset,
+    Family::Os2,
+    Family::VShell,
+];
+
+/// What one family's parser made of a line: an entry, a line to leave out (an MLSD cdir
+/// line sent on LIST), or nothing it can read.
+enum Read {
+    Entry(Entry),
+    Skip,
+    No,
+}
+
+/// Reads `line` as `family`. `settled` is true when the listing is known to be of that family,
+/// which lets MVS member lists read a bare member name.
+fn read_as(
+    family: Family,
+    line: &str,
+    tokens: &[Token],
+    now: DateTime<Utc>,
+    settled: bool,
+) -> Read {
+    let entry = match family {
+        Family::Facts => match mlsd::parse_as_list(line) {
+            Some(Some(e)) => Some(e),
+            Some(None) => return Read::Skip,
+            None => None,
+        },
+        Family::Eplf => other::parse_eplf(line),
+        Family::Unix => unix::parse(line, tokens, now),
+        Family::Netware => other::parse_netware(line, tokens, now),
+        Family::Dos => dos::parse(line, tokens),
+        Family::Vms => vms::parse(tokens),
+        Family::Os400 => mainframe::parse_os400(line, tokens),
+        Family::ZVm => mainframe::parse_zvm(tokens),
+        Family::HpNonStop => other::parse_hp_nonstop(line, tokens),
+        Family::Jes => mainframe::parse_jes(tokens),
+        Family::MvsMember => mainframe::parse_member(tokens, settled),
+        Family::MvsDataset => mainframe::parse_dataset(tokens),
+        Family::Os2 => other::parse_os2(line, tokens),
+        Family::VShell => other::parse_vshell(line, tokens),
+    };
+    match entry {
+        Some(e) if is_dot_name(&e.name) => Read::Skip,
+        Some(e) => Read::Entry(e),
+        None => Read::No,
+    }
+}
+
+#[cfg(test)]
+/// Lines that are not entries and are left out of a listing, with the family a header
+/// announces: blank lines; "total 12" (GNU, BSD, busybox), "insgesamt 12" (German GNU ls);
+/// "." and ".."; VMS "Directory DISK:[DIR]" and "Total of 3 files, 9/9 blocks."; the column
+/// headers of MVS data set, member and JES job lists.
+pub fn is_noise(line: &str) -> bool {
+    noise(line).is_some()
+}
+
+/// `Some(hint)` when `line` is noise (see [`is_noise`]); the hint is the family a header
+/// announces.
+fn noise(line: &str) -> Option<Option<Family>> {
     let line = trim_eol(line);
-    // A bare "." or ".." line (seen from servers that ignore the fact list)
-    // is the same noise as a cdir/pdir entry.
-    if line.trim().is_empty() || is_dot_name(line.trim()) {
-        return None;
+    let trimmed = line.trim();
+    if trimmed.is_empty() || is_dot_name(trimmed) {
+        return Some(None);
     }
-    let Some((facts, name)) = line.split_once(' ') else {
-        return Some(Entry::unparsed(line));
-    };
-    if name.is_empty() {
-        return Some(Entry::unparsed(line));
-    }
-    let mut kind = None;
-    let mut size = None;
-    let mut dir_size = None;
-    let mut modified = None;
-    let mut mode = None;
-    let mut perm = None;
-    let mut target = None;
-    for fact in facts.split(';').filter(|f| !f.is_empty()) {
-        let Some((key, value)) = fact.split_once('=') else {
-            // Not a fact list (a LIST line sent on the MLSD path, say).
-            return Some(Entry::unparsed(line));
-        };
-        match key.to_ascii_lowercase().as_str() {
-            "type" => {
-                let (k, t) = mlsd_type(value)?;
-                kind = Some(k);
-                target = t;
-            }
-            "size" => size = value.parse::<u64>().ok(),
-            "sizd" => dir_size = value.parse::<u64>().ok(),
-            "modify" => modified = parse_mlsd_time(value),
-            "unix.mode" => mode = render_octal_mode(value),
-            "perm" => perm = Some(value.to_string()),
-            _ => {}
-        }
-    }
-    if is_dot_name(name) {
-        return None;
-    }
-    let kind = kind.unwrap_or(Kind::Other);
-    Some(Entry {
-        name: name.to_string(),
-        kind,
-        size: size.or(if kind == Kind::Dir { dir_size } else { None }),
-        modified,
-        precision: Precision::Time,
-        permissions: mode.or(perm),
-        target,
-        raw: None,
-    })
-}
-
-/// Maps an MLSD `type` value to a kind and symlink target; `None` means the
-/// entry must be skipped (cdir, pdir).
-fn mlsd_type(value: &str) -> Option<(Kind, Option<String>)> {
-    let lower = value.to_ascii_lowercase();
-    let kind = match lower.as_str() {
-        "file" => Kind::File,
-        "dir" => Kind::Dir,
-        "cdir" | "pdir" => return None,
-        // proftpd: `OS.unix=symlink`, or `OS.unix=slink:/target` with
-        // ShowSymlinks; pure-ftpd and others use the slink form.
-        _ if lower.starts_with("os.unix=slink") || lower.starts_with("os.unix=symlink") => {
-            let target = value
-                .split_once(':')
-                .map(|(_, t)| t.to_string())
-                .filter(|t| !t.is_empty());
-            return Some((Kind::Link, target));
-        }
-        _ => Kind::Other,
-    };
-    Some((kind, None))
-}
-
-/// `YYYYMMDDHHMMSS[.sss]`, always UTC (RFC 3659 section 2.3).
-fn parse_mlsd_time(value: &str) -> Option<DateTime<Utc>> {
-    let (main, fraction) = match value.split_once('.') {
-        Some((m, f)) => (m, Some(f)),
-        None => (value, None),
-    };
-    if main.len() != 14 || !all_digits(main) {
-        return None;
-    }
-    let num = |range: std::ops::Range<usize>| main.get(range).and_then(|s| s.parse::<u32>().ok());
-    let year = i32::try_from(num(0..4)?).ok()?;
-    let nanos = match fraction {
-        None => 0,
-        Some(f) if !f.is_empty() && all_digits(f) => {
-            // Keep at most nanosecond precision: "5" is 500 ms.
-            let digits: String = f.chars().take(9).collect();
-            let scale = 10u32.pow(9 - digits.len() as u32);
-            digits.parse::<u32>().ok()? * scale
-        }
-        Some(_) => return None,
-    };
-    let date = NaiveDate::from_ymd_opt(year, num(4..6)?, num(6..8)?)?;
-    let time = date.and_hms_nano_opt(num(8..10)?, num(10..12)?, num(12..14)?, nanos)?;
-    Some(time.and_utc())
-}
-
-/// Renders an octal mode ("0644", "755", "4755", pyftpdlib's "0o644") as
-/// "rw-r--r--", with setuid/setgid/sticky shown the way `ls` does.
-fn render_octal_mode(value: &str) -> Option<String> {
-    let digits = value
-        .strip_prefix("0o")
-        .or_else(|| value.strip_prefix("0O"))
-        .unwrap_or(value);
-    if digits.is_empty() || digits.len() > 7 || !digits.bytes().all(|b| (b'0'..=b'7').contains(&b))
-    {
-        return None;
-    }
-    let mode = u32::from_str_radix(digits, 8).ok()?;
-    let bit = |mask: u32, c: char| if mode & mask != 0 { c } else { '-' };
-    let exec =
-        |x: u32, special: u32, set: char, unset: char| match (mode & x != 0, mode & special != 0) {
-            (true, true) => set,
-            (false, true) => unset,
-            (true, false) => 'x',
-            (false, false) => '-',
-        };
-    Some(
-        [
-            bit(0o400, 'r'),
-            bit(0o200, 'w'),
-            exec(0o100, 0o4000, 's', 'S'),
-            bit(0o040, 'r'),
-            bit(0o020, 'w'),
-            exec(0o010, 0o2000, 's', 'S'),
-            bit(0o004, 'r'),
-            bit(0o002, 'w'),
-            exec(0o001, 0o1000, 't', 'T'),
-        ]
-        .iter()
-        .collect(),
-    )
-}
-
-// ---------------------------------------------------------------------------
-// LIST
-// ---------------------------------------------------------------------------
-
-/// Parses one LIST line, POSIX `ls -l` style first, then DOS/IIS style.
-/// Returns `None` for blank lines, "total N" lines and "." / ".." entries; a
-/// line neither parser understands comes back as a raw [`Kind::Other`] entry.
-/// `now` decides the year of "Mon DD HH:MM" dates: the current year, unless
-/// that puts the date more than about six months in the future, in which
-/// case it is last year.
-pub fn parse_list_line(line: &str, now: DateTime<Utc>) -> Option<Entry> {
-    let line = trim_eol(line);
     let tokens = tokenize(line);
-    if tokens.is_empty() || is_total_line(&tokens) {
-        return None;
+    if is_total_line(&tokens) {
+        return Some(None);
     }
-    match parse_posix(line, &tokens, now).or_else(|| parse_dos(line, &tokens)) {
-        Some(entry) if is_dot_name(&entry.name) => None,
-        Some(entry) => Some(entry),
-        // A bare "." or ".." line (NLST-like output) is noise, not an entry.
-        None if is_dot_name(line.trim()) => None,
-        None => Some(Entry::unparsed(line)),
+    if vms::is_header_or_trailer(&tokens) {
+        return Some(Some(Family::Vms));
     }
+    if mainframe::is_dataset_header(&tokens) {
+        return Some(Some(Family::MvsDataset));
+    }
+    if mainframe::is_member_header(&tokens) {
+        return Some(Some(Family::MvsMember));
+    }
+    if mainframe::is_jes_header(&tokens) {
+        return Some(Some(Family::Jes));
+    }
+    None
 }
 
-/// A whitespace-separated field and where it ends in the line (a byte offset).
-#[derive(Debug, Clone, Copy)]
-struct Token<'a> {
-    text: &'a str,
-    end: usize,
-}
-
-/// Splits on ASCII spaces and tabs only, remembering offsets so the name can
-/// be taken from the original line with its own spacing intact.
-fn tokenize(line: &str) -> Vec<Token<'_>> {
-    let mut tokens = Vec::new();
-    let mut start = None;
-    for (i, c) in line.char_indices() {
-        let blank = c == ' ' || c == '\t';
-        match (blank, start) {
-            (true, Some(s)) => {
-                if let Some(text) = line.get(s..i) {
-                    tokens.push(Token { text, end: i });
-                }
-                start = None;
-            }
-            (false, None) => start = Some(i),
-            _ => {}
-        }
-    }
-    if let Some(s) = start
-        && let Some(text) = line.get(s..)
-    {
-        tokens.push(Token {
-            text,
-            end: line.len(),
-        });
-    }
-    tokens
-}
-
-/// "total 12" (GNU, BSD, busybox), "insgesamt 12" (German GNU ls).
+/// "total 12", "insgesamt 12", "итого 12", or the word alone.
 fn is_total_line(tokens: &[Token]) -> bool {
     let first = tokens.first().map(|t| t.text.to_lowercase());
     matches!(first.as_deref(), Some("total" | "insgesamt" | "итого"))
@@ -364,528 +299,137 @@ fn is_total_line(tokens: &[Token]) -> bool {
         }
 }
 
-fn all_digits(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// The `ls -l` mode field: a type letter, nine permission letters and an
-/// optional suffix ('+' ACL, '@' macOS extended attributes, '.' SELinux
-/// context). Returns the type letter and the nine letters.
-fn parse_mode(field: &str) -> Option<(char, &str)> {
-    let mut chars = field.chars();
-    let kind = chars.next()?;
-    if !"-dlcbpsDnw?".contains(kind) {
+/// Parses one LIST line on its own: every family is tried (see [`FAMILIES`]). Returns `None`
+/// for [`is_noise`] lines and "." / ".." entries; a line no parser understands comes back as a
+/// raw [`Kind::Other`] entry. `now` decides the year of "Mon DD HH:MM" dates: the current
+/// year, unless that puts the date more than a day in the future, in which case it is the
+/// year before.
+pub fn parse_list_line(line: &str, now: DateTime<Utc>) -> Option<Entry> {
+    if noise(line).is_some() {
         return None;
     }
-    let perms = field.get(1..10)?;
-    if !perms.chars().all(|c| "rwxsStTlL-".contains(c)) {
-        return None;
-    }
-    let suffix = field.get(10..)?;
-    if suffix.len() > 2 || !suffix.chars().all(|c| "+@.".contains(c)) {
-        return None;
-    }
-    Some((kind, perms))
-}
-
-/// POSIX `ls -l` style: mode, [links], [owner], [group], size, date, name.
-/// Rather than count columns (servers drop the group, or the links), we look
-/// for the first date whose preceding field is a size; the name is the rest
-/// of the line after the one space that follows the date.
-fn parse_posix(line: &str, tokens: &[Token], now: DateTime<Utc>) -> Option<Entry> {
-    let (type_char, perms) = parse_mode(tokens.first()?.text)?;
-    let kind = match type_char {
-        '-' => Kind::File,
-        'd' => Kind::Dir,
-        'l' => Kind::Link,
-        _ => Kind::Other,
-    };
-    let device = matches!(type_char, 'c' | 'b');
-    for i in 2..tokens.len() {
-        let Some((last, modified, precision)) = match_date(tokens, i, now) else {
-            continue;
-        };
-        let size_field = tokens.get(i - 1)?.text;
-        let size = if device {
-            // "1, 3" or "1,3": major and minor numbers, not a size.
-            if !size_field.bytes().all(|b| b.is_ascii_digit() || b == b',')
-                || !size_field.bytes().any(|b| b.is_ascii_digit())
-            {
-                continue;
-            }
-            None
-        } else {
-            if !all_digits(size_field) {
-                continue;
-            }
-            // A size too large for u64 is not a size: leave the line raw.
-            Some(size_field.parse::<u64>().ok()?)
-        };
-        let name_start = tokens.get(last)?.end + 1;
-        let rest = line.get(name_start..)?;
-        if rest.is_empty() {
-            return None;
+    let line = trim_eol(line);
+    let tokens = tokenize(line);
+    for family in FAMILIES {
+        match read_as(family, line, &tokens, now, false) {
+            Read::Entry(e) => return Some(e),
+            Read::Skip => return None,
+            Read::No => {}
         }
-        let (name, target) = match (kind, rest.split_once(" -> ")) {
-            (Kind::Link, Some((n, t))) => (n, Some(t.to_string())),
-            _ => (rest, None),
-        };
-        return Some(Entry {
-            name: name.to_string(),
-            kind,
-            size,
-            modified,
-            precision,
-            permissions: Some(perms.to_string()),
-            target,
-            raw: None,
-        });
     }
-    None
+    Some(Entry::unparsed(line))
 }
 
-/// The last column of an `ls -l` date: a time of day or a year.
-#[derive(Debug, Clone, Copy)]
-enum TimeOrYear {
-    Time(u32, u32, u32),
-    Year(i32),
-}
-
-/// Tries to read a date starting at token `i`. Returns the index of the
-/// date's last token, the date, which is `None` when the columns have the
-/// shape of a date but name no real day (Feb 30, libunftp's "--- -- --:--"),
-/// and whether it had a time of day. A date must leave a name after it.
-fn match_date(
-    tokens: &[Token],
-    i: usize,
+/// Reads a listing line by line, as it arrives, keeping what it learns about the listing:
+/// the family it settled on (at the first line a parser read, or a header naming it), and a
+/// wrapped VMS entry's first line until its second arrives. Memory: one pending line.
+#[derive(Debug)]
+pub struct ListingParser {
+    mlsd: bool,
     now: DateTime<Utc>,
-) -> Option<(usize, Option<DateTime<Utc>>, Precision)> {
-    let text = |k: usize| tokens.get(k).map(|t| t.text);
-    let has_name_after = |k: usize| k + 1 < tokens.len();
-    let first = text(i)?;
+    family: Option<Family>,
+    /// The first line of a wrapped VMS entry (a lone "NAME;VERSION"), waiting for the next.
+    pending: Option<String>,
+    /// Lines left out as noise, "." / ".." or cdir/pdir.
+    skipped: usize,
+    /// Second halves of wrapped VMS entries, joined to their first.
+    joined: usize,
+}
 
-    // GNU --time-style=long-iso / full-iso / iso: "2024-01-29 10:00",
-    // "2024-01-29 10:00:00.000000000 +0100", "2024-01-29", "01-29 10:00".
-    if let Some((year, month, day)) = parse_iso_date(first) {
-        let mut last = i;
-        let mut time = (0, 0, 0, 0);
-        let mut offset = 0;
-        if has_name_after(i + 1)
-            && let Some((t, with_seconds)) = text(i + 1).and_then(parse_clock)
-        {
-            time = t;
-            last = i + 1;
-            if with_seconds
-                && has_name_after(i + 2)
-                && let Some(o) = text(i + 2).and_then(parse_utc_offset)
-            {
-                offset = o;
-                last = i + 2;
+impl ListingParser {
+    /// A parser for one MLSD (`mlsd`) or LIST listing read at `now`.
+    pub fn new(mlsd: bool, now: DateTime<Utc>) -> ListingParser {
+        ListingParser {
+            mlsd,
+            now,
+            family: None,
+            pending: None,
+            skipped: 0,
+            joined: 0,
+        }
+    }
+
+    #[cfg(test)]
+    /// The family the listing settled on, if any yet.
+    pub fn family(&self) -> Option<Family> {
+        self.family
+    }
+
+    #[cfg(test)]
+    /// Lines left out so far (noise, "." and "..", cdir/pdir), and lines joined to the line
+    /// before them (wrapped VMS entries): with the entries given out, they account for every
+    /// line fed.
+    pub fn left_out(&self) -> (usize, usize) {
+        (self.skipped, self.joined)
+    }
+
+    /// Reads one line (its line end, if any, is ignored) and appends what it yields to `out`:
+    /// usually one entry; none for a left-out line or the first half of a wrapped VMS entry;
+    /// two when a line held back turns out not to be wrapped after all.
+    pub fn feed(&mut self, line: &str, out: &mut Vec<Entry>) {
+        let line = trim_eol(line);
+        if self.mlsd {
+            match parse_mlsd_line(line) {
+                Some(e) => out.push(e),
+                None => self.skipped += 1,
+            }
+            return;
+        }
+        if let Some(first) = self.pending.take() {
+            let joined = format!("{first} {}", line.trim_start_matches([' ', '\t']));
+            if let Some(e) = vms::parse(&tokenize(&joined)) {
+                self.family = Some(Family::Vms);
+                self.joined += 1;
+                out.push(e);
+                return;
+            }
+            self.read(&first, out);
+        }
+        let tokens = tokenize(line);
+        if vms::is_wrapped_name(&tokens) && self.family.is_none_or(|f| f == Family::Vms) {
+            self.pending = Some(line.to_string());
+            return;
+        }
+        self.read(line, out);
+    }
+
+    /// Ends the listing: a line still held back is read on its own.
+    pub fn finish(&mut self, out: &mut Vec<Entry>) {
+        if let Some(first) = self.pending.take() {
+            self.read(&first, out);
+        }
+    }
+
+    /// One complete line: noise, or the settled family's entry, or the first family's that
+    /// reads it (settling the listing on that family if it had none), or raw.
+    fn read(&mut self, line: &str, out: &mut Vec<Entry>) {
+        if let Some(hint) = noise(line) {
+            if self.family.is_none() {
+                self.family = hint;
+            }
+            self.skipped += 1;
+            return;
+        }
+        let tokens = tokenize(line);
+        let settled = self.family;
+        let others = FAMILIES.into_iter().filter(|f| Some(*f) != settled);
+        for family in settled.into_iter().chain(others) {
+            match read_as(family, line, &tokens, self.now, settled == Some(family)) {
+                Read::Entry(e) => {
+                    self.family.get_or_insert(family);
+                    out.push(e);
+                    return;
+                }
+                Read::Skip => {
+                    self.family.get_or_insert(family);
+                    self.skipped += 1;
+                    return;
+                }
+                Read::No => {}
             }
         }
-        if year.is_none() && last == i {
-            // "01-29" alone is not a date we know.
-            return None;
-        }
-        if !has_name_after(last) {
-            return None;
-        }
-        let (h, m, s, nanos) = time;
-        let precision = if last == i {
-            Precision::Day
-        } else {
-            Precision::Time
-        };
-        let modified = match year {
-            Some(y) => NaiveDate::from_ymd_opt(y, month, day)
-                .and_then(|d| d.and_hms_nano_opt(h, m, s, nanos))
-                .and_then(|naive| with_offset(naive, offset)),
-            None => recent_date(month, day, (h, m, s), now),
-        };
-        return Some((last, modified, precision));
+        out.push(Entry::unparsed(line));
     }
-
-    // libunftp when a file's mtime is unavailable.
-    if first == "---" && text(i + 1) == Some("--") && text(i + 2) == Some("--:--") {
-        return has_name_after(i + 2).then_some((i + 2, None, Precision::Time));
-    }
-
-    // "Jan 29 10:00", "Jan 29  2024" (English and localized month names),
-    // and the day-first orders of localized ls: "29. Jan 10:00" (German),
-    // "29 janv. 2024" (French), "29 ene 10:00" (Spanish).
-    let (month, day) = match (parse_month(first), text(i + 1).and_then(parse_day)) {
-        (Some(m), Some(d)) => (m, d),
-        _ => match (parse_day(first), text(i + 1).and_then(parse_month)) {
-            (Some(d), Some(m)) => (m, d),
-            _ => return None,
-        },
-    };
-    let when = parse_time_or_year(text(i + 2)?)?;
-    if !has_name_after(i + 2) {
-        return None;
-    }
-    let (modified, precision) = match when {
-        TimeOrYear::Year(y) => (
-            NaiveDate::from_ymd_opt(y, month, day)
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|naive| naive.and_utc()),
-            Precision::Day,
-        ),
-        TimeOrYear::Time(h, m, s) => (recent_date(month, day, (h, m, s), now), Precision::Time),
-    };
-    Some((i + 2, modified, precision))
-}
-
-/// "2024-01-29" gives (Some(2024), 1, 29); GNU's "iso" style "01-29" gives
-/// (None, 1, 29). Only the shape and ranges are checked here.
-fn parse_iso_date(s: &str) -> Option<(Option<i32>, u32, u32)> {
-    let parts: Vec<&str> = s.split('-').collect();
-    let (year, month, day) = match parts.as_slice() {
-        [y, m, d] if y.len() == 4 && all_digits(y) => (Some(y.parse::<i32>().ok()?), *m, *d),
-        [m, d] => (None, *m, *d),
-        _ => return None,
-    };
-    if month.len() != 2 || day.len() != 2 || !all_digits(month) || !all_digits(day) {
-        return None;
-    }
-    let month = month.parse::<u32>().ok()?;
-    let day = day.parse::<u32>().ok()?;
-    ((1..=12).contains(&month) && (1..=31).contains(&day)).then_some((year, month, day))
-}
-
-/// "10:00", "9:05", "10:00:59", "10:00:59.123456789". Returns
-/// (hour, minute, second, nanos) and whether seconds were present.
-fn parse_clock(s: &str) -> Option<((u32, u32, u32, u32), bool)> {
-    let mut parts = s.split(':');
-    let hour = parts.next()?;
-    let minute = parts.next()?;
-    let second = parts.next();
-    if parts.next().is_some() || hour.len() > 2 || minute.len() != 2 {
-        return None;
-    }
-    if !all_digits(hour) || !all_digits(minute) {
-        return None;
-    }
-    let h = hour.parse::<u32>().ok()?;
-    let m = minute.parse::<u32>().ok()?;
-    let (sec, nanos) = match second {
-        None => (0, 0),
-        Some(sec) => {
-            let (whole, fraction) = match sec.split_once('.') {
-                Some((w, f)) => (w, f),
-                None => (sec, ""),
-            };
-            if whole.len() != 2 || !all_digits(whole) {
-                return None;
-            }
-            if !fraction.is_empty() && !all_digits(fraction) {
-                return None;
-            }
-            let digits: String = fraction.chars().take(9).collect();
-            let nanos = if digits.is_empty() {
-                0
-            } else {
-                digits.parse::<u32>().ok()? * 10u32.pow(9 - digits.len() as u32)
-            };
-            (whole.parse::<u32>().ok()?, nanos)
-        }
-    };
-    (h < 24 && m < 60 && sec < 60).then_some(((h, m, sec, nanos), second.is_some()))
-}
-
-/// "+0100" / "-0530" as seconds east of UTC.
-fn parse_utc_offset(s: &str) -> Option<i32> {
-    let (sign, digits) = match s.as_bytes().first()? {
-        b'+' => (1, s.get(1..)?),
-        b'-' => (-1, s.get(1..)?),
-        _ => return None,
-    };
-    if digits.len() != 4 || !all_digits(digits) {
-        return None;
-    }
-    let hours = digits.get(0..2)?.parse::<i32>().ok()?;
-    let minutes = digits.get(2..4)?.parse::<i32>().ok()?;
-    (hours < 24 && minutes < 60).then_some(sign * (hours * 3600 + minutes * 60))
-}
-
-fn with_offset(naive: NaiveDateTime, offset_seconds: i32) -> Option<DateTime<Utc>> {
-    let offset = FixedOffset::east_opt(offset_seconds)?;
-    offset
-        .from_local_datetime(&naive)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-fn parse_time_or_year(s: &str) -> Option<TimeOrYear> {
-    if s.len() == 4 && all_digits(s) {
-        return s.parse::<i32>().ok().map(TimeOrYear::Year);
-    }
-    let ((h, m, sec, _), _) = parse_clock(s)?;
-    Some(TimeOrYear::Time(h, m, sec))
-}
-
-/// A date shown without a year ("Jan 29 10:00"): `ls` prints those for
-/// recent files (the last six months), so it is the latest such date that is
-/// not in the future. A day of slack allows for a server clock or time zone
-/// ahead of ours, which is also why next year is a candidate: "Jan 1 10:00"
-/// read at 23:00 UTC on Dec 31 is most likely a few hours old, not 364 days.
-/// Feb 29 goes back to the last leap year.
-fn recent_date(
-    month: u32,
-    day: u32,
-    (h, m, s): (u32, u32, u32),
-    now: DateTime<Utc>,
-) -> Option<DateTime<Utc>> {
-    let limit = now
-        .checked_add_signed(TimeDelta::days(1))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC);
-    let year = now.year();
-    // Eight years back always reach a leap year (1900 and 2100 are not).
-    (year.saturating_sub(8)..=year.saturating_add(1))
-        .rev()
-        .find_map(|y| {
-            NaiveDate::from_ymd_opt(y, month, day)
-                .and_then(|d| d.and_hms_opt(h, m, s))
-                .map(|naive| naive.and_utc())
-                .filter(|t| *t <= limit)
-        })
-}
-
-/// A day of the month: "29", "1", German "29.".
-fn parse_day(s: &str) -> Option<u32> {
-    let digits = s.strip_suffix('.').unwrap_or(s);
-    if digits.len() > 2 || !all_digits(digits) {
-        return None;
-    }
-    let day = digits.parse::<u32>().ok()?;
-    (1..=31).contains(&day).then_some(day)
-}
-
-/// Month abbreviations and names `ls` prints in common locales (English,
-/// German, French, Spanish, Italian, Portuguese, Dutch, Swedish, Russian),
-/// lowercase and without a trailing dot.
-const MONTHS: [&[&str]; 12] = [
-    &[
-        "jan", "january", "januar", "jän", "jänner", "janv", "janvier", "ene", "enero", "gen",
-        "gennaio", "janeiro", "januari", "янв",
-    ],
-    &[
-        "feb",
-        "february",
-        "februar",
-        "fév",
-        "févr",
-        "fevr",
-        "février",
-        "febrero",
-        "febbraio",
-        "fev",
-        "fevereiro",
-        "februari",
-        "фев",
-    ],
-    &[
-        "mar", "march", "mär", "märz", "mrz", "mars", "marzo", "março", "mrt", "maart", "мар",
-    ],
-    &[
-        "apr", "april", "avr", "avril", "abr", "abril", "aprile", "апр",
-    ],
-    &[
-        "may", "mai", "mayo", "mag", "maggio", "maio", "mei", "maj", "май",
-    ],
-    &[
-        "jun", "june", "juni", "juin", "junio", "giu", "giugno", "junho", "июн",
-    ],
-    &[
-        "jul", "july", "juli", "juil", "juillet", "julio", "lug", "luglio", "julho", "июл",
-    ],
-    &[
-        "aug", "august", "août", "aout", "ago", "agosto", "augusti", "авг",
-    ],
-    &[
-        "sep",
-        "sept",
-        "september",
-        "septembre",
-        "septiembre",
-        "set",
-        "settembre",
-        "setembro",
-        "сен",
-    ],
-    &[
-        "oct", "october", "okt", "oktober", "octobre", "octubre", "ott", "ottobre", "out",
-        "outubro", "окт",
-    ],
-    &[
-        "nov",
-        "november",
-        "novembre",
-        "noviembre",
-        "novembro",
-        "ноя",
-    ],
-    &[
-        "dec",
-        "december",
-        "dez",
-        "dezember",
-        "déc",
-        "décembre",
-        "decembre",
-        "dic",
-        "diciembre",
-        "dicembre",
-        "dezembro",
-        "дек",
-    ],
-];
-
-/// A month name in any case with or without a trailing dot ("Jan", "MÄR",
-/// "déc.", "dic"), or a CJK numeric month ("1月", "12월").
-fn parse_month(s: &str) -> Option<u32> {
-    let lower = s.to_lowercase();
-    let word = lower.strip_suffix('.').unwrap_or(&lower);
-    if let Some(n) = word.strip_suffix('月').or_else(|| word.strip_suffix('월')) {
-        let month = if n.len() <= 2 && all_digits(n) {
-            n.parse::<u32>().ok()?
-        } else {
-            return None;
-        };
-        return (1..=12).contains(&month).then_some(month);
-    }
-    let index = MONTHS.iter().position(|names| names.contains(&word))?;
-    u32::try_from(index + 1).ok()
-}
-
-/// DOS/IIS style: `01-29-24  10:00AM       <DIR>          dir name` or
-/// `01-29-2024  10:00PM  12 file.txt`; also day-first and 24-hour clocks,
-/// Windows `dir` thousands separators and `<SYMLINKD> name [target]`.
-fn parse_dos(line: &str, tokens: &[Token]) -> Option<Entry> {
-    let (year, month, day) = parse_dos_date(tokens.first()?.text)?;
-    let (hour, minute, next) = parse_dos_time(tokens)?;
-    let marker = tokens.get(next)?;
-    let upper = marker.text.to_ascii_uppercase();
-    let (kind, size) = match upper.as_str() {
-        "<DIR>" => (Kind::Dir, None),
-        "<SYMLINK>" | "<SYMLINKD>" | "<JUNCTION>" => (Kind::Link, None),
-        text => {
-            let digits: String = text.chars().filter(|c| *c != ',' && *c != '.').collect();
-            if !all_digits(&digits) || text.starts_with([',', '.']) {
-                return None;
-            }
-            (Kind::File, Some(digits.parse::<u64>().ok()?))
-        }
-    };
-    // IIS pads the size column, so the name starts at the next non-blank.
-    let rest = line.get(marker.end..)?.trim_start_matches([' ', '\t']);
-    if rest.is_empty() {
-        return None;
-    }
-    let (name, target) = match kind {
-        Kind::Link => match rest.strip_suffix(']').and_then(|r| r.rsplit_once(" [")) {
-            Some((n, t)) => (n, Some(t.to_string())),
-            None => (rest, None),
-        },
-        _ => (rest, None),
-    };
-    let modified = NaiveDate::from_ymd_opt(year, month, day)
-        .and_then(|d| d.and_hms_opt(hour, minute, 0))
-        .map(|naive| naive.and_utc());
-    Some(Entry {
-        name: name.to_string(),
-        kind,
-        size,
-        modified,
-        precision: Precision::Time,
-        permissions: None,
-        target,
-        raw: None,
-    })
-}
-
-/// "01-29-24", "01/29/2024", "29-01-24" (day first when the first number
-/// cannot be a month), "2024-01-29". Two-digit years: 70-99 are 19xx.
-fn parse_dos_date(s: &str) -> Option<(i32, u32, u32)> {
-    let parts: Vec<&str> = s.split(['-', '/', '.']).collect();
-    let [a, b, c] = parts.as_slice() else {
-        return None;
-    };
-    if !all_digits(a) || !all_digits(b) || !all_digits(c) {
-        return None;
-    }
-    let small = |s: &str| {
-        if s.len() <= 2 {
-            s.parse::<u32>().ok()
-        } else {
-            None
-        }
-    };
-    let (year, month, day) = if a.len() == 4 {
-        (*a, small(b)?, small(c)?) // 2024-01-29
-    } else {
-        let (first, second) = (small(a)?, small(b)?);
-        if first > 12 {
-            (*c, second, first) // 29-01-24
-        } else {
-            (*c, first, second) // 01-29-24: US order, what IIS sends
-        }
-    };
-    let year = match year.len() {
-        2 => {
-            let y = year.parse::<i32>().ok()?;
-            if y < 70 { 2000 + y } else { 1900 + y }
-        }
-        4 => year.parse::<i32>().ok()?,
-        _ => return None,
-    };
-    ((1..=12).contains(&month) && (1..=31).contains(&day)).then_some((year, month, day))
-}
-
-/// The time after a DOS date: "10:00AM", "10:00 PM", "22:00", "10:00a".
-/// Returns hour, minute and the index of the token after the time.
-fn parse_dos_time(tokens: &[Token]) -> Option<(u32, u32, usize)> {
-    let text = tokens.get(1)?.text;
-    let lower = text.to_ascii_lowercase();
-    let (clock, mut meridiem) = if let Some(c) = lower.strip_suffix("am") {
-        (c, Some(false))
-    } else if let Some(c) = lower.strip_suffix("pm") {
-        (c, Some(true))
-    } else if let Some(c) = lower.strip_suffix('a') {
-        (c, Some(false))
-    } else if let Some(c) = lower.strip_suffix('p') {
-        (c, Some(true))
-    } else {
-        (lower.as_str(), None)
-    };
-    let ((mut hour, minute, _, _), _) = parse_clock(clock)?;
-    let mut next = 2;
-    if meridiem.is_none() {
-        match tokens
-            .get(2)
-            .map(|t| t.text.to_ascii_lowercase())
-            .as_deref()
-        {
-            Some("am") => meridiem = Some(false),
-            Some("pm") => meridiem = Some(true),
-            _ => {}
-        }
-        if meridiem.is_some() {
-            next = 3;
-        }
-    }
-    if let Some(pm) = meridiem {
-        if !(1..=12).contains(&hour) {
-            return None;
-        }
-        hour = match (pm, hour) {
-            (false, 12) => 0,
-            (true, 12) => 12,
-            (true, h) => h + 12,
-            (false, h) => h,
-        };
-    }
-    Some((hour, minute, next))
 }
 
 // ---------------------------------------------------------------------------
@@ -939,6 +483,7 @@ pub fn is_unsafe_for_terminal(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{Datelike, TimeDelta, TimeZone};
 
     #[test]
     fn bidi_overrides_are_made_visible() {
@@ -1361,7 +906,7 @@ mod tests {
             "-rw-r--r-- 1 u g 12 Jan 1 2024",
             "-rw-r--r-- 1 u g twelve Jan 1 2024 x",
             "Xrw-r--r-- 1 u g 12 Jan 1 2024 x",
-            "+i8388621.48594,m825718503,r,s280,\tdjb.html",
+            "+i8388621.48594,m825718503,r,s280,djb.html",
         ] {
             let e = list(line);
             assert_eq!(e.kind, Kind::Other, "{line}");
@@ -1519,19 +1064,6 @@ mod tests {
             let e = mlsd(line);
             assert_eq!((e.kind, e.raw.as_deref()), (Kind::Other, Some(line)));
         }
-    }
-
-    #[test]
-    fn octal_modes_render_like_ls() {
-        assert_eq!(render_octal_mode("0644").as_deref(), Some("rw-r--r--"));
-        assert_eq!(render_octal_mode("755").as_deref(), Some("rwxr-xr-x"));
-        assert_eq!(render_octal_mode("4755").as_deref(), Some("rwsr-xr-x"));
-        assert_eq!(render_octal_mode("2750").as_deref(), Some("rwxr-s---"));
-        assert_eq!(render_octal_mode("1777").as_deref(), Some("rwxrwxrwt"));
-        assert_eq!(render_octal_mode("1776").as_deref(), Some("rwxrwxrwT"));
-        assert_eq!(render_octal_mode("0o600").as_deref(), Some("rw-------"));
-        assert_eq!(render_octal_mode("08"), None);
-        assert_eq!(render_octal_mode(""), None);
     }
 
     // --- parse_listing and JSON --------------------------------------------
@@ -1744,6 +1276,442 @@ mod tests {
             }
             let _ = sanitize_name(&line);
             assert!(!display_name(&line).chars().any(char::is_control));
+        }
+    }
+}
+
+/// The fixtures of tests/fixtures/listings/ (format in its README.md), each a file of one or
+/// more listings with the entries they must give, and the properties every parser keeps.
+#[cfg(test)]
+mod family_tests {
+    use super::*;
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    /// The "now" the fixtures' year-less dates are read at.
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 3, 15, 12, 0, 0).unwrap()
+    }
+
+    #[derive(Debug, Default)]
+    struct Listing {
+        mlsd: bool,
+        lines: Vec<String>,
+        expected: Vec<String>,
+    }
+
+    fn untab(s: &str) -> String {
+        s.replace("<TAB>", "\t")
+    }
+
+    fn listings(text: &str) -> Vec<Listing> {
+        let mut out = vec![Listing::default()];
+        for line in text.lines() {
+            let current = out.last_mut().unwrap();
+            if line == "---" {
+                out.push(Listing::default());
+            } else if line == "@ mlsd" {
+                current.mlsd = true;
+            } else if let Some(l) = line.strip_prefix("< ").or((line == "<").then_some("")) {
+                current.lines.push(untab(l));
+            } else if let Some(e) = line.strip_prefix("= ") {
+                current.expected.push(untab(e));
+            } else {
+                assert!(line.starts_with('#') || line.is_empty(), "bad line: {line}");
+            }
+        }
+        out
+    }
+
+    /// An entry in the fixtures' `NAME | TYPE | SIZE | DATE | TARGET` form.
+    fn describe(e: &Entry) -> String {
+        let json = serde_json::to_value(e).unwrap();
+        let or_dash = |v: &serde_json::Value| match v {
+            serde_json::Value::Null => "-".to_string(),
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let kind = if e.raw.is_some() {
+            "raw".to_string()
+        } else {
+            or_dash(&json["type"])
+        };
+        format!(
+            "{} | {kind} | {} | {} | {}",
+            e.name,
+            or_dash(&json["size"]),
+            or_dash(&json["modified"]),
+            or_dash(&json["target"])
+        )
+    }
+
+    fn parse_all(listing: &Listing) -> (Vec<Entry>, ListingParser) {
+        let mut parser = ListingParser::new(listing.mlsd, now());
+        let mut entries = Vec::new();
+        for line in &listing.lines {
+            parser.feed(line, &mut entries);
+        }
+        parser.finish(&mut entries);
+        (entries, parser)
+    }
+
+    fn check_fixture(text: &str, family: Option<Family>) {
+        for (n, listing) in listings(text).iter().enumerate() {
+            let (entries, parser) = parse_all(listing);
+            let got: Vec<String> = entries.iter().map(describe).collect();
+            assert_eq!(got, listing.expected, "listing {n}");
+            if let Some(f) = family
+                && n == 0
+            {
+                assert_eq!(parser.family(), Some(f), "listing {n}");
+            }
+        }
+    }
+
+    macro_rules! fixture {
+        ($file:literal) => {
+            include_str!(concat!("../../tests/fixtures/listings/", $file))
+        };
+    }
+
+    #[test]
+    fn fixture_unix() {
+        check_fixture(fixture!("unix.txt"), Some(Family::Unix));
+    }
+
+    #[test]
+    fn fixture_dos() {
+        check_fixture(fixture!("dos.txt"), Some(Family::Dos));
+    }
+
+    #[test]
+    fn fixture_mlsd() {
+        check_fixture(fixture!("mlsd.txt"), None);
+    }
+
+    #[test]
+    fn fixture_vms() {
+        check_fixture(fixture!("vms.txt"), Some(Family::Vms));
+    }
+
+    #[test]
+    fn fixture_netware() {
+        check_fixture(fixture!("netware.txt"), Some(Family::Netware));
+    }
+
+    #[test]
+    fn fixture_os400() {
+        check_fixture(fixture!("os400.txt"), Some(Family::Os400));
+    }
+
+    #[test]
+    fn fixture_mvs() {
+        check_fixture(fixture!("mvs.txt"), Some(Family::MvsDataset));
+    }
+
+    #[test]
+    fn fixture_zvm() {
+        check_fixture(fixture!("zvm.txt"), Some(Family::ZVm));
+    }
+
+    #[test]
+    fn fixture_os2() {
+        check_fixture(fixture!("os2.txt"), Some(Family::Os2));
+    }
+
+    #[test]
+    fn fixture_eplf() {
+        check_fixture(fixture!("eplf.txt"), Some(Family::Eplf));
+    }
+
+    #[test]
+    fn fixture_vshell() {
+        check_fixture(fixture!("vshell.txt"), Some(Family::VShell));
+    }
+
+    #[test]
+    fn fixture_hp_nonstop() {
+        check_fixture(fixture!("hpnonstop.txt"), Some(Family::HpNonStop));
+    }
+
+    /// Every fixture line, for the properties below.
+    fn fixture_lines() -> Vec<String> {
+        [
+            fixture!("unix.txt"),
+            fixture!("dos.txt"),
+            fixture!("mlsd.txt"),
+            fixture!("vms.txt"),
+            fixture!("netware.txt"),
+            fixture!("os400.txt"),
+            fixture!("mvs.txt"),
+            fixture!("zvm.txt"),
+            fixture!("os2.txt"),
+            fixture!("eplf.txt"),
+            fixture!("vshell.txt"),
+            fixture!("hpnonstop.txt"),
+        ]
+        .iter()
+        .flat_map(|t| listings(t))
+        .flat_map(|l| l.lines)
+        .collect()
+    }
+
+    #[test]
+    fn a_settled_family_reads_its_odd_lines_and_others_stay_raw() {
+        let feed = |lines: &[&str]| {
+            let mut parser = ListingParser::new(false, now());
+            let mut out = Vec::new();
+            for l in lines {
+                parser.feed(l, &mut out);
+            }
+            parser.finish(&mut out);
+            (out, parser.family())
+        };
+        // In a member list a bare name is a member...
+        let (out, family) = feed(&[
+            "SAVE03    01.03 2002/09/12 2002/10/11 09:37    11    11     0 KIL001",
+            "BARE",
+        ]);
+        assert_eq!(family, Some(Family::MvsMember));
+        assert_eq!(
+            (out[1].name.as_str(), out[1].raw.as_deref()),
+            ("BARE", None)
+        );
+        // ...in a Unix listing it is a line kept raw.
+        let (out, family) = feed(&["-rw-r--r-- 1 u g 1 Jan 1 2024 a", "BARE"]);
+        assert_eq!(family, Some(Family::Unix));
+        assert_eq!(out[1].raw.as_deref(), Some("BARE"));
+        // A Unix listing does not wait for a second half after a VMS-looking name, and one
+        // line another family reads does not switch the listing to it.
+        let (out, family) = feed(&[
+            "-rw-r--r-- 1 u g 1 Jan 1 2024 a",
+            "X.TXT;1",
+            "   1/1  2-JUN-1998 07:32:04",
+            "04-27-00  12:09PM       <DIR>          dos dir",
+            "-rw-r--r-- 1 u g 1 Jan 1 2024 b",
+        ]);
+        assert_eq!(family, Some(Family::Unix));
+        let names: Vec<&str> = out.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "a",
+                "X.TXT;1",
+                "   1/1  2-JUN-1998 07:32:04",
+                "dos dir",
+                "b"
+            ]
+        );
+        // A wrapped VMS name with nothing after it is kept raw at the end.
+        let (out, _) = feed(&["LAST.TXT;1"]);
+        assert_eq!(out[0].raw.as_deref(), Some("LAST.TXT;1"));
+        // A header settles the listing before any entry.
+        let (_, family) = feed(&["JOBNAME  JOBID    OWNER    STATUS CLASS"]);
+        assert_eq!(family, Some(Family::Jes));
+    }
+
+    #[test]
+    fn nine_letter_modes_and_glued_fields() {
+        // A mode without its type letter, as some embedded servers print it.
+        let e = parse_list_line("rw-r--r-- 1 u g 12 Jan 1 2024 nine", now()).unwrap();
+        assert_eq!(
+            (e.name.as_str(), e.kind, e.size, e.raw.as_deref()),
+            ("nine", Kind::File, Some(12), None)
+        );
+        assert_eq!(e.permissions.as_deref(), Some("rw-r--r--"));
+    }
+
+    #[test]
+    fn noise_is_narrow() {
+        for line in [
+            "",
+            "  ",
+            "total 12",
+            "Total of 6 files, 54/54 blocks.",
+            "Total 14 files",
+            "Directory USER1:[TEMP]",
+            "Volume Unit    Referred Ext Used Recfm Lrecl BlkSz Dsorg Dsname",
+            "Name      VV.MM   Created       Changed      Size  Init   Mod   Id",
+            "JOBNAME  JOBID    OWNER    STATUS CLASS",
+            ".",
+            "..",
+        ] {
+            assert!(is_noise(line), "{line:?}");
+        }
+        for line in [
+            "total",
+            "total 12 x",
+            "TOTAL  4019 04/03/18 18:58:16 *STMF x",
+            "Directory",
+            "Volume",
+            "-rw-r--r-- 1 u g 1 Jan 1 2024 total 1",
+            "... ",
+        ] {
+            assert_eq!(is_noise(line), line == "total", "{line:?}");
+        }
+    }
+
+    #[test]
+    fn a_huge_line_is_read_in_bounded_time() {
+        // Two hundred thousand fields: a parser doing work per field per field would take
+        // hours; a linear one takes well under a second.
+        let line = "1 Jan ".repeat(100_000);
+        let started = std::time::Instant::now();
+        let e = parse_list_line(&line, now()).unwrap();
+        assert!(e.raw.is_some());
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    }
+
+    fn cases() -> u32 {
+        std::env::var("FTPSH_PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(256)
+    }
+
+    /// Lines shaped like listing lines: fixture lines cut and spliced, listing-ish pieces,
+    /// and anything at all.
+    fn line() -> impl Strategy<Value = String> {
+        const PIECES: &[&str] = &[
+            " ",
+            "  ",
+            "\t",
+            "-",
+            "d",
+            "rwxr-xr-x",
+            "drwxr-x---+12",
+            "1",
+            "12",
+            "99999999999999999999999",
+            "Jan",
+            "Juli,",
+            "6月",
+            "2005년",
+            "3日",
+            "29.",
+            "10:00",
+            "24:00",
+            "10:00:59.5",
+            "2024",
+            "2024-01-29",
+            "09-26",
+            "01-jun-99",
+            "2-JUN-1998",
+            "9/9",
+            "2KB",
+            "[G,O]",
+            "(RWED,,)",
+            "X.TXT;1",
+            ";",
+            "=",
+            "type=",
+            "file",
+            "dir",
+            "cdir",
+            "OS.unix=slink:",
+            "+i1.2,m8,r,s3,",
+            "<DIR>",
+            "10:00AM",
+            "00:34AM",
+            "*STMF",
+            "*MEM",
+            "PO-E",
+            "**NONE**",
+            "Migrated",
+            "Tape",
+            "JOB01906",
+            "OUTPUT",
+            "Volume",
+            "Unit",
+            "VV.MM",
+            "\"oooo\"",
+            "255,",
+            "00B308",
+            "DIR",
+            "04-23-103",
+            "/",
+            "\\",
+            "->",
+            "\r",
+            "\0",
+            "\x1b[31m",
+            "\u{9b}",
+            "\u{202e}",
+            "ü",
+            "\u{FFFD}",
+            ".",
+            "..",
+            "total",
+        ];
+        let fixtures = fixture_lines();
+        prop_oneof![
+            any::<String>(),
+            prop::collection::vec(prop::sample::select(PIECES), 0..24).prop_map(|p| p.concat()),
+            (
+                prop::sample::select(fixtures.clone()),
+                any::<prop::sample::Index>()
+            )
+                .prop_map(|(l, i)| l.chars().take(i.index(l.chars().count() + 1)).collect()),
+            (
+                prop::sample::select(fixtures.clone()),
+                prop::sample::select(fixtures),
+                any::<prop::sample::Index>()
+            )
+                .prop_map(|(a, b, i)| {
+                    let cut = i.index(a.len() + 1);
+                    let head = a.get(..cut).unwrap_or(&a);
+                    format!("{head}{b}")
+                }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+        /// No input panics, and every line is accounted for: an entry, a documented left-out
+        /// line, or the second half of a joined VMS entry. Raw entries carry their line.
+        #[test]
+        fn every_line_is_an_entry_or_accounted_for(
+            lines in prop::collection::vec(line(), 0..24),
+            mlsd in any::<bool>(),
+        ) {
+            let mut parser = ListingParser::new(mlsd, now());
+            let mut entries = Vec::new();
+            for l in &lines {
+                let before = entries.len();
+                let (skipped, _) = parser.left_out();
+                parser.feed(l, &mut entries);
+                let (skipped_now, _) = parser.left_out();
+                if skipped_now > skipped && entries.len() == before && !mlsd {
+                    // Left out: noise, or an entry named "." / ".." (or cdir/pdir facts).
+                    let alone = parse_list_line(l, now());
+                    prop_assert!(is_noise(l) || alone.is_none(), "{l:?} vanished");
+                }
+            }
+            parser.finish(&mut entries);
+            let (skipped, joined) = parser.left_out();
+            prop_assert_eq!(entries.len() + skipped + joined, lines.len());
+            for e in &entries {
+                if let Some(raw) = &e.raw {
+                    prop_assert_eq!(&e.name, raw);
+                    prop_assert_eq!(e.kind, Kind::Other);
+                } else {
+                    prop_assert!(!e.name.is_empty());
+                    prop_assert!(!is_dot_name(&e.name));
+                }
+            }
+        }
+
+        /// Reading a line on its own never panics either, at any "now".
+        #[test]
+        fn single_lines_never_panic(l in line(), when in any::<i64>()) {
+            let now = DateTime::<Utc>::from_timestamp(when % 8_000_000_000_000, 0)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
+            let _ = parse_list_line(&l, now);
+            let _ = parse_list_line(&l, DateTime::<Utc>::MAX_UTC);
+            let _ = parse_list_line(&l, DateTime::<Utc>::MIN_UTC);
+            let _ = parse_mlsd_line(&l);
+            prop_assert!(!display_name(&l).chars().any(is_unsafe_for_terminal));
         }
     }
 }
