@@ -314,6 +314,7 @@ fn man(w: &mut dyn Write) -> Result<()> {
             crate::settings::Kind::Int { min, max } => format!("{min} to {max}"),
             crate::settings::Kind::Choice(c) => c.join(", "),
             crate::settings::Kind::Text => "text".to_string(),
+            crate::settings::Kind::Charset => "a character set name".to_string(),
         };
         writeln!(
             w,

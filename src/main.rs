@@ -4,6 +4,7 @@
 //! rendered is the line runner in `app.rs`); the exit code comes from `error::exit_code`.
 
 mod app;
+mod charset;
 mod cli;
 mod commands;
 mod config;

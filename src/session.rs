@@ -412,8 +412,20 @@ impl Session {
             "stall_timeout" => {
                 self.opts.stall_timeout = Duration::from_secs(s.number("stall_timeout"))
             }
+            "charset" => {
+                let charset = self.charset();
+                crate::charset::set_current(charset);
+                if let Some(c) = self.conn.as_mut() {
+                    c.ftp.set_encoding(charset);
+                }
+            }
             _ => {}
         }
+    }
+
+    /// The character set of file names (the `charset` setting).
+    pub fn charset(&self) -> crate::charset::Charset {
+        crate::charset::Charset::for_label(&self.settings.text("charset")).unwrap_or_default()
     }
 
     /// The `parallel` setting when it was given (file, flag or `set`): commands without -P
@@ -698,6 +710,8 @@ impl Session {
         greeted.set(dog.fired().is_none());
         let _ = ftp.get_ref().set_read_timeout(Some(timeout));
         let welcome = ftp.get_welcome_msg().map(str::to_string);
+        // Names (and everything else sent) in the host's charset, every byte kept.
+        ftp.set_encoding(self.charset());
 
         // Listings read the data socket through suppaftp, which gives up on the first read
         // timeout: give them the whole idle timeout (shortened while Tab completion fetches).
@@ -1156,6 +1170,7 @@ impl Session {
         // The stall timeout (shortened while Tab completion fetches a listing).
         let idle = self.opts.stall_timeout;
         let limit = self.opts.listing_limit;
+        let charset = self.charset();
         let conn = self.conn()?;
         let shown = listing::display_name(&remote_join(&conn.cwd, path.unwrap_or(".")));
         let command = match path {
@@ -1169,7 +1184,7 @@ impl Session {
             )
         })?;
         let _ = stream.get_ref().get_ref().set_read_timeout(Some(DATA_TICK));
-        match read_listing(&mut stream, idle, limit, &shown, each) {
+        match read_listing(&mut stream, idle, limit, &shown, charset, each) {
             Ok(()) => stream.finish().map_err(|e| {
                 let reply = match Self::ftp_err(e) {
                     // As for a file: the data connection broke, the listing may be cut.
@@ -1455,6 +1470,7 @@ fn read_listing<R: std::io::Read>(
     idle_limit: Duration,
     max_entries: u64,
     shown: &str,
+    charset: crate::charset::Charset,
     each: &mut dyn FnMut(ListEvent) -> Result<()>,
 ) -> Result<(), ListStop> {
     use std::io::ErrorKind;
@@ -1476,6 +1492,7 @@ fn read_listing<R: std::io::Read>(
         lines: &mut u64,
         max_entries: u64,
         shown: &str,
+        charset: crate::charset::Charset,
         each: &mut dyn FnMut(ListEvent) -> Result<()>,
     ) -> Result<(), ListStop> {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -1488,7 +1505,8 @@ fn read_listing<R: std::io::Read>(
                 "listing of {shown} exceeds {max_entries} entries; stopped"
             )));
         }
-        each(ListEvent::Line(&String::from_utf8_lossy(line))).map_err(ListStop::Consumer)
+        // Names in the host's charset, every byte kept (src/charset.rs).
+        each(ListEvent::Line(&charset.decode(line))).map_err(ListStop::Consumer)
     }
     loop {
         if crate::interrupt::requested() {
@@ -1525,10 +1543,10 @@ fn read_listing<R: std::io::Read>(
                 return Err(too_long());
             }
             if partial.is_empty() {
-                emit(head, &mut lines, max_entries, shown, each)?;
+                emit(head, &mut lines, max_entries, shown, charset, each)?;
             } else {
                 partial.extend_from_slice(head);
-                emit(&partial, &mut lines, max_entries, shown, each)?;
+                emit(&partial, &mut lines, max_entries, shown, charset, each)?;
                 partial.clear();
             }
             rest = &tail[1..];
@@ -1540,7 +1558,7 @@ fn read_listing<R: std::io::Read>(
         each(ListEvent::Pause).map_err(ListStop::Consumer)?;
     }
     // A last line without its line end.
-    emit(&partial, &mut lines, max_entries, shown, each)?;
+    emit(&partial, &mut lines, max_entries, shown, charset, each)?;
     each(ListEvent::Pause).map_err(ListStop::Consumer)
 }
 

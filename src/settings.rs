@@ -20,6 +20,8 @@ pub enum Kind {
     Choice(&'static [&'static str]),
     /// Any text without a line break; a TOML string in the file.
     Text,
+    /// A character set name (`utf-8`, `shift_jis`, `latin1`, `cp1251`...); a TOML string.
+    Charset,
 }
 
 /// One row of the table.
@@ -105,6 +107,13 @@ pub const TABLE: &[Def] = &[
         default: "60",
         doc: "Seconds without a byte on a data connection before a transfer or listing \
               counts as stalled, a transient fault (--stall-timeout)",
+    },
+    Def {
+        name: "charset",
+        kind: Kind::Charset,
+        default: "utf-8",
+        doc: "The character set of the server's file names (utf-8, shift_jis, latin1, \
+              cp1251...); bytes it does not decode show as \\xNN and are sent back as they came",
     },
     Def {
         name: "color",
@@ -215,6 +224,13 @@ pub fn validate(def: &Def, text: &str) -> Result<String, String> {
                 Err(format!("'{shown}' is not one of {}", choices.join(", ")))
             }
         }
+        Kind::Charset => match crate::charset::Charset::for_label(text) {
+            Some(c) => Ok(c.name().to_ascii_lowercase()),
+            None => Err(format!(
+                "'{shown}' is not a character set ftpsh knows (utf-8, shift_jis, euc-jp, \
+                 gbk, big5, euc-kr, latin1, cp1251, koi8-r, iso-8859-2...)"
+            )),
+        },
         Kind::Text => {
             if text.contains(['\r', '\n']) {
                 Err("a line break is not allowed".into())
@@ -417,6 +433,7 @@ mod tests {
             "retry_delay",
             "retry_max_time",
             "stall_timeout",
+            "charset",
             "color",
             "listing_limit",
             "prompt",

@@ -886,9 +886,10 @@ impl LfToCrlf {
 /// Resolve where a download goes: `-o` (file, or directory for several), else the local
 /// working directory; the name comes from the remote path and must be one safe component.
 pub fn local_target(remote: &str, output: Option<&Path>, several: bool) -> Result<PathBuf> {
-    let base = remote_basename(remote)?;
+    // A byte the charset did not decode is `%NN` in a local name, never the raw byte.
+    let base = crate::charset::local_form(remote_basename(remote)?).into_owned();
     match output {
-        Some(o) if o.is_dir() => Ok(o.join(base)),
+        Some(o) if o.is_dir() => Ok(o.join(&base)),
         Some(o) if several => Err(LocalError::new(
             o.display().to_string(),
             io::Error::new(

@@ -89,7 +89,11 @@ fn listed_line(
         },
         None => model::EntryData {
             path: path.map(str::to_string),
-            name: line.to_string(),
+            name: crate::charset::escaped_text(line),
+            name_bytes: crate::charset::raw_bytes(line).map(|b| {
+                use base64::Engine as _;
+                base64::engine::general_purpose::STANDARD.encode(b)
+            }),
             kind: None,
             size: None,
             modified: None,

@@ -453,14 +453,24 @@ pub fn sanitize_name(name: &str) -> Option<&str> {
 /// sequences are never sent to the terminal raw and text cannot reorder
 /// itself on screen.
 pub fn display_name(name: &str) -> String {
-    name.chars()
-        .map(|c| if is_unsafe_for_terminal(c) { '?' } else { c })
-        .collect()
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if let Some(b) = crate::charset::escaped_byte(c) {
+            // A byte the charset did not decode (src/charset.rs).
+            out.push_str(&format!("\\x{b:02X}"));
+        } else if is_unsafe_for_terminal(c) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Whether `text` would be changed by [`display_name`].
 pub fn needs_cleaning(text: &str) -> bool {
-    text.chars().any(is_unsafe_for_terminal)
+    text.chars()
+        .any(|c| is_unsafe_for_terminal(c) || crate::charset::escaped_byte(c).is_some())
 }
 
 /// The characters [`display_name`] replaces: controls (C0, DEL and C1;

@@ -12,9 +12,17 @@ use crate::listing::{Entry, Kind, Precision};
 
 /// An entry of a parsed listing of `path` (`None`: the working directory), names as sent.
 pub fn entry(path: Option<&str>, e: &Entry) -> EntryData {
+    let raw = crate::charset::raw_bytes(&e.name);
     EntryData {
         path: path.map(str::to_string),
-        name: e.name.clone(),
+        // Names as sent; one with bytes the charset did not decode has them as `\xNN` here
+        // and, exactly, in `name_bytes`.
+        name: if raw.is_some() {
+            crate::charset::escaped_text(&e.name)
+        } else {
+            e.name.clone()
+        },
+        name_bytes: raw.map(|b| base64::engine::general_purpose::STANDARD.encode(b)),
         kind: Some(kind_name(e.kind).to_string()),
         size: e.size,
         modified: e.modified.map(|t| match e.precision {

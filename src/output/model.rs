@@ -54,7 +54,7 @@ pub const TYPES: &[(&str, &str, &str)] = &[
     (
         "entry",
         "ls, dir, nlist, lls (one per entry)",
-        "path, name, type, size, modified, permissions, target, line?, local?",
+        "path, name, name_bytes?, type, size, modified, permissions, target, line?, local?",
     ),
     (
         "done",
@@ -305,7 +305,11 @@ pub struct LocalDir {
 pub struct EntryData {
     /// The path argument the listing was made for (`null`: the working directory).
     pub path: Option<String>,
+    /// The name; a byte the charset did not decode is written `\xNN` here.
     pub name: String,
+    /// When the name has such bytes: all of its bytes as the server sent them, in base64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_bytes: Option<String>,
     #[serde(rename = "type")]
     pub kind: Option<String>,
     pub size: Option<u64>,
@@ -668,7 +672,8 @@ mod tests {
             }),
             Report::Entry(EntryData {
                 path: None,
-                name: "a\u{1b}b".into(),
+                name: "a\u{1b}b\\xE9".into(),
+                name_bytes: Some("YRti6Q==".into()),
                 kind: Some("file".into()),
                 size: Some(1),
                 modified: Some("2019-01-05".into()),

@@ -80,6 +80,8 @@ struct Shared {
     /// Sent on connect, line by line like a reply.
     greeting: String,
     commands: Mutex<Vec<String>>,
+    /// The same lines as the bytes that came (names in a charset other than UTF-8).
+    raw_commands: Mutex<Vec<Vec<u8>>>,
     uploads: Mutex<Vec<Vec<u8>>>,
     /// Bytes read so far by `SlowUpload`.
     received: std::sync::atomic::AtomicUsize,
@@ -143,6 +145,7 @@ impl FakeServer {
             script: Box::new(script),
             greeting: greeting.to_string(),
             commands: Mutex::new(Vec::new()),
+            raw_commands: Mutex::new(Vec::new()),
             uploads: Mutex::new(Vec::new()),
             received: std::sync::atomic::AtomicUsize::new(0),
             stop: AtomicBool::new(false),
@@ -180,6 +183,11 @@ impl FakeServer {
     /// arguments included, so tests can check a password never leaks elsewhere).
     pub fn commands(&self) -> Vec<String> {
         self.shared.commands.lock().unwrap().clone()
+    }
+
+    /// Every command line received so far, as bytes (without CRLF).
+    pub fn raw_commands(&self) -> Vec<Vec<u8>> {
+        self.shared.raw_commands.lock().unwrap().clone()
     }
 
     /// The bytes of every completed [`Action::Upload`], in order.
@@ -265,6 +273,9 @@ fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
             .trim_end_matches(['\r', '\n'])
             .to_string();
         shared.commands.lock().unwrap().push(cmd.clone());
+        let raw = line.strip_suffix(b"\n").unwrap_or(&line);
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        shared.raw_commands.lock().unwrap().push(raw.to_vec());
         if hung {
             continue;
         }

@@ -99,6 +99,7 @@ fn schema() -> BTreeMap<&'static str, Vec<(&'static str, F)>> {
             vec![
                 ("path", OptStr),
                 ("name", Str),
+                ("name_bytes?", Str),
                 ("type", OptStr),
                 ("size", OptInt),
                 ("modified", OptStr),

@@ -1,6 +1,7 @@
 //! The one integration-test binary: every module drives the real `ftpsh` binary (or the
 //! server harness itself) against servers on 127.0.0.1.
 
+mod charset;
 mod cli;
 mod completions;
 mod config;

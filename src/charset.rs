@@ -1,0 +1,313 @@
+//! File names in the server's character set (the `charset` setting), and names that are not
+//! text in any.
+//!
+//! FTP sends names as bytes. ftpsh keeps them as Rust strings whose every byte can be given
+//! back exactly: the bytes are decoded with the host's charset (UTF-8 by default; `shift_jis`,
+//! `latin1`, `cp1251`... through encoding_rs), and a byte that does not decode becomes one
+//! character of a private-use range, U+EF80 to U+EFFF for the bytes 0x80 to 0xFF (the
+//! convention MirBSD's OPTU-8 uses). Commands sent to the server encode names back the same
+//! way (suppaftp's `Encoding` hook), so a name read from a listing is sent back byte for byte
+//! in RETR, CWD or DELE, whatever it was. On a terminal such a byte shows as `\xNN`
+//! ([`crate::listing::display_name`]), in JSON the name's bytes are also given in base64, and
+//! a local file made from such a name gets `%NN` for the byte (never the raw byte, which the
+//! local file system would read in its own charset).
+//!
+//! The cost: a real name holding U+EF80..U+EFFF (private-use characters, unassigned by
+//! Unicode) is sent as the bytes those characters stand for.
+
+use std::borrow::Cow;
+use std::io;
+
+use encoding_rs::{DecoderResult, EncoderResult};
+
+/// The first character of the escape range: byte `b` (0x80..=0xFF) is U+EF00 + b.
+const BASE: u32 = 0xEF00;
+
+/// The byte an escape character stands for.
+pub fn escaped_byte(c: char) -> Option<u8> {
+    let n = c as u32;
+    (BASE + 0x80..=BASE + 0xFF)
+        .contains(&n)
+        .then(|| (n - BASE) as u8)
+}
+
+fn escape(b: u8) -> char {
+    if b < 0x80 {
+        return b as char;
+    }
+    char::from_u32(BASE + b as u32).unwrap_or(char::REPLACEMENT_CHARACTER)
+}
+
+/// Whether `name` holds bytes that its charset did not decode.
+pub fn has_escapes(name: &str) -> bool {
+    name.chars().any(|c| escaped_byte(c).is_some())
+}
+
+/// A charset names are read and written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Charset(&'static encoding_rs::Encoding);
+
+impl Default for Charset {
+    fn default() -> Self {
+        Charset(encoding_rs::UTF_8)
+    }
+}
+
+impl Charset {
+    /// `utf-8`, `shift_jis`, `latin1`, `cp1251`...: any WHATWG encoding label, and `latin1`
+    /// taken as ISO-8859-1 proper (WHATWG reads it as windows-1252, which differs only in
+    /// 0x80..0x9F).
+    pub fn for_label(label: &str) -> Option<Charset> {
+        let label = label.trim().to_ascii_lowercase();
+        let label = match label.as_str() {
+            "latin1" | "latin-1" | "iso-8859-1" | "iso8859-1" => "windows-1252",
+            "utf8" => "utf-8",
+            other => other,
+        };
+        encoding_rs::Encoding::for_label(label.as_bytes())
+            .filter(|e| e.output_encoding() == *e)
+            .map(Charset)
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    pub fn is_utf8(&self) -> bool {
+        self.0 == encoding_rs::UTF_8
+    }
+
+    /// The server's bytes as a name: every byte kept (see the module doc).
+    pub fn decode<'a>(&self, bytes: &'a [u8]) -> Cow<'a, str> {
+        if let Ok(s) = std::str::from_utf8(bytes)
+            && (self.is_utf8() || s.is_ascii())
+        {
+            return Cow::Borrowed(s);
+        }
+        let mut out = String::with_capacity(bytes.len() * 2);
+        if self.is_utf8() {
+            let mut rest = bytes;
+            while !rest.is_empty() {
+                match std::str::from_utf8(rest) {
+                    Ok(s) => {
+                        out.push_str(s);
+                        break;
+                    }
+                    Err(e) => {
+                        let good = e.valid_up_to();
+                        out.push_str(std::str::from_utf8(&rest[..good]).unwrap_or_default());
+                        let bad = e.error_len().unwrap_or(rest.len() - good);
+                        out.extend(rest[good..good + bad].iter().map(|b| escape(*b)));
+                        rest = &rest[good + bad..];
+                    }
+                }
+            }
+            return Cow::Owned(out);
+        }
+        // Byte by byte, so each character's bytes are known: a character whose bytes do not
+        // encode back to themselves (Shift-JIS has duplicate and user-defined codes) is kept
+        // as escapes instead, so that every name goes back to the server unchanged.
+        let mut decoder = self.0.new_decoder_without_bom_handling();
+        let mut piece = String::with_capacity(16);
+        let (mut start, mut i) = (0, 0);
+        while i < bytes.len() {
+            piece.clear();
+            let last = i + 1 == bytes.len();
+            let (result, _) =
+                decoder.decode_to_string_without_replacement(&bytes[i..=i], &mut piece, last);
+            match result {
+                DecoderResult::Malformed(_, after) => {
+                    // The byte after a bad sequence may start the next character.
+                    let end = if after > 0 && i > start { i } else { i + 1 };
+                    out.extend(bytes[start..end].iter().map(|b| escape(*b)));
+                    decoder = self.0.new_decoder_without_bom_handling();
+                    start = end;
+                    i = end;
+                    continue;
+                }
+                _ if !piece.is_empty() => {
+                    let span = &bytes[start..=i];
+                    if self.encode(&piece).is_ok_and(|back| back == span) {
+                        out.push_str(&piece);
+                    } else {
+                        out.extend(span.iter().map(|b| escape(*b)));
+                    }
+                    start = i + 1;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        out.extend(bytes[start..].iter().map(|b| escape(*b)));
+        Cow::Owned(out)
+    }
+
+    /// A name (or a command line) as the server's bytes: escapes become their bytes, the
+    /// rest is encoded in the charset. A character the charset cannot write is an error.
+    pub fn encode(&self, text: &str) -> io::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(text.len());
+        let mut run_start = 0;
+        let flush = |out: &mut Vec<u8>, run: &str| -> io::Result<()> {
+            if run.is_empty() {
+                return Ok(());
+            }
+            if self.is_utf8() {
+                out.extend_from_slice(run.as_bytes());
+                return Ok(());
+            }
+            let mut encoder = self.0.new_encoder();
+            let mut rest = run;
+            loop {
+                let mut buf = vec![0u8; rest.len() * 4 + 16];
+                let (result, read, written) =
+                    encoder.encode_from_utf8_without_replacement(rest, &mut buf, true);
+                out.extend_from_slice(&buf[..written]);
+                match result {
+                    EncoderResult::InputEmpty => return Ok(()),
+                    EncoderResult::OutputFull => rest = &rest[read..],
+                    EncoderResult::Unmappable(c) => {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidInput,
+                            format!("'{c}' cannot be written in {}", self.name()),
+                        ));
+                    }
+                }
+            }
+        };
+        for (i, c) in text.char_indices() {
+            if let Some(b) = escaped_byte(c) {
+                flush(&mut out, &text[run_start..i])?;
+                out.push(b);
+                run_start = i + c.len_utf8();
+            }
+        }
+        flush(&mut out, &text[run_start..])?;
+        Ok(out)
+    }
+}
+
+/// Commands and replies through the charset (installed with `set_encoding` on every
+/// connection).
+impl suppaftp::Encoding for Charset {
+    fn decode(&self, bytes: &[u8]) -> String {
+        Charset::decode(self, bytes).into_owned()
+    }
+
+    fn encode(&self, text: &str) -> io::Result<Vec<u8>> {
+        Charset::encode(self, text)
+    }
+}
+
+/// The charset of the connection in use, for the JSON renderer (which gives a name's bytes
+/// in it). Set with the `charset` setting.
+static CURRENT: std::sync::Mutex<Option<Charset>> = std::sync::Mutex::new(None);
+
+pub fn set_current(c: Charset) {
+    *CURRENT.lock().unwrap_or_else(|p| p.into_inner()) = Some(c);
+}
+
+pub fn current() -> Charset {
+    CURRENT
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .unwrap_or_default()
+}
+
+/// The bytes a name stands for in the current charset, for JSON's base64 (`None`: the name
+/// is text, nothing was left undecoded).
+pub fn raw_bytes(name: &str) -> Option<Vec<u8>> {
+    if !has_escapes(name) {
+        return None;
+    }
+    current().encode(name).ok()
+}
+
+/// A name with each undecodable byte written `\xNN` (and nothing else changed: JSON keeps
+/// names as sent).
+pub fn escaped_text(name: &str) -> String {
+    name.chars()
+        .map(|c| match escaped_byte(c) {
+            Some(b) => format!("\\x{b:02X}"),
+            None => c.to_string(),
+        })
+        .collect()
+}
+
+/// A name made safe as a local file name: each undecodable byte as `%NN`.
+pub fn local_form(name: &str) -> Cow<'_, str> {
+    if !has_escapes(name) {
+        return Cow::Borrowed(name);
+    }
+    Cow::Owned(
+        name.chars()
+            .map(|c| match escaped_byte(c) {
+                Some(b) => format!("%{b:02X}"),
+                None => c.to_string(),
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn utf8_names_are_kept_and_bad_bytes_escaped() {
+        let c = Charset::default();
+        assert_eq!(c.decode(b"caf\xc3\xa9.txt"), "café.txt");
+        let odd = c.decode(b"caf\xe9.txt");
+        assert_eq!(odd, "caf\u{efe9}.txt");
+        assert!(has_escapes(&odd));
+        assert_eq!(c.encode(&odd).unwrap(), b"caf\xe9.txt");
+        assert_eq!(local_form(&odd), "caf%E9.txt");
+    }
+
+    #[test]
+    fn shift_jis_names_decode_and_encode_back() {
+        let sj = Charset::for_label("shift_jis").unwrap();
+        let bytes = b"\x93\xfa\x96\x7b\x8c\xea.txt"; // 日本語.txt
+        let name = sj.decode(bytes);
+        assert_eq!(name, "日本語.txt");
+        assert_eq!(sj.encode(&name).unwrap(), bytes);
+        assert_eq!(sj.encode("RETR 日本語.txt\r\n").unwrap()[..5], *b"RETR ");
+        // A character Shift-JIS lacks is an error, not a '?' sent to the server.
+        assert!(sj.encode("ü").is_err());
+        // Read in UTF-8, the same bytes are escapes that go back unchanged.
+        let u = Charset::default();
+        assert_eq!(u.encode(&u.decode(bytes)).unwrap(), bytes);
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(Charset::for_label("UTF-8").unwrap().name(), "UTF-8");
+        assert_eq!(Charset::for_label("latin1").unwrap().name(), "windows-1252");
+        assert_eq!(Charset::for_label("cp1251").unwrap().name(), "windows-1251");
+        assert!(Charset::for_label("klingon").is_none());
+        // replacement/utf-16 are not ASCII-compatible: refused.
+        assert!(Charset::for_label("utf-16le").is_none());
+    }
+
+    fn cases() -> u32 {
+        std::env::var("FTPSH_PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(256)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+        /// Whatever the bytes, decoding then encoding gives them back, in UTF-8 and in
+        /// Shift-JIS and windows-1251 (names the server sent are sent back exactly).
+        #[test]
+        fn any_bytes_round_trip(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            for label in ["utf-8", "shift_jis", "cp1251"] {
+                let c = Charset::for_label(label).unwrap();
+                let name = c.decode(&bytes);
+                prop_assert_eq!(c.encode(&name).unwrap(), bytes.clone(), "{}", label);
+            }
+        }
+    }
+}
