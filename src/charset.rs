@@ -12,8 +12,9 @@
 //! a local file made from such a name gets `%NN` for the byte (never the raw byte, which the
 //! local file system would read in its own charset).
 //!
-//! The cost: a real name holding U+EF80..U+EFFF (private-use characters, unassigned by
-//! Unicode) is sent as the bytes those characters stand for.
+//! A real name holding U+EF80..U+EFFF (private-use characters) has its UTF-8 bytes escaped
+//! like undecodable ones, so it too goes back unchanged. What cannot be told apart is a name
+//! typed with such a character: it is sent as the byte it stands for.
 
 use std::borrow::Cow;
 use std::io;
@@ -80,22 +81,37 @@ impl Charset {
     /// The server's bytes as a name: every byte kept (see the module doc).
     pub fn decode<'a>(&self, bytes: &'a [u8]) -> Cow<'a, str> {
         if let Ok(s) = std::str::from_utf8(bytes)
-            && (self.is_utf8() || s.is_ascii())
+            && (s.is_ascii() || (self.is_utf8() && !has_escapes(s)))
         {
             return Cow::Borrowed(s);
         }
         let mut out = String::with_capacity(bytes.len() * 2);
         if self.is_utf8() {
+            // Valid text, except that a name holding the escape characters themselves has
+            // their bytes escaped, so that it too goes back unchanged.
+            let push_text = |out: &mut String, s: &str| {
+                for c in s.chars() {
+                    if escaped_byte(c).is_some() {
+                        let mut b = [0u8; 4];
+                        out.extend(c.encode_utf8(&mut b).bytes().map(escape));
+                    } else {
+                        out.push(c);
+                    }
+                }
+            };
             let mut rest = bytes;
             while !rest.is_empty() {
                 match std::str::from_utf8(rest) {
                     Ok(s) => {
-                        out.push_str(s);
+                        push_text(&mut out, s);
                         break;
                     }
                     Err(e) => {
                         let good = e.valid_up_to();
-                        out.push_str(std::str::from_utf8(&rest[..good]).unwrap_or_default());
+                        push_text(
+                            &mut out,
+                            std::str::from_utf8(&rest[..good]).unwrap_or_default(),
+                        );
                         let bad = e.error_len().unwrap_or(rest.len() - good);
                         out.extend(rest[good..good + bad].iter().map(|b| escape(*b)));
                         rest = &rest[good + bad..];
@@ -257,6 +273,11 @@ mod tests {
     fn utf8_names_are_kept_and_bad_bytes_escaped() {
         let c = Charset::default();
         assert_eq!(c.decode(b"caf\xc3\xa9.txt"), "café.txt");
+        // The escape characters themselves, sent as UTF-8, are escaped byte by byte.
+        assert_eq!(
+            c.encode(&c.decode("a\u{ef80}".as_bytes())).unwrap(),
+            "a\u{ef80}".as_bytes()
+        );
         let odd = c.decode(b"caf\xe9.txt");
         assert_eq!(odd, "caf\u{efe9}.txt");
         assert!(has_escapes(&odd));
