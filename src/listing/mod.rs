@@ -467,12 +467,6 @@ pub fn display_name(name: &str) -> String {
     out
 }
 
-/// Whether `text` would be changed by [`display_name`].
-pub fn needs_cleaning(text: &str) -> bool {
-    text.chars()
-        .any(|c| is_unsafe_for_terminal(c) || crate::charset::escaped_byte(c).is_some())
-}
-
 /// The characters [`display_name`] replaces: controls (C0, DEL and C1;
 /// `char::is_control` is exactly these, and ESC or CSI start terminal escape
 /// sequences), bidirectional marks, embeddings, overrides and isolates, which
@@ -504,13 +498,15 @@ mod tests {
             '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', '\u{061C}', '\u{2028}', '\u{2029}',
         ] {
             assert_eq!(display_name(&format!("a{c}b")), "a?b", "U+{:04X}", c as u32);
-            assert!(needs_cleaning(&c.to_string()));
+            assert!(is_unsafe_for_terminal(c));
         }
         // Every C0 control, DEL and every C1 control.
         for c in (0u32..0x20).chain(0x7f..0xa0).filter_map(char::from_u32) {
             assert_eq!(display_name(&format!("a{c}b")), "a?b", "U+{:04X}", c as u32);
         }
-        assert!(!needs_cleaning("plain ü 月 name"));
+        assert!(!"plain ü 月 name".chars().any(is_unsafe_for_terminal));
+        // A byte a charset did not decode shows as \xNN (src/charset.rs).
+        assert_eq!(display_name("caf\u{efe9}.txt"), "caf\\xE9.txt");
     }
 
     /// A fixed "now" (2025-03-15 12:00 UTC) so year inference is deterministic.

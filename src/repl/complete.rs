@@ -221,9 +221,11 @@ fn remote_candidates(
 }
 
 /// Names the terminal cannot show as they are (controls, bidi overrides) are not offered:
-/// the replacement goes into the line editor, which would draw it raw.
+/// the replacement goes into the line editor, which would draw it raw. Bytes the charset
+/// did not decode are offered: their private-use characters are harmless to draw, and they
+/// go back to the server as the bytes they stand for (src/charset.rs).
 fn typeable(name: &str) -> bool {
-    !crate::listing::needs_cleaning(name)
+    !name.chars().any(crate::listing::is_unsafe_for_terminal)
 }
 
 fn candidate(dir_part: &str, name: &str, is_dir: bool) -> Pair {

@@ -166,3 +166,28 @@ fn tab_completes_a_shift_jis_name_and_get_fetches_it() {
     p.send_line("bye").unwrap();
     p.expect(expectrl::Eof).unwrap();
 }
+
+/// Tab offers a name with an undecodable byte too, and the completed `get` sends the byte.
+#[test]
+fn tab_completes_a_name_with_an_undecodable_byte() {
+    let server = server(LATIN1_NAME, b"coffee");
+    let env = Env::new();
+    let mut p = spawn_shell(&env, &[&server.url()]);
+    p.expect("> ").unwrap();
+    p.send("get ca").unwrap();
+    p.send(ControlCode::HorizontalTabulation).unwrap();
+    p.expect(".txt ").unwrap();
+    p.send("\r").unwrap();
+    let target = env.local("caf%E9.txt");
+    let start = std::time::Instant::now();
+    while std::fs::read(&target).ok().as_deref() != Some(b"coffee".as_slice()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no caf%E9.txt after Tab and Enter"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(retr_bytes(&server), vec![LATIN1_NAME.to_vec()]);
+    p.send_line("bye").unwrap();
+    p.expect(expectrl::Eof).unwrap();
+}

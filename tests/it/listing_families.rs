@@ -397,3 +397,36 @@ fn os400_get_r_copies_a_directory() {
     assert_eq!(read("docs/readme.txt"), "read me\n");
     assert_eq!(read("docs/more/deep.txt"), "abc");
 }
+
+/// Tab completion reads a VMS listing like `ls` does: `get NO` + Tab gives the versioned name,
+/// quoted (`;` separates commands), and Enter fetches it.
+#[test]
+fn tab_completes_a_vms_name_and_get_fetches_it() {
+    use expectrl::{ControlCode, Expect};
+    let server = vms_server(BTreeMap::from([("NOTES.TXT;1", "notes\n")]));
+    let env = crate::util::Env::new();
+    let mut p = crate::pty::spawn_shell(&env, &[&server.url()]);
+    p.expect("> ").unwrap();
+    p.send("get NO").unwrap();
+    p.send(ControlCode::HorizontalTabulation).unwrap();
+    p.expect("NOTES.TXT\\;1").unwrap();
+    p.send("\r").unwrap();
+    // State, not time: the file on disk.
+    let target = env.local("NOTES.TXT");
+    let start = std::time::Instant::now();
+    while std::fs::read(&target).ok().as_deref() != Some(b"notes\n".as_slice()) {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "no NOTES.TXT after Tab and Enter"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let retrs: Vec<String> = server
+        .commands()
+        .into_iter()
+        .filter(|c| verb(c) == "RETR")
+        .collect();
+    assert_eq!(retrs, ["RETR NOTES.TXT;1"]);
+    p.send_line("bye").unwrap();
+    p.expect(expectrl::Eof).unwrap();
+}
