@@ -323,7 +323,11 @@ impl Runner {
         needs_connection: bool,
     ) -> (anyhow::Result<Flow>, bool) {
         if needs_connection {
-            if let Err(e) = self.session.ensure_alive(&self.out) {
+            if let Err(e) = self
+                .session
+                .ensure_alive(&self.out)
+                .and_then(|_| self.session.renew_tls_tickets())
+            {
                 return (Err(e), true);
             }
             // Every reply of the command is bounded as a whole by --timeout, and Ctrl-C cuts

@@ -266,7 +266,7 @@ fn retrying<T>(
 ) -> Result<T> {
     let mut tries = Tries::new(policy);
     session.retry_resume = false;
-    let mut result = op(session);
+    let mut result = session.renew_tls_tickets().and_then(|_| op(session));
     // The last failure came from logging in again: a refusal then counts as transient.
     let mut reconnecting = false;
     loop {
@@ -280,7 +280,10 @@ fn retrying<T>(
         };
         announce_and_wait(out, command, Some(target), &tries, wait, &err)?;
         session.retry_resume = true;
-        (result, reconnecting) = match session.ensure_alive(out) {
+        (result, reconnecting) = match session
+            .ensure_alive(out)
+            .and_then(|_| session.renew_tls_tickets())
+        {
             Ok(()) => (op(session), false),
             Err(e) => (Err(e), true),
         };

@@ -70,7 +70,10 @@ impl WorkerSpec {
         s.ascii = self.ascii;
         s.passive = self.passive;
         // Its own session cache: its data connections resume its own TLS session.
-        s.tls_config = self.tls_config.as_deref().map(tls::with_own_session_cache);
+        s.tls_config = self
+            .tls_config
+            .as_deref()
+            .map(|c| tls::with_store(c, &s.tickets));
         // The clear-text warning was given (or not) for the shell's connection.
         s.warned_clear.insert(self.target.display_host());
         s.connect(self.target.clone(), &Printer::discard())?;
@@ -342,6 +345,8 @@ pub struct Session {
     /// milliseconds; the idle timeout, except while Tab completion fetches a listing.
     data_timeout: Arc<AtomicU64>,
     tls_config: Option<Arc<rustls::ClientConfig>>,
+    /// The TLS session cache of this session's connections (see [`tls::Tickets`]).
+    tickets: Arc<tls::Tickets>,
     /// Hosts already warned about a clear-text password this run.
     warned_clear: HashSet<String>,
     /// The last server connected to: `open` alone goes back to it.
@@ -375,6 +380,7 @@ impl Session {
             cache: ListingCache::default(),
             data_timeout,
             tls_config: None,
+            tickets: Arc::default(),
             warned_clear: HashSet::new(),
             last_target: None,
             completion_note: None,
@@ -591,6 +597,7 @@ impl Session {
             return Ok(Arc::clone(c));
         }
         let c = tls::client_config(self.opts.ca_file.as_deref(), self.opts.insecure)?;
+        let c = tls::with_store(&c, &self.tickets);
         self.tls_config = Some(Arc::clone(&c));
         Ok(c)
     }
@@ -898,6 +905,26 @@ impl Session {
         self.reconnect_within(self.opts.timeout, out)
     }
 
+    /// Before a data connection: over TLS 1.3, when the session cache holds no ticket for
+    /// the server any more (uploads use them up, see [`tls::Tickets`]), log in again quietly
+    /// so that the data connection can resume the control connection's session, which vsftpd
+    /// and proftpd require.
+    pub fn renew_tls_tickets(&mut self) -> Result<()> {
+        let Some(conn) = self.conn.as_mut() else {
+            return Ok(());
+        };
+        let tls13 = conn
+            .tls_report()
+            .and_then(|t| t.version)
+            .is_some_and(|v| v.contains("1.3"));
+        if conn.dead || !tls13 || self.tickets.tls13(&conn.target.host) > 0 {
+            return Ok(());
+        }
+        let _ = conn.with_timeout(Duration::from_secs(2), |c| c.ftp.quit());
+        conn.dead = true;
+        self.reconnect_within(self.opts.timeout, &Printer::new(true, false))
+    }
+
     /// [`Session::ensure_alive`] with its own time limit (Tab completion allows less). A
     /// failed reconnect keeps the dead connection and its target, so the prompt still names
     /// the server and the next command (or `open` alone) tries again.
@@ -1014,7 +1041,7 @@ impl Session {
 
     /// What a worker of a parallel transfer needs to open a connection of its own like this
     /// one: the server and credentials, the TLS choice and configuration (each worker gets a
-    /// copy with its own session cache, see [`tls::with_own_session_cache`]), type, mode and
+    /// copy with its own session cache, see [`tls::with_store`]), type, mode and
     /// the remote directory.
     pub fn worker_spec(&mut self) -> Result<WorkerSpec> {
         let tls_config = match self.conn()?.tls {

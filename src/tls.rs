@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use rustls::client::ClientSessionStore;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
@@ -95,14 +96,101 @@ pub fn client_config(ca_file: Option<&Path>, insecure: bool) -> Result<Arc<Clien
     Ok(Arc::new(config))
 }
 
-/// `config` with a session cache of its own, for another control connection (a worker of a
-/// parallel transfer). Its data connections must resume its own TLS session: proftpd refuses
-/// one that resumes another connection's (425), and with a shared cache a worker's data
-/// connection could take the ticket another worker's connection had just stored.
-pub fn with_own_session_cache(config: &ClientConfig) -> Arc<ClientConfig> {
+/// `config` with `store` as its session cache: each control connection (the shell's, each
+/// worker's) has a cache of its own. Its data connections must resume its own TLS session:
+/// proftpd refuses one that resumes another connection's (425), and with a shared cache a
+/// worker's data connection could take the ticket another worker's connection had just stored.
+pub fn with_store(config: &ClientConfig, store: &Arc<Tickets>) -> Arc<ClientConfig> {
     let mut own = config.clone();
-    own.resumption = rustls::client::Resumption::default();
+    own.resumption =
+        rustls::client::Resumption::store(Arc::clone(store) as Arc<dyn ClientSessionStore>);
     Arc::new(own)
+}
+
+/// rustls' in-memory session cache, counting the TLS 1.3 tickets it holds per server.
+///
+/// Why: a TLS 1.3 ticket resumes one data connection only (rustls never reuses one). The
+/// login gives two; a download's data connection brings a new one (the client reads it), an
+/// upload's does not (the client only writes). So after two uploads a connection has none
+/// left, and vsftpd (522) and proftpd (425), which require data connections to resume the
+/// control connection's session, refuse the next one. The session logs in again first
+/// (`Session::renew_tls_tickets`): new login, new tickets.
+#[derive(Debug)]
+pub struct Tickets {
+    inner: rustls::client::ClientSessionMemoryCache,
+    count: Mutex<std::collections::HashMap<ServerName<'static>, usize>>,
+}
+
+/// What [`rustls::client::ClientSessionMemoryCache`] keeps per server, at most.
+const TICKETS_PER_SERVER: usize = 8;
+
+impl Default for Tickets {
+    fn default() -> Self {
+        Tickets {
+            inner: rustls::client::ClientSessionMemoryCache::new(256),
+            count: Mutex::default(),
+        }
+    }
+}
+
+impl Tickets {
+    /// The TLS 1.3 tickets held for `host`.
+    pub fn tls13(&self, host: &str) -> usize {
+        let Ok(name) = ServerName::try_from(host.to_string()) else {
+            return 0;
+        };
+        let count = self.count.lock().unwrap_or_else(|p| p.into_inner());
+        count.get(&name).copied().unwrap_or(0)
+    }
+}
+
+impl ClientSessionStore for Tickets {
+    fn set_kx_hint(&self, server_name: ServerName<'static>, group: rustls::NamedGroup) {
+        self.inner.set_kx_hint(server_name, group)
+    }
+    fn kx_hint(&self, server_name: &ServerName<'_>) -> Option<rustls::NamedGroup> {
+        self.inner.kx_hint(server_name)
+    }
+    fn set_tls12_session(
+        &self,
+        server_name: ServerName<'static>,
+        value: rustls::client::Tls12ClientSessionValue,
+    ) {
+        self.inner.set_tls12_session(server_name, value)
+    }
+    fn tls12_session(
+        &self,
+        server_name: &ServerName<'_>,
+    ) -> Option<rustls::client::Tls12ClientSessionValue> {
+        self.inner.tls12_session(server_name)
+    }
+    fn remove_tls12_session(&self, server_name: &ServerName<'static>) {
+        self.inner.remove_tls12_session(server_name)
+    }
+    fn insert_tls13_ticket(
+        &self,
+        server_name: ServerName<'static>,
+        value: rustls::client::Tls13ClientSessionValue,
+    ) {
+        let mut count = self.count.lock().unwrap_or_else(|p| p.into_inner());
+        let n = count.entry(server_name.clone()).or_default();
+        *n = (*n + 1).min(TICKETS_PER_SERVER);
+        self.inner.insert_tls13_ticket(server_name, value)
+    }
+    fn take_tls13_ticket(
+        &self,
+        server_name: &ServerName<'static>,
+    ) -> Option<rustls::client::Tls13ClientSessionValue> {
+        let ticket = self.inner.take_tls13_ticket(server_name);
+        let mut count = self.count.lock().unwrap_or_else(|p| p.into_inner());
+        match (&ticket, count.get_mut(server_name)) {
+            (Some(_), Some(n)) => *n = n.saturating_sub(1),
+            // The cache had none, whatever was counted.
+            (None, Some(n)) => *n = 0,
+            _ => {}
+        }
+        ticket
+    }
 }
 
 /// The default verification (webpki against the roots, `--ca-file` included), plus one

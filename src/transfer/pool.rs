@@ -241,6 +241,8 @@ impl<R> Pool<'_, R> {
     where
         F: Fn(&mut Session, &J) -> Result<R>,
     {
+        // A TLS 1.3 connection whose tickets its uploads used up logs in again first.
+        session.renew_tls_tickets()?;
         session.arm_watchdog();
         let result = work(session, job);
         match session.disarm_watchdog() {

@@ -246,7 +246,6 @@ TLSLog {d}/tls.log
             owner: Some(test_ids()),
             log: self.log.clone(),
             // proftpd requires TLS session reuse on data connections.
-            without_mirror_upload: self.tls.is_some(),
         }
     }
 }
@@ -348,7 +347,6 @@ impl PureFtpd {
             owner: Some(test_ids()),
             log: self.log.clone(),
             // pure-ftpd does not check TLS session reuse.
-            without_mirror_upload: false,
         }
     }
 }
@@ -373,11 +371,6 @@ pub(crate) struct Target {
     /// The uid and gid the server writes as after login, to give the seeded files to (so that
     /// `put -c` may append to one); None: the server runs as we do.
     owner: Option<(u32, u32)>,
-    /// Leave out `mirror -R`: over TLS 1.3 this server refuses the third upload of a
-    /// connection (the ftpsh bug of the ignored test
-    /// `proftpd_ftps_more_uploads_in_one_session_than_the_login_gave_tickets`), and with
-    /// four workers for five files one worker may upload three.
-    without_mirror_upload: bool,
     /// The server's log, shown when a run fails.
     log: PathBuf,
 }
@@ -583,14 +576,10 @@ pub(crate) fn scripted_session(t: &Target) {
     let out = t.ok(&client, &["--json"], "mirror site copy");
     crate::mirror::assert_same_tree(&client.path("copy"), &t.dir.join("site"));
     assert_eq!(json_summary(&out)["done"], 5, "[{}] {}", t.name, out.stdout);
-    let mut reruns = vec!["mirror site copy"];
-    if !t.without_mirror_upload {
-        let out = t.ok(&client, &["--json"], "mirror -R copy up");
-        crate::mirror::assert_same_tree(&t.dir.join("up"), &client.path("copy"));
-        assert_eq!(json_summary(&out)["done"], 5, "[{}] {}", t.name, out.stdout);
-        reruns.push("mirror -R copy up");
-    }
-    for cmd in reruns {
+    let out = t.ok(&client, &["--json"], "mirror -R copy up");
+    crate::mirror::assert_same_tree(&t.dir.join("up"), &client.path("copy"));
+    assert_eq!(json_summary(&out)["done"], 5, "[{}] {}", t.name, out.stdout);
+    for cmd in ["mirror site copy", "mirror -R copy up"] {
         let out = t.ok(&client, &["--json"], cmd);
         let s = json_summary(&out);
         assert_eq!(
@@ -651,7 +640,7 @@ fn proftpd_scripted_session() {
     ftpsh_skip_proftpd,
     ignore = "proftpd not installed, not root, or no user ftpsh-test"
 )]
-fn proftpd_scripted_session_over_ftps_but_mirror_upload() {
+fn proftpd_scripted_session_over_ftps() {
     let server = Proftpd::start(true);
     scripted_session(&server.target("proftpd FTPS"));
 }
@@ -683,7 +672,7 @@ fn pure_ftpd_scripted_session_over_ftps() {
     ftpsh_skip_vsftpd_login,
     ignore = "vsftpd not installed, not root, or no user ftpsh-test"
 )]
-fn vsftpd_scripted_session_over_ftps_but_mirror_upload() {
+fn vsftpd_scripted_session_over_ftps() {
     let server = interop::tls_vsftpd();
     let target = Target {
         name: "vsftpd FTPS".to_owned(),
@@ -695,8 +684,6 @@ fn vsftpd_scripted_session_over_ftps_but_mirror_upload() {
         dir: server.local_root.clone(),
         owner: interop::local_user(USER),
         log: server.log.clone(),
-        // vsftpd: require_ssl_reuse=YES (its default).
-        without_mirror_upload: true,
     };
     scripted_session(&target);
 }
@@ -717,7 +704,6 @@ fn pyftpdlib_scripted_session() {
         dir: server.root.clone(),
         owner: None,
         log: server.log.clone(),
-        without_mirror_upload: false,
     };
     scripted_session(&target);
 }
@@ -742,7 +728,6 @@ fn libunftp_target(env: &Env, name: &str) -> Target {
         owner: None,
         // In-process: no log file.
         log: env.root.path().join("no-log"),
-        without_mirror_upload: false,
     }
 }
 
@@ -819,19 +804,21 @@ fn proftpd_ftps_parallel_workers_resume_their_own_tls_session() {
     // Uploads: see the ignored test below (each worker would upload 4 files).
 }
 
-/// NOT FIXED (ignored until it is): over TLS 1.3 the third upload in one FTPS session is
-/// refused by proftpd (425; its TLS log: "client did not reuse TLS session"). rustls uses
+/// FIXED (`Session::renew_tls_tickets`, src/tls.rs `Tickets`): over TLS 1.3 the third upload
+/// in one FTPS session was refused by proftpd (425; its TLS log: "client did not reuse TLS session"). rustls uses
 /// each TLS 1.3 session ticket at most once (`ClientSessionStore::take_tls13_ticket`); the
 /// control connection's full handshake brings two (OpenSSL's default); a download's data
 /// connection uses one and brings one (net zero), but proftpd sends none on an upload's,
 /// even when the client reads to the server's close_notify (tried: no ticket arrives). So
 /// after two uploads the next data connection has no ticket, makes a full handshake, and
-/// proftpd refuses it. vsftpd and pure-ftpd do not check, libunftp neither. A fix needs a
-/// design choice (reconnect for fresh tickets, or TLS 1.2 whose sessions rustls reuses).
+/// proftpd refused it. pure-ftpd does not check, libunftp neither. ftpsh now counts the
+/// tickets and logs in again (quietly) before a data connection when none is left.
 /// `put -P`/`mirror -R` workers hit it from their third upload each.
 #[test]
-#[ignore = "ftpsh bug not fixed yet: proftpd refuses the third FTPS upload of a session \
-            (TLS 1.3 tickets run out)"]
+#[cfg_attr(
+    ftpsh_skip_proftpd,
+    ignore = "proftpd not installed, not root, or no user ftpsh-test"
+)]
 fn proftpd_ftps_more_uploads_in_one_session_than_the_login_gave_tickets() {
     let server = Proftpd::start(true);
     let t = server.target("proftpd FTPS");
@@ -852,8 +839,10 @@ fn proftpd_ftps_more_uploads_in_one_session_than_the_login_gave_tickets() {
 /// The same bug as the test above, against vsftpd (`require_ssl_reuse=YES`, its default):
 /// 522 "SSL connection failed: session reuse required" on the third upload.
 #[test]
-#[ignore = "ftpsh bug not fixed yet: vsftpd refuses the third FTPS upload of a session \
-            (TLS 1.3 tickets run out)"]
+#[cfg_attr(
+    ftpsh_skip_vsftpd_login,
+    ignore = "vsftpd not installed, not root, or no user ftpsh-test"
+)]
 fn vsftpd_ftps_more_uploads_in_one_session_than_the_login_gave_tickets() {
     let server = interop::tls_vsftpd();
     let client = Client::new();
