@@ -14,6 +14,8 @@ mod interrupt;
 mod listing;
 mod mirror;
 mod output;
+#[cfg(test)]
+mod proptests;
 mod repl;
 #[cfg(feature = "serve")]
 mod serve;
