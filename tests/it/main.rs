@@ -5,6 +5,7 @@ mod cli;
 mod completions;
 mod config;
 mod fake;
+mod fuzz;
 mod interop;
 mod json;
 mod mirror;
