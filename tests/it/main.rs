@@ -19,5 +19,6 @@ mod regress_session;
 mod serve;
 mod server;
 mod shellc;
+mod soak;
 mod tree;
 mod util;
