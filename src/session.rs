@@ -1757,7 +1757,7 @@ pub fn redact(text: &str) -> String {
         }
         let end = words[i + 1..]
             .iter()
-            .position(|w| w.contains("://"))
+            .position(|w| scheme_end(w).is_some())
             .map_or(words.len(), |n| i + 1 + n);
         out.push(redact_url(&words[i..end].join(" ")));
         i = end;
@@ -1765,15 +1765,17 @@ pub fn redact(text: &str) -> String {
     out.join(" ")
 }
 
-/// One URL (or `user:password@host` where a URL is expected) without its password.
-pub fn redact_url(word: &str) -> String {
-    // A `://` after a `/`, `@` or `:` is in the path (`bob:pw@host/a://b`), not after a
-    // scheme: the userinfo then starts the word.
-    let start = word
-        .find("://")
+/// Where the `scheme://` a word starts with ends. A `://` after a `/`, `@` or `:` is in a
+/// path (`bob:pw@host/a://b`), not after a scheme.
+fn scheme_end(word: &str) -> Option<usize> {
+    word.find("://")
         .filter(|&i| !word[..i].contains(['/', '@', ':']))
         .map(|i| i + 3)
-        .unwrap_or(0);
+}
+
+/// One URL (or `user:password@host` where a URL is expected) without its password.
+pub fn redact_url(word: &str) -> String {
+    let start = scheme_end(word).unwrap_or(0);
     let rest = &word[start..];
     let authority_end = rest.find('/').unwrap_or(rest.len());
     let authority = &rest[..authority_end];
