@@ -15,6 +15,8 @@ mod interrupt;
 mod listing;
 mod mirror;
 mod output;
+#[cfg(test)]
+mod proptests;
 mod repl;
 mod retry;
 #[cfg(feature = "serve")]

@@ -1850,21 +1850,39 @@ fn control_alive(conn: &Conn) -> bool {
 /// error messages and history: `get ftp://bob:pw@h/x` → `get ftp://bob@h/x`. Only words with
 /// a scheme: `10:00@web1.log` is a file name.
 pub fn redact(text: &str) -> String {
-    text.split(' ')
-        .map(|w| {
-            if w.contains("://") {
-                redact_url(w)
-            } else {
-                w.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    // A URL runs from its word to the next URL's: a password may hold blanks (`ftp://bob:my
+    // pw@h`, one quoted argument, parses), and `redact_url` finds the userinfo in the text as
+    // the URL parser does.
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut out = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        if !words[i].contains("://") {
+            out.push(words[i].to_string());
+            i += 1;
+            continue;
+        }
+        let end = words[i + 1..]
+            .iter()
+            .position(|w| scheme_end(w).is_some())
+            .map_or(words.len(), |n| i + 1 + n);
+        out.push(redact_url(&words[i..end].join(" ")));
+        i = end;
+    }
+    out.join(" ")
+}
+
+/// Where the `scheme://` a word starts with ends. A `://` after a `/`, `@` or `:` is in a
+/// path (`bob:pw@host/a://b`), not after a scheme.
+fn scheme_end(word: &str) -> Option<usize> {
+    word.find("://")
+        .filter(|&i| !word[..i].contains(['/', '@', ':']))
+        .map(|i| i + 3)
 }
 
 /// One URL (or `user:password@host` where a URL is expected) without its password.
 pub fn redact_url(word: &str) -> String {
-    let start = word.find("://").map(|i| i + 3).unwrap_or(0);
+    let start = scheme_end(word).unwrap_or(0);
     let rest = &word[start..];
     let authority_end = rest.find('/').unwrap_or(rest.len());
     let authority = &rest[..authority_end];

@@ -6,7 +6,7 @@
 //! a bad line is a [`UsageError`] (exit 2). [`dispatch`] then calls one handler per variant.
 
 mod files;
-mod glob;
+pub mod glob;
 mod local;
 mod nav;
 pub mod parse;
@@ -1206,10 +1206,13 @@ pub fn split_commands(line: &str) -> (Vec<String>, bool) {
     let mut chars = line.char_indices();
     let (mut single, mut double) = (false, false);
     let mut last_escaped = false;
+    // How much of `cur` ends in an escaped character: trimming stops there (`x\ ` keeps its
+    // space).
+    let mut protected = 0;
     // `cur` holds only white space: the next other character starts a command word.
     let mut at_start = true;
     while let Some((i, c)) = chars.next() {
-        if at_start && !c.is_whitespace() {
+        if at_start && !is_blank(c) {
             at_start = false;
             // Only at the first character of a command, and `shell_rest` reads no further
             // than a command name is long: no rescanning of the rest of the line.
@@ -1223,7 +1226,7 @@ pub fn split_commands(line: &str) -> (Vec<String>, bool) {
         if c == '#'
             && !single
             && !double
-            && (cur.is_empty() || (cur.ends_with(char::is_whitespace) && !last_escaped))
+            && (cur.is_empty() || (cur.ends_with(is_blank) && !last_escaped))
         {
             break;
         }
@@ -1234,6 +1237,7 @@ pub fn split_commands(line: &str) -> (Vec<String>, bool) {
                 if let Some((_, n)) = chars.next() {
                     cur.push(n);
                     last_escaped = true;
+                    protected = cur.len();
                 }
             }
             '\'' if !double => {
@@ -1245,15 +1249,29 @@ pub fn split_commands(line: &str) -> (Vec<String>, bool) {
                 cur.push(c);
             }
             ';' if !single && !double => {
-                out.push(cur.trim().to_string());
+                out.push(trim_command(&cur, protected));
                 cur.clear();
+                protected = 0;
                 at_start = true;
             }
             _ => cur.push(c),
         }
     }
-    out.push(cur.trim().to_string());
+    out.push(trim_command(&cur, protected));
     (out, single || double)
+}
+
+/// The blanks that separate words, as the word parser (`shell_words`) has them: other
+/// Unicode white space (U+00A0, U+2003) is part of a word, so the splitter must not trim it.
+fn is_blank(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n')
+}
+
+/// One command's text without the blanks around it, but never cutting into an escaped
+/// character, which ends at byte `protected` of `cur`.
+fn trim_command(cur: &str, protected: usize) -> String {
+    let end = cur.trim_end_matches(is_blank).len().max(protected);
+    cur[..end].trim_start_matches(is_blank).to_string()
 }
 
 /// For `!CMD`, `shell CMD` (or a unique prefix such as `sh CMD`): the command line for the

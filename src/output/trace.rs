@@ -81,6 +81,16 @@ impl TraceFilter {
     }
 }
 
+/// The trace line one suppaftp log message becomes, on a fresh filter (no repeat pending):
+/// what the property tests check for secrets.
+#[cfg(test)]
+pub fn trace_line(msg: &str) -> Option<String> {
+    TraceFilter {
+        repeat_ahead: false,
+    }
+    .line(msg)
+}
+
 /// suppaftp logs reply lines as a `Vec<u8>` debug list (`[50, 50, 48, ...]`).
 fn parse_logged_bytes(s: &str) -> String {
     let inner = s.trim().trim_start_matches('[').trim_end_matches(']');

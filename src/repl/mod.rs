@@ -4,7 +4,7 @@
 //! line is appended to the history file as it is entered (a closed terminal loses nothing),
 //! and never with a password: see [`scrub_history`].
 
-mod complete;
+pub mod complete;
 
 use std::cell::RefCell;
 use std::rc::Rc;
