@@ -64,7 +64,8 @@ fn parse_size(s: &str) -> Option<u64> {
 fn complex_size(s: &str) -> Option<u64> {
     let upper = s.to_ascii_uppercase();
     let number = upper.strip_suffix('B').unwrap_or(&upper);
-    let (digits, unit) = number.split_at(number.len().checked_sub(1)?);
+    // The unit is the last character, which may be any character in hostile input.
+    let (digits, unit) = number.split_at(number.char_indices().next_back()?.0);
     let scale: u64 = match unit {
         "K" => 1 << 10,
         "M" => 1 << 20,
@@ -172,6 +173,14 @@ mod tests {
         assert_eq!(parse_size("9/x"), None);
         assert_eq!(parse_size("KB"), None);
         assert_eq!(parse_size("99999999999999999999"), None);
+    }
+
+    #[test]
+    fn a_size_ending_in_a_multibyte_character_is_not_a_size() {
+        // Found by the family property: split_at(len - 1) cut into a character and panicked.
+        assert_eq!(parse_size("5\u{9b}"), None);
+        assert_eq!(complex_size("2\u{00e9}B"), None);
+        assert_eq!(complex_size("2KB"), Some(2048));
     }
 
     #[test]

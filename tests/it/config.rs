@@ -209,7 +209,7 @@ fn set_and_unset_follow_the_precedence_and_say_where_values_came_from() {
         })
         .collect();
     // `set` lists every setting once, in table order.
-    let listed: Vec<&str> = got[..15].iter().map(|g| g.0.as_str()).collect();
+    let listed: Vec<&str> = got[..16].iter().map(|g| g.0.as_str()).collect();
     assert_eq!(
         listed,
         [
@@ -224,6 +224,7 @@ fn set_and_unset_follow_the_precedence_and_say_where_values_came_from() {
             "retry_delay",
             "retry_max_time",
             "stall_timeout",
+            "charset",
             "color",
             "listing_limit",
             "prompt",
@@ -237,7 +238,7 @@ fn set_and_unset_follow_the_precedence_and_say_where_values_came_from() {
     assert_eq!(got[2], ("passive".into(), "on".into(), "default".into()));
     assert_eq!(got[5], ("json".into(), "on".into(), "flag".into()));
     assert_eq!(
-        got[15..],
+        got[16..],
         [
             t("9", "flag"),
             t("11", "set"),

@@ -21,6 +21,7 @@ mod regress_cli;
 mod regress_faults;
 mod regress_listing;
 mod regress_session;
+mod retry;
 mod serve;
 mod server;
 mod shellc;
