@@ -191,3 +191,34 @@ fn tab_completes_a_name_with_an_undecodable_byte() {
     p.send_line("bye").unwrap();
     p.expect(expectrl::Eof).unwrap();
 }
+
+/// The charset is per host: a bookmark's settings give it to that server only.
+#[test]
+fn a_bookmark_gives_its_server_a_charset_of_its_own() {
+    let server = server(SJIS_NAME, b"konnichiwa");
+    let env = Env::new();
+    let path = env.home.path().join("bm.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[bookmarks.jp]\nurl = \"{}\"\n[bookmarks.jp.settings]\ncharset = \"shift_jis\"\n",
+            server.url()
+        ),
+    )
+    .unwrap();
+    let cfg = path.display().to_string();
+    let out = env
+        .cmd()
+        .args(["--config", &cfg, "jp", "-c", "ls"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "日本語.txt\n");
+    // The same server by URL, without the bookmark: UTF-8, the bytes escaped.
+    let out = env
+        .cmd()
+        .args(["--config", &cfg, &server.url(), "-c", "ls"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&out), "\\x93\\xFA\\x96{\\x8C\\xEA.txt\n");
+}
