@@ -2,13 +2,11 @@
 //! "shift_jis"`, and a Latin-1 name on a server read as UTF-8, listed, completed with Tab and
 //! downloaded by name, the server's bytes sent back exactly.
 
-use std::time::Duration;
-
 use expectrl::{ControlCode, Expect};
 
 use crate::fake::{Action, FakeServer, fallback, verb};
 use crate::pty::spawn_shell;
-use crate::util::{Env, json_of_type, stderr_of, stdout_of};
+use crate::util::{Env, json_of_type, stderr_of, stdout_of, wait_until};
 
 /// 日本語.txt in Shift-JIS.
 const SJIS_NAME: &[u8] = b"\x93\xfa\x96\x7b\x8c\xea.txt";
@@ -154,14 +152,9 @@ fn tab_completes_a_shift_jis_name_and_get_fetches_it() {
     p.send("\r").unwrap();
     // State, not time: the file on disk.
     let target = env.local("日本語.txt");
-    let start = std::time::Instant::now();
-    while std::fs::read(&target).ok().as_deref() != Some(b"konnichiwa".as_slice()) {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "no 日本語.txt after Tab and Enter"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until("日本語.txt after Tab and Enter", || {
+        std::fs::read(&target).is_ok_and(|b| b == b"konnichiwa")
+    });
     assert_eq!(retr_bytes(&server), vec![SJIS_NAME.to_vec()]);
     p.send_line("bye").unwrap();
     p.expect(expectrl::Eof).unwrap();
@@ -179,14 +172,9 @@ fn tab_completes_a_name_with_an_undecodable_byte() {
     p.expect(".txt ").unwrap();
     p.send("\r").unwrap();
     let target = env.local("caf%E9.txt");
-    let start = std::time::Instant::now();
-    while std::fs::read(&target).ok().as_deref() != Some(b"coffee".as_slice()) {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "no caf%E9.txt after Tab and Enter"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until("caf%E9.txt after Tab and Enter", || {
+        std::fs::read(&target).is_ok_and(|b| b == b"coffee")
+    });
     assert_eq!(retr_bytes(&server), vec![LATIN1_NAME.to_vec()]);
     p.send_line("bye").unwrap();
     p.expect(expectrl::Eof).unwrap();

@@ -413,14 +413,9 @@ fn tab_completes_a_vms_name_and_get_fetches_it() {
     p.send("\r").unwrap();
     // State, not time: the file on disk.
     let target = env.local("NOTES.TXT");
-    let start = std::time::Instant::now();
-    while std::fs::read(&target).ok().as_deref() != Some(b"notes\n".as_slice()) {
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(20),
-            "no NOTES.TXT after Tab and Enter"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    crate::util::wait_until("NOTES.TXT after Tab and Enter", || {
+        std::fs::read(&target).is_ok_and(|b| b == b"notes\n")
+    });
     let retrs: Vec<String> = server
         .commands()
         .into_iter()
