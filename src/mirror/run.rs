@@ -131,11 +131,7 @@ pub fn run(session: &mut Session, req: &Request, out: &Printer) -> Result<()> {
         .filter(|a| matches!(a, Action::Skip { .. }))
         .count();
     let many = out.many(req.command, copies.len(), Some(plan.summary.copy_bytes));
-    let verb = match req.direction {
-        Direction::Download => "get",
-        Direction::Upload => "put",
-    };
-    let results = transfer::pool::run(session, req.parallel, verb, &copies, out, |s, c| {
+    let results = transfer::pool::run(session, req.parallel, req.command, &copies, out, |s, c| {
         let r = copy_one(s, req, c, out);
         many.job_done();
         r
