@@ -278,7 +278,10 @@ fn retrying<T>(
         let Some(wait) = tries.next(&err, reconnecting) else {
             return Err(err);
         };
+        // The wait is no reply's: the watchdog (--timeout) stands down while it lasts.
+        let _ = session.disarm_watchdog();
         announce_and_wait(out, command, Some(target), &tries, wait, &err)?;
+        session.arm_watchdog();
         session.retry_resume = true;
         (result, reconnecting) = match session
             .ensure_alive(out)

@@ -315,3 +315,31 @@ fn a_421_at_login_is_retried_on_a_new_connection() {
     assert!(err.contains(": retry 1/3 in 0s: "), "{err}");
     assert_eq!(stdout_of(&out), "/\n");
 }
+
+/// A retry's wait is not a reply's: a wait longer than --timeout does not make the watchdog
+/// cut the connection (which would cost a reconnect).
+#[test]
+fn a_wait_longer_than_the_timeout_keeps_the_connection() {
+    let (server, retrs) = cutting_server(1, "350 Restarting");
+    let env = Env::new();
+    let cfg = config(&env, "[settings]\nretry_delay = 2\n");
+    let out = env
+        .cmd()
+        .args([
+            &server.url(),
+            "--config",
+            &cfg,
+            "--timeout",
+            "1",
+            "-c",
+            "get f",
+        ])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("get f: retry 1/3 in "), "{err}");
+    assert!(!err.contains("reconnecting"), "{err}");
+    assert_eq!(retrs.load(Ordering::SeqCst), 2);
+    assert_eq!(std::fs::read(env.local("f")).unwrap(), pattern(SIZE, 7));
+}
