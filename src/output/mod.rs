@@ -317,9 +317,16 @@ impl Printer {
     }
 
     /// A transient failure about to be retried: its line on stderr (shown even with `-q`: a
-    /// wait must never look like a hang), and in JSON mode a `retry` object on stdout.
+    /// wait must never look like a hang), with `--progress json` also as a `retry` object on
+    /// stderr, and in JSON mode a `retry` object on stdout.
     pub fn retry(&self, data: model::RetryData) {
         self.err_line(&clean_lines(&data.message));
+        // `--progress json` readers of stderr hear it among the transfer events.
+        if self.progress_mode == ProgressMode::Json
+            && let Ok(line) = serde_json::to_string(&Report::Retry(data.clone()))
+        {
+            self.err_line(&line);
+        }
         if self.json() {
             let _ = self.json_line(&Report::Retry(data));
         }

@@ -128,6 +128,31 @@ fn a_retry_is_a_json_object_too() {
     );
     let t = json_of_type(&stdout_of(&out), "transfer");
     assert_eq!(t[0]["resumed_from"], 20_000);
+
+    // With --progress json, stderr carries it among the transfer events.
+    let (server, _) = cutting_server(1, "350 Restarting");
+    let out = env
+        .cmd()
+        .args([
+            &server.url(),
+            "--config",
+            &cfg,
+            "--progress",
+            "json",
+            "-c",
+            "get f",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let json: String = stderr_of(&out)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let retries = json_of_type(&json, "retry");
+    assert_eq!(retries.len(), 1, "{}", stderr_of(&out));
+    assert_eq!(retries[0]["attempt"], 1);
 }
 
 #[test]
