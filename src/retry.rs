@@ -334,6 +334,13 @@ mod tests {
             .context(LocalError::new("f", std::io::Error::other("full")));
         assert!(!transient(&disk, false));
         assert!(!transient(&Interrupted.into(), false));
+        // Each permanent kind on its own, over a transient cause (cargo-mutants found the
+        // usage case untested).
+        let over_lost = |e: anyhow::Error| e.context("x");
+        let lost = || anyhow::Error::new(Remote::Lost("x".into()));
+        assert!(!transient(&lost().context(UsageError("bad".into())), false));
+        assert!(!transient(&lost().context(Interrupted), false));
+        assert!(!transient(&over_lost(lost().context(Interrupted)), false));
         // Context does not hide the cause.
         assert!(transient(&reply(426).context("get: a.txt"), false));
         // Many files whose own retries are spent are not retried again as a whole.
@@ -389,6 +396,20 @@ mod tests {
         assert_eq!(t.used, 2);
         let mut none = Tries::new(Policy { retries: 0, ..p });
         assert_eq!(none.next(&reply(426), false), None);
+    }
+
+    #[test]
+    fn each_retry_waits_twice_as_long_as_the_one_before() {
+        // cargo-mutants: backoff(used * 1) instead of (used + 1) went unnoticed.
+        let mut t = Tries::new(Policy {
+            retries: 3,
+            delay: Duration::from_secs(1),
+            max_time: None,
+        });
+        for want in [1.0, 2.0, 4.0] {
+            let w = t.next(&reply(426), false).unwrap().as_secs_f64();
+            assert!(w >= want * 0.8 && w <= want * 1.2, "{w} for {want}");
+        }
     }
 
     #[test]
