@@ -194,15 +194,16 @@ pub fn announce_and_wait(
         None => command.to_string(),
     };
     let mut why = error::render(err);
-    // The line names the file already: `get a.txt: retry 1/3 in 1s: 426 ...`.
+    // The line names the command and the file already: `get a.txt: retry 1/3 in 1s: 426 ...`,
+    // not `...: get: a.txt: 426 ...`.
+    if let Some(rest) = why.strip_prefix(&format!("{command}: ")) {
+        why = rest.to_string();
+    }
     if let Some(t) = target {
         let shown = format!("{}: ", crate::listing::display_name(t));
         while let Some(rest) = why.strip_prefix(&shown) {
             why = rest.to_string();
         }
-    }
-    if let Some(rest) = why.strip_prefix(&format!("{command}: ")) {
-        why = rest.to_string();
     }
     let reply = error::reply_of(err);
     out.retry(RetryData {
@@ -424,6 +425,44 @@ mod tests {
         assert!(t.next(&reply(421), false).is_some());
         t.started -= Duration::from_secs(4);
         assert_eq!(t.next(&reply(421), false), None);
+    }
+
+    /// The line and the JSON object of a retry, as `announce_and_wait` writes them
+    /// (cargo-mutants found the JSON `wait` rounding untested).
+    #[test]
+    fn a_retry_is_one_line_and_one_json_object_with_its_wait() {
+        use crate::output::test_buf::Buf;
+        let (out, err) = (Buf::default(), Buf::default());
+        let printer = Printer::buffered(true, out.clone(), err.clone());
+        let mut tries = Tries::new(Policy {
+            retries: 3,
+            delay: Duration::ZERO,
+            max_time: None,
+        });
+        tries.used = 2;
+        let e = reply(426)
+            .context(crate::error::Subject::new("f"))
+            .context("get");
+        announce_and_wait(
+            &printer,
+            "get",
+            Some("f"),
+            &tries,
+            Duration::from_millis(250),
+            &e,
+        )
+        .unwrap();
+        assert_eq!(err.text(), "get f: retry 2/3 in 0.2s: 426 x\n");
+        let line = out.text();
+        let last = line.lines().last().unwrap();
+        let v: serde_json::Value = serde_json::from_str(last).unwrap();
+        assert_eq!(v["type"], "retry");
+        assert_eq!(v["data"]["wait"], 0.3);
+        assert_eq!(
+            (v["data"]["attempt"].as_u64(), v["data"]["code"].as_u64()),
+            (Some(2), Some(426))
+        );
+        assert_eq!(v["data"]["target"], "f");
     }
 
     #[test]
