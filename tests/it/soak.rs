@@ -18,16 +18,13 @@
 //! sockets is what a server (or a NAT box) timing a session out does, at a moment the test
 //! chooses and without a fixed sleep. Data connections go straight to the server.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::util::{Env, ftpsh_std, pattern, server_closed_connection_to, wait_until};
+use crate::util::{Env, Piped, pattern, server_closed_connection_to, wait_until};
 
 /// Memory may not grow by more than this between the first and the last quarter of a load.
 const RSS_GROWTH_LIMIT_KIB: u64 = 4 * 1024;
@@ -192,107 +189,6 @@ fn check(load: &str, samples: &[Sample], idle: Sample, end: Sample, extra_fds: u
     r
 }
 
-/// A long-lived `ftpsh` reading commands from a pipe.
-struct Shell {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: Receiver<String>,
-    stderr: Option<std::thread::JoinHandle<String>>,
-}
-
-impl Shell {
-    fn start(env: &Env, cwd: &Path, args: &[&str]) -> Shell {
-        let mut child = ftpsh_std(cwd, env.home.path())
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take();
-        let out = BufReader::new(child.stdout.take().unwrap());
-        let (tx, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in out.lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        });
-        let mut err = child.stderr.take().unwrap();
-        let stderr = std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = err.read_to_string(&mut s);
-            s
-        });
-        Shell {
-            child,
-            stdin,
-            lines,
-            stderr: Some(stderr),
-        }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    fn send(&mut self, text: &str) {
-        let stdin = self.stdin.as_mut().expect("stdin still open");
-        stdin.write_all(text.as_bytes()).unwrap();
-        stdin.flush().unwrap();
-    }
-
-    /// Waits (until `deadline`) for the stdout line `want`, failing on any other line.
-    fn expect_line(&mut self, want: &str, deadline: Instant) {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match self.lines.recv_timeout(left) {
-            Ok(line) if line == want => {}
-            Ok(line) => panic!("unexpected output {line:?} while waiting for {want:?}"),
-            Err(RecvTimeoutError::Timeout) => {
-                let _ = self.child.kill();
-                panic!("no {want:?} on stdout in time: a hang");
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                let status = self.child.wait().unwrap();
-                let err = self.stderr.take().unwrap().join().unwrap();
-                panic!("ftpsh ended ({status}) before {want:?}; stderr:\n{err}");
-            }
-        }
-    }
-
-    /// `echo MARK` and waits for it: every command sent before it has finished.
-    fn sync(&mut self, mark: &str, deadline: Instant) {
-        self.send(&format!("echo {mark}\n"));
-        self.expect_line(mark, deadline);
-    }
-
-    /// Closes stdin; the exit code and stderr (bounded wait).
-    fn finish(mut self) -> (Option<i32>, String) {
-        drop(self.stdin.take());
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let status = loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                break s;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("ftpsh did not end within 60 s of its stdin closing");
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        (status.code(), self.stderr.take().unwrap().join().unwrap())
-    }
-}
-
-impl Drop for Shell {
-    fn drop(&mut self) {
-        // A test that failed half-way leaves no ftpsh behind.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Sessions the server holds: established TCP connections whose local port is its control
 /// port (the client ends of the same connections have it as the remote port).
 fn server_sessions(port: u16) -> usize {
@@ -335,7 +231,7 @@ fn soak_sequential_gets_hold_memory_descriptors_and_sockets() {
     }
     let started = Instant::now();
     let deadline = started + load_limit();
-    let mut sh = Shell::start(&env, env.local.path(), &["-q", &env.url()]);
+    let mut sh = Piped::spawn(&env, &["-q", &env.url()]);
     sh.sync("ready", deadline);
     let idle = sample(sh.pid()).unwrap();
     let sessions = server_sessions(env.server.port());
@@ -364,7 +260,7 @@ fn soak_sequential_gets_hold_memory_descriptors_and_sockets() {
     );
     let r = check("gets", &samples, idle, end, 4);
     assert_eq!(server_sessions(env.server.port()), sessions);
-    let (code, err) = sh.finish();
+    let (code, _, err) = sh.finish();
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(err, "");
     eprintln!(
@@ -386,7 +282,7 @@ fn soak_mirror_with_8_workers_holds_memory_descriptors_and_sockets() {
     }
     let started = Instant::now();
     let deadline = started + load_limit();
-    let mut sh = Shell::start(&env, env.local.path(), &["-q", &env.url()]);
+    let mut sh = Piped::spawn(&env, &["-q", &env.url()]);
     sh.sync("ready", deadline);
     let idle = sample(sh.pid()).unwrap();
     let sessions = server_sessions(env.server.port());
@@ -417,7 +313,7 @@ fn soak_mirror_with_8_workers_holds_memory_descriptors_and_sockets() {
     // socket and a file open at a time, and the mirror's own listing connection: 8 * 4 + a
     // few (a full run peaked at 32 over the idle count).
     let r = check("mirror", &samples, idle, end, 8 * 4 + 8);
-    let (code, err) = sh.finish();
+    let (code, _, err) = sh.finish();
     assert_eq!(code, Some(0), "{err}");
     eprintln!(
         "soak mirror: {files} files, 8 workers, in {:.1?}; {r:?}",
@@ -494,7 +390,7 @@ fn soak_reconnects_after_server_drops_hold_memory_descriptors_and_sockets() {
     let url = format!("ftp://127.0.0.1:{}/sub", proxy.port);
     let started = Instant::now();
     let deadline = started + load_limit();
-    let mut sh = Shell::start(&env, env.local.path(), &[&url]);
+    let mut sh = Piped::spawn(&env, &[&url]);
     sh.sync("ready", deadline);
     let idle = sample(sh.pid()).unwrap();
     let sessions = server_sessions(env.server.port());
@@ -525,7 +421,7 @@ fn soak_reconnects_after_server_drops_hold_memory_descriptors_and_sockets() {
     });
     let end = sample(sh.pid()).unwrap();
     let r = check("reconnects", &samples, idle, end, 4);
-    let (code, err) = sh.finish();
+    let (code, _, err) = sh.finish();
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(
         err.matches("lost; reconnecting").count(),

@@ -262,6 +262,37 @@ impl Piped {
         stdin.flush().unwrap();
     }
 
+    /// The process id (the soak test samples /proc/PID).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits (until `deadline`) for the stdout line `want`, failing on any other line, on a
+    /// hang (ftpsh is killed) and on ftpsh ending first (its stderr shown).
+    pub fn expect_line(&mut self, want: &str, deadline: std::time::Instant) {
+        use std::sync::mpsc::RecvTimeoutError;
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match self.lines.recv_timeout(left) {
+            Ok(line) if line == want => {}
+            Ok(line) => panic!("unexpected output {line:?} while waiting for {want:?}"),
+            Err(RecvTimeoutError::Timeout) => {
+                let _ = self.child.kill();
+                panic!("no {want:?} on stdout in time: a hang");
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                let status = self.child.wait().unwrap();
+                let err = self.stderr.take().unwrap().join().unwrap();
+                panic!("ftpsh ended ({status}) before {want:?}; stderr:\n{err}");
+            }
+        }
+    }
+
+    /// `echo MARK` and waits for it: every command sent before it has finished.
+    pub fn sync(&mut self, mark: &str, deadline: std::time::Instant) {
+        self.send(&format!("echo {mark}\n"));
+        self.expect_line(mark, deadline);
+    }
+
     /// The next line ftpsh prints on stdout (waits at most 30 s).
     pub fn line(&mut self) -> String {
         self.lines
