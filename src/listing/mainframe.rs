@@ -22,17 +22,7 @@ use super::text::{Token, all_digits, expand_year, parse_clock, rest_after, small
 use super::{Entry, Kind, Precision};
 
 fn entry(name: &str, kind: Kind, size: Option<u64>) -> Entry {
-    Entry {
-        name: name.to_string(),
-        kind,
-        size,
-        modified: None,
-        precision: Precision::Day,
-        permissions: None,
-        target: None,
-        raw: None,
-        facts: Vec::new(),
-    }
+    Entry::bare(name, kind, size, Precision::Day)
 }
 
 // --- OS/400 -----------------------------------------------------------------------------------

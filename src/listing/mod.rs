@@ -130,18 +130,27 @@ impl serde::Serialize for Entry {
 }
 
 impl Entry {
+    /// A name, its kind and size, nothing else known yet (the families' parsers fill in
+    /// what their lines say). `precision` is how much of a date they will give.
+    fn bare(name: &str, kind: Kind, size: Option<u64>, precision: Precision) -> Entry {
+        Entry {
+            name: name.to_string(),
+            kind,
+            size,
+            modified: None,
+            precision,
+            permissions: None,
+            target: None,
+            raw: None,
+            facts: Vec::new(),
+        }
+    }
+
     /// The entry standing for a line we could not parse: shown, never dropped.
     fn unparsed(line: &str) -> Entry {
         Entry {
-            name: line.to_string(),
-            kind: Kind::Other,
-            size: None,
-            modified: None,
-            precision: Precision::Time,
-            permissions: None,
-            target: None,
             raw: Some(line.to_string()),
-            facts: Vec::new(),
+            ..Entry::bare(line, Kind::Other, None, Precision::Time)
         }
     }
 }

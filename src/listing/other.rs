@@ -18,17 +18,7 @@ use super::text::{
 use super::{Entry, Kind, Precision};
 
 fn entry(name: &str, kind: Kind, size: Option<u64>) -> Entry {
-    Entry {
-        name: name.to_string(),
-        kind,
-        size,
-        modified: None,
-        precision: Precision::Time,
-        permissions: None,
-        target: None,
-        raw: None,
-        facts: Vec::new(),
-    }
+    Entry::bare(name, kind, size, Precision::Time)
 }
 
 // --- Netware ----------------------------------------------------------------------------------
