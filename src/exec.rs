@@ -334,6 +334,8 @@ impl Runner {
             // a wait for one; transfers stand the watchdog down while data flows.
             self.session.arm_watchdog();
         }
+        // `--verify` and the `verify` setting apply to the command that asks (its handler).
+        self.session.verify = crate::checksum::Verify::default();
         // Quote and site can change anything; the others say what they change.
         let changed = match &cmd {
             commands::Command::Quote(_) | commands::Command::Site(_) => None,

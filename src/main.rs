@@ -5,6 +5,7 @@
 
 mod app;
 mod charset;
+mod checksum;
 mod cli;
 mod commands;
 mod config;

@@ -16,6 +16,7 @@ use anyhow::{Context, Result};
 use percent_encoding::percent_decode_str;
 use suppaftp::{FtpError, FtpResult, Mode};
 
+use crate::checksum::{Algo, Method, Offer};
 use crate::cli::TlsMode;
 use crate::error::{Interrupted, Remote, UsageError};
 use crate::listing::{self, Entry};
@@ -57,6 +58,7 @@ pub struct WorkerSpec {
     ascii: bool,
     passive: bool,
     tls_config: Option<Arc<rustls::ClientConfig>>,
+    verify: crate::checksum::Verify,
 }
 
 impl WorkerSpec {
@@ -69,6 +71,7 @@ impl WorkerSpec {
             .put(crate::settings::Source::Set, "retries", "0".to_string());
         s.ascii = self.ascii;
         s.passive = self.passive;
+        s.verify = self.verify.clone();
         // Its own session cache: its data connections resume its own TLS session.
         s.tls_config = self
             .tls_config
@@ -227,6 +230,8 @@ pub struct Conn {
     passive: bool,
     /// Bounds each command's replies as a whole and lets Ctrl-C cut a wait for one.
     pub watchdog: Arc<Watchdog>,
+    /// The algorithm `HASH` uses after our `OPTS HASH` (None: FEAT's starred one).
+    hash_algo: Option<Algo>,
 }
 
 impl Conn {
@@ -316,6 +321,70 @@ impl Conn {
         result
     }
 
+    /// What the server offers for checksums (FEAT).
+    pub fn checksum_offer(&self) -> Offer {
+        Offer::from_features(&self.features)
+    }
+
+    /// The server's checksum of `path` with `want` (default: the best it offers), as
+    /// (algorithm, lower-case hex). `size` (when known) gives a server that reads the file
+    /// at 16 MiB/s the time to do so before the reply counts as late.
+    pub fn checksum(
+        &mut self,
+        path: &str,
+        want: Option<Algo>,
+        size: Option<u64>,
+    ) -> anyhow::Result<(Algo, String)> {
+        let offer = self.checksum_offer();
+        let Some((algo, method)) = offer.pick(want) else {
+            return Err(match want {
+                Some(a) if !offer.is_empty() => anyhow::anyhow!(
+                    "the server has no {a} checksum (it offers {})",
+                    offer.describe()
+                ),
+                _ => anyhow::anyhow!(
+                    "the server offers no checksum command (FEAT lists no HASH, XSHA256, XMD5 or XCRC)"
+                ),
+            });
+        };
+        if path.contains(['\r', '\n']) {
+            return Err(UsageError(format!(
+                "{}: a line break cannot be sent in an FTP command",
+                crate::listing::display_name(path)
+            ))
+            .into());
+        }
+        if method == Method::Hash && self.hash_algo.or(offer.selected) != Some(algo) {
+            let cmd = format!("OPTS HASH {}", algo.name());
+            self.ftp
+                .custom_command(cmd, &[suppaftp::Status::CommandOk])
+                .map_err(Session::ftp_err)?;
+            self.hash_algo = Some(algo);
+        }
+        let wait = self.timeout + Duration::from_secs(size.unwrap_or(0) >> 24);
+        self.watchdog.arm(wait);
+        let cmd = crate::checksum::command(algo, method, path);
+        // No expected codes: HASH answers 213, the X commands 250 (or 213).
+        let reply = self.with_timeout(wait, |c| match c.ftp.custom_command(cmd, &[]) {
+            Err(FtpError::UnexpectedResponse(r)) => Ok(r),
+            Ok(r) => Ok(r),
+            Err(e) => Err(e),
+        });
+        self.watchdog.arm(self.timeout);
+        let reply = reply.map_err(Session::ftp_err)?;
+        let code = reply_code(&reply.body).unwrap_or(reply.status.code());
+        if !(200..300).contains(&code) {
+            return Err(Remote::Reply {
+                code,
+                text: reply_text(&reply.body),
+            }
+            .into());
+        }
+        let body = String::from_utf8_lossy(&reply.body);
+        let hex = crate::checksum::parse_reply(algo, method, &body).map_err(Remote::Protocol)?;
+        Ok((algo, hex))
+    }
+
     /// Set the transfer type (`TYPE A` or `TYPE I`).
     pub fn set_type(&mut self, ascii: bool) -> Result<(), Remote> {
         send_type(&mut self.ftp, ascii)
@@ -365,6 +434,9 @@ pub struct Session {
     /// `.part` and an upload the server's copy, where the mode allows (set by
     /// [`crate::retry::run`] and the worker pool, read by `transfer::download`/`upload`).
     pub retry_resume: bool,
+    /// Whether the transfers of the running command check server checksums (`--verify`,
+    /// the `verify` setting); set by the transfer handlers, reset by the line runner.
+    pub verify: crate::checksum::Verify,
 }
 
 impl Session {
@@ -388,6 +460,7 @@ impl Session {
             config: crate::config::Config::default(),
             units_started: 0,
             retry_resume: false,
+            verify: crate::checksum::Verify::default(),
         }
     }
 
@@ -882,6 +955,7 @@ impl Session {
             timeout,
             passive: self.passive,
             watchdog: Arc::clone(dog),
+            hash_algo: None,
         };
         apply_mode(&mut conn, self.passive);
         Ok(conn)
@@ -1063,6 +1137,7 @@ impl Session {
             ascii: self.ascii,
             passive: self.passive,
             tls_config,
+            verify: self.verify.clone(),
         })
     }
 

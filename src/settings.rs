@@ -81,6 +81,14 @@ pub const TABLE: &[Def] = &[
         doc: "Let get replace existing local files; off: leave them alone, as get -n does",
     },
     Def {
+        name: "verify",
+        kind: Kind::Bool,
+        default: "off",
+        doc: "Check every get, put, pget and mirror transfer against the server's checksum \
+              when it offers one (HASH, XSHA256, XMD5...), as --verify does; quietly sizes \
+              only on a server without checksums",
+    },
+    Def {
         name: "retries",
         kind: Kind::Int { min: 0, max: 100 },
         default: "3",
@@ -429,6 +437,7 @@ mod tests {
             "progress",
             "json",
             "clobber",
+            "verify",
             "retries",
             "retry_delay",
             "retry_max_time",

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use suppaftp::TransferStream;
 
+use crate::checksum::{Algo, Hasher, Tee, Verified};
 use crate::error::{Interrupted, LocalError, Remote};
 use crate::output::Printer;
 use crate::output::progress::{Direction, Progress, Transfer};
@@ -37,6 +38,8 @@ pub struct Done {
     pub resumed_from: u64,
     /// Why nothing was transferred, if nothing was.
     pub skipped: Option<Skip>,
+    /// `--verify`: the server's checksum matched the bytes transferred.
+    pub checksum: Option<Verified>,
 }
 
 /// Why a transfer had nothing to do.
@@ -59,6 +62,7 @@ impl Done {
             verified: false,
             resumed_from: 0,
             skipped: None,
+            checksum: None,
         }
     }
 
@@ -69,6 +73,7 @@ impl Done {
             verified: true,
             resumed_from: 0,
             skipped: Some(why),
+            checksum: None,
         }
     }
 }
@@ -199,6 +204,7 @@ pub fn download(
         Some(Known { size: Some(s), .. }) if !session.ascii => Some(s),
         _ => remote_size(session, remote)?,
     };
+    let verify = verify_algo(session, out)?;
     if special {
         // A device, FIFO or socket: renaming a `.part` onto it would replace the node (as
         // root, `/dev/null` would become a file), so it is opened and written as it is.
@@ -206,9 +212,11 @@ pub fn download(
             .write(true)
             .open(target)
             .map_err(|e| LocalError::new(target.display().to_string(), e))?;
-        let (got, elapsed) = fetch(
+        let mut hasher = verify.map(Algo::hasher);
+        let (got, elapsed) = fetch_hashed(
             session,
             &mut sink,
+            hasher.as_mut(),
             &target.display().to_string(),
             out,
             &Transfer {
@@ -227,12 +235,16 @@ pub fn download(
                 Remote::Incomplete(format!("short transfer: {got} of {total} bytes")).into(),
             );
         }
+        let checksum = compare(session, remote, size, verify.zip(hasher), |m| {
+            format!("{m} (written to {})", target.display())
+        })?;
         return Ok(Done {
             bytes: got,
             elapsed,
             verified: size.is_some(),
             resumed_from: 0,
             skipped: None,
+            checksum,
         });
     }
 
@@ -270,8 +282,10 @@ pub fn download(
     }
 
     let existed = part_meta.is_some();
+    // Readable too: `--verify` hashes the part a resumed download already has.
     let mut file = OpenOptions::new()
         .create(true)
+        .read(true)
         .write(true)
         .truncate(offset == 0)
         .open(&part)
@@ -281,6 +295,14 @@ pub fn download(
             .map_err(|e| LocalError::new(part.display().to_string(), e))?;
     }
     let part_name = part.display().to_string();
+    // --verify: the bytes already in a resumed `.part` are hashed first, the rest as it comes.
+    let mut hasher = verify.map(Algo::hasher);
+    if let Some(h) = hasher.as_mut()
+        && offset > 0
+    {
+        crate::checksum::hash_prefix(&mut file, offset, h)
+            .map_err(|e| LocalError::new(part_name.clone(), e))?;
+    }
     let (got, elapsed) = if size == Some(offset) && offset > 0 {
         // Everything is already here; only the rename is missing.
         (0, Duration::ZERO)
@@ -293,7 +315,14 @@ pub fn download(
             to_stdout: false,
             summary: true,
         };
-        let fetched = match fetch(session, &mut file, &part_name, out, &transfer) {
+        let fetched = match fetch_hashed(
+            session,
+            &mut file,
+            hasher.as_mut(),
+            &part_name,
+            out,
+            &transfer,
+        ) {
             Err(e) if e.is::<RestRefused>() => {
                 // A server without REST (or refusing it here): the whole file again.
                 out.warn(&format!(
@@ -305,9 +334,11 @@ pub fn download(
                 file.set_len(0)
                     .and_then(|_| file.seek(SeekFrom::Start(0)).map(drop))
                     .map_err(|e| LocalError::new(part_name.clone(), e))?;
-                fetch(
+                hasher = verify.map(Algo::hasher);
+                fetch_hashed(
                     session,
                     &mut file,
+                    hasher.as_mut(),
                     &part_name,
                     out,
                     &Transfer {
@@ -345,6 +376,10 @@ pub fn download(
         ))
         .into());
     }
+    // A mismatch keeps the `.part`: the file never gets its final name.
+    let checksum = compare(session, remote, size, verify.zip(hasher), |m| {
+        format!("{m}; kept as {part_name} (remove it to fetch again)")
+    })?;
     // Keep the server's modification time, as lftp does.
     let mtime = match opts.known {
         Some(k) => k.mtime,
@@ -361,7 +396,65 @@ pub fn download(
         verified: size.is_some(),
         resumed_from: offset,
         skipped: None,
+        checksum,
     })
+}
+
+/// `--verify` for this transfer: the algorithm to compare with the server's (see
+/// [`crate::checksum::Verify`]).
+pub(super) fn verify_algo(session: &mut Session, out: &Printer) -> Result<Option<Algo>> {
+    if !session.verify.wanted {
+        return Ok(None);
+    }
+    let offer = session.conn()?.checksum_offer();
+    Ok(session.verify.algo(&offer, session.ascii, |m| out.warn(m)))
+}
+
+/// [`fetch`], hashing what is written when `hasher` is given.
+fn fetch_hashed(
+    session: &mut Session,
+    sink: &mut dyn Write,
+    hasher: Option<&mut Hasher>,
+    sink_name: &str,
+    out: &Printer,
+    t: &Transfer,
+) -> Result<(u64, Duration)> {
+    match hasher {
+        Some(hasher) => fetch(
+            session,
+            &mut Tee {
+                inner: sink,
+                hasher,
+            },
+            sink_name,
+            out,
+            t,
+        ),
+        None => fetch(session, sink, sink_name, out, t),
+    }
+}
+
+/// After a transfer whose size checked out: ask the server for its checksum of `remote` and
+/// compare it with the one computed while streaming. A mismatch is an error (exit 1) with
+/// both sums; `what` adds where the bytes are left.
+pub(super) fn compare(
+    session: &mut Session,
+    remote: &str,
+    size: Option<u64>,
+    local: Option<(Algo, Hasher)>,
+    what: impl FnOnce(String) -> String,
+) -> Result<Option<Verified>> {
+    let Some((algo, hasher)) = local else {
+        return Ok(None);
+    };
+    let mine = hasher.finish();
+    let (_, theirs) = session.conn()?.checksum(remote, Some(algo), size)?;
+    if theirs != mine {
+        return Err(anyhow::anyhow!(what(format!(
+            "{algo} mismatch: the server's is {theirs}, the local copy's {mine}"
+        ))));
+    }
+    Ok(Some(Verified { algo, hex: mine }))
 }
 
 /// RETR `t.name` from `t.offset` into `sink`, at most `total - offset` bytes when the total
@@ -482,7 +575,9 @@ pub fn download_to(
         to_stdout: true,
         summary,
     };
-    let (got, elapsed) = fetch(session, sink, sink_name, out, &transfer)?;
+    let verify = verify_algo(session, out)?;
+    let mut hasher = verify.map(Algo::hasher);
+    let (got, elapsed) = fetch_hashed(session, sink, hasher.as_mut(), sink_name, out, &transfer)?;
     sink.flush()
         .map_err(|e| LocalError::new(sink_name.to_string(), e))?;
     if let Some(total) = size
@@ -490,12 +585,16 @@ pub fn download_to(
     {
         return Err(Remote::Incomplete(format!("short transfer: {got} of {total} bytes")).into());
     }
+    let checksum = compare(session, remote, size, verify.zip(hasher), |m| {
+        format!("{m} (already written to {sink_name})")
+    })?;
     Ok(Done {
         bytes: got,
         elapsed,
         verified: size.is_some(),
         resumed_from: 0,
         skipped: None,
+        checksum,
     })
 }
 
@@ -672,6 +771,7 @@ pub fn upload(
         )
         .into());
     }
+    let verify = verify_algo(session, out)?;
     let conn = session.conn()?;
     let mut offset = 0;
     if resume {
@@ -691,6 +791,15 @@ pub fn upload(
             return Ok(Done::skipped(Skip::AlreadyComplete));
         }
         file.seek(SeekFrom::Start(offset))
+            .map_err(|e| LocalError::new(local.display().to_string(), e))?;
+    }
+    // --verify: what the server already has is hashed from the local file, the rest as it
+    // is sent.
+    let mut hasher = verify.map(Algo::hasher);
+    if let Some(h) = hasher.as_mut()
+        && offset > 0
+    {
+        crate::checksum::hash_prefix(&mut file, offset, h)
             .map_err(|e| LocalError::new(local.display().to_string(), e))?;
     }
     let use_rest = offset > 0 && conn.has_feature("REST");
@@ -717,7 +826,14 @@ pub fn upload(
         summary: true,
     });
     let start = Instant::now();
-    let result = copy_up(&mut file, &mut stream, &mut *progress, ascii, stall);
+    let result = copy_up(
+        &mut file,
+        &mut stream,
+        &mut *progress,
+        ascii,
+        stall,
+        hasher.as_mut(),
+    );
     let sent = match result {
         Ok(n) => n,
         Err(stop) => {
@@ -742,6 +858,12 @@ pub fn upload(
             Err(_) => false,
         };
     progress.done(Ok(()));
+    // The remote file stays: FTP has no way to take an upload back atomically, and the
+    // message says it is bad.
+    let checksum = compare(session, remote, Some(len), verify.zip(hasher), |m| {
+        format!("{m}: the uploaded file is bad ('put' again replaces it)")
+    })?;
+    let conn = session.conn()?;
     // Keep the local modification time on the server, as lftp does, where MFMT is offered.
     if conn.has_feature("MFMT")
         && let Ok(t) = meta.modified()
@@ -758,6 +880,7 @@ pub fn upload(
         verified,
         resumed_from: offset,
         skipped: None,
+        checksum,
     })
 }
 
@@ -770,6 +893,7 @@ fn copy_up<W: Write>(
     progress: &mut dyn Progress,
     ascii: bool,
     timeout: Duration,
+    mut hasher: Option<&mut Hasher>,
 ) -> Result<u64, Stop> {
     let mut buf = vec![0u8; BLOCK];
     let mut conv = LfToCrlf::default();
@@ -804,6 +928,9 @@ fn copy_up<W: Write>(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(Stop::Local(e)),
         };
+        if let Some(h) = hasher.as_deref_mut() {
+            h.update(&buf[..n]);
+        }
         let data = if ascii {
             conv.convert(&buf[..n])
         } else {

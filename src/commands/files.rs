@@ -5,7 +5,9 @@
 use anyhow::{Context, Result};
 
 use super::glob::{self, Want};
-use super::{ChmodArgs, Ctx, LsArgs, MkdirArgs, MvArgs, OneRemoteArg, PathArg, RmArgs, RmdirArgs};
+use super::{
+    ChmodArgs, Ctx, HashArgs, LsArgs, MkdirArgs, MvArgs, OneRemoteArg, PathArg, RmArgs, RmdirArgs,
+};
 use crate::error::Subject;
 use crate::output::json;
 use crate::output::model::{self, Report};
@@ -281,4 +283,23 @@ pub fn chmod(ctx: &mut Ctx, a: ChmodArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `hash`: the server computes each file's checksum (nothing is downloaded).
+pub fn hash(ctx: &mut Ctx, a: HashArgs) -> Result<()> {
+    super::on_paths(ctx, &a.paths, |session, out, path| {
+        let path = path.unwrap_or_default();
+        for m in glob::expand_remote(session, out, path, Want::Files)? {
+            let conn = session.conn()?;
+            let (algo, hex) = conn
+                .checksum(&m.path, a.algorithm, m.entry.as_ref().and_then(|e| e.size))
+                .with_context(|| Subject::new(&m.path))?;
+            out.emit(&Report::Checksum(model::Checksum {
+                path: m.path,
+                algorithm: algo.tag().to_ascii_lowercase(),
+                hex,
+            }))?;
+        }
+        Ok(())
+    })
 }

@@ -212,6 +212,8 @@ pub enum Command {
     Size(OneRemoteArg),
     /// Print the modification time of a remote file (UTC)
     Modtime(OneRemoteArg),
+    /// Print the server's checksum of remote files (HASH, XSHA256, XMD5...: see 'features')
+    Hash(HashArgs),
     /// Change the permissions of remote files (SITE CHMOD)
     Chmod(ChmodArgs),
     /// Print remote files to stdout
@@ -556,6 +558,17 @@ pub struct MvArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct HashArgs {
+    /// The algorithm (default: the best the server offers: sha256, sha512, sha1, md5, crc32
+    /// in that order)
+    #[arg(short = 'a', long = "algorithm", value_name = "ALGO")]
+    pub algorithm: Option<crate::checksum::Algo>,
+    /// Remote files (or ftp:// URLs, BOOKMARK:path); a glob matches the server's listing
+    #[arg(value_name = "REMOTE", required = true, num_args = 1..)]
+    pub paths: Vec<RemotePath>,
+}
+
+#[derive(Debug, Args)]
 pub struct OneRemoteArg {
     /// Remote file; a glob stands for every file it matches
     #[arg(value_name = "FILE")]
@@ -611,6 +624,11 @@ pub struct GetArgs {
     #[arg(long = "segments", value_name = "N", conflicts_with = "parallel",
           value_parser = clap::value_parser!(u16).range(2..=16))]
     pub segments: Option<u16>,
+    /// Compare each file with the server's checksum (HASH, XSHA256...), computed while
+    /// streaming; a mismatch is an error (exit 1) and a download stays LOCAL.part. Sizes only
+    /// on a server without checksums (the verify setting turns this on for every transfer)
+    #[arg(long = "verify")]
+    pub verify: bool,
     /// Remote files, ftp:// URLs or BOOKMARK:path; a glob in the last component ('pub/*.gz') matches the
     /// server's listing
     #[arg(value_name = "REMOTE", required = true, num_args = 1..)]
@@ -661,6 +679,16 @@ pub struct MirrorArgs {
     /// Follow local symbolic links that stay inside the tree (uploads)
     #[arg(short = 'L', long = "follow-links")]
     pub follow_links: bool,
+    /// Files whose sizes match are compared by the server's checksum (HASH, XSHA256...)
+    /// against the local file's instead of by time: what differs is copied. Needs a server
+    /// that offers checksums
+    #[arg(long = "checksum", conflicts_with_all = ["only_missing", "ignore_time", "only_newer"])]
+    pub checksum: bool,
+    /// Compare each file with the server's checksum (HASH, XSHA256...), computed while
+    /// streaming; a mismatch is an error (exit 1) and a download stays NAME.part. Sizes only
+    /// on a server without checksums (the verify setting turns this on for every transfer)
+    #[arg(long = "verify")]
+    pub verify: bool,
     /// The source tree: a remote directory, or with -R a local one
     #[arg(value_name = "SOURCE")]
     pub source: String,
@@ -682,6 +710,11 @@ pub struct PgetArgs {
     /// Local file name, or a directory to put it in (default: the local directory)
     #[arg(short = 'o', long = "output", value_name = "LOCAL")]
     pub output: Option<LocalPath>,
+    /// Compare the file with the server's checksum (HASH, XSHA256...) once it is complete
+    /// (ranges arrive out of order, so this reads it once more); a mismatch is an error
+    /// (exit 1) and it stays LOCAL.part
+    #[arg(long = "verify")]
+    pub verify: bool,
     /// The remote file, an ftp:// URL or BOOKMARK:path
     #[arg(value_name = "REMOTE")]
     pub path: RemotePath,
@@ -707,6 +740,11 @@ pub struct PutArgs {
     #[arg(short = 'P', long = "parallel", value_name = "N",
           value_parser = clap::value_parser!(u16).range(1..=16))]
     pub parallel: Option<u16>,
+    /// Compare each file with the server's checksum (HASH, XSHA256...), computed while
+    /// streaming; a mismatch is an error (exit 1) naming the bad remote file. Sizes only
+    /// on a server without checksums (the verify setting turns this on for every transfer)
+    #[arg(long = "verify")]
+    pub verify: bool,
     /// Local files; a glob ('*.log') matches local files
     #[arg(value_name = "LOCAL", required = true, num_args = 1..)]
     pub paths: Vec<LocalPath>,
@@ -752,6 +790,7 @@ impl Command {
             | Command::Du(_)
             | Command::Find(_)
             | Command::Put(_) => true,
+            Command::Hash(a) => !a.paths.iter().any(url),
             Command::Ls(a) => !a.path.as_ref().is_some_and(url),
             Command::Dir(a) | Command::Nlist(a) => !a.path.as_ref().is_some_and(url),
             Command::Get(a) => !a.paths.iter().any(url),
@@ -797,6 +836,7 @@ impl Command {
             | Command::Nlist(_)
             | Command::Size(_)
             | Command::Modtime(_)
+            | Command::Hash(_)
             | Command::Chmod(_)
             | Command::Cat(_)
             | Command::Du(_)
@@ -869,6 +909,7 @@ impl Command {
             Command::Find(a) => a.dir.iter().any(remote),
             Command::Mv(a) => remote(&a.from) || remote(&a.to),
             Command::Size(a) | Command::Modtime(a) => remote(&a.path),
+            Command::Hash(a) => a.paths.iter().any(remote),
             Command::Chmod(a) => text(&a.mode) || a.paths.iter().any(remote),
             Command::Get(a) => a.paths.iter().any(remote),
             Command::Pget(a) => remote(&a.path),
@@ -968,6 +1009,7 @@ impl Command {
             | Command::Nlist(_)
             | Command::Size(_)
             | Command::Modtime(_)
+            | Command::Hash(_)
             | Command::Cat(_)
             | Command::Du(_)
             | Command::Find(_)
@@ -1093,6 +1135,7 @@ pub(crate) fn on_paths(
     }
     tmp.ascii = ctx.session.ascii;
     tmp.passive = ctx.session.passive;
+    tmp.verify = ctx.session.verify.clone();
     tmp.connect(
         Target {
             path: None,
@@ -1373,7 +1416,7 @@ fn find_options(words: &mut [String]) {
 }
 
 /// clap renders a multi-line error with usage and tips; we want one line plus the usage from
-/// the table: `get: missing REMOTE (usage: get [-c] [-n] [-o LOCAL] [-P N] [-r] [--segments N] REMOTE...)`.
+/// the table: `get: missing REMOTE (usage: get [-c] [-n] [-o LOCAL] [-P N] [-r] [--segments N] [--verify] REMOTE...)`.
 fn clap_error_line(name: &str, e: &clap::Error) -> String {
     let rendered = e.render().to_string();
     let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
@@ -1476,6 +1519,7 @@ pub fn dispatch(cmd: Command, ctx: &mut Ctx) -> Result<Flow> {
         Command::Rm(a) => files::rm(ctx, a),
         Command::Mv(a) => files::mv(ctx, a),
         Command::Size(a) => files::size(ctx, a),
+        Command::Hash(a) => files::hash(ctx, a),
         Command::Modtime(a) => files::modtime(ctx, a),
         Command::Chmod(a) => files::chmod(ctx, a),
         Command::Cat(a) => transfer::cat(ctx, a),
@@ -1672,7 +1716,9 @@ mod tests {
     fn bad_lines_are_usage_errors() {
         let e = parse_command("get").unwrap_err().0;
         assert!(
-            e.contains("(usage: get [-c] [-n] [-o LOCAL] [-P N] [-r] [--segments N] REMOTE...)"),
+            e.contains(
+                "(usage: get [-c] [-n] [-o LOCAL] [-P N] [-r] [--segments N] [--verify] REMOTE...)"
+            ),
             "{e}"
         );
         assert!(e.contains("not provided: <REMOTE>"), "{e}");
@@ -1751,7 +1797,7 @@ mod tests {
             assert!(e.starts_with("get: "), "{e}");
             assert!(
                 e.contains(
-                    "(usage: get [-c] [-n] [-o LOCAL] [-P N] [-r] [--segments N] REMOTE...)"
+                    "(usage: get [-c] [-n] [-o LOCAL] [-P N] [-r] [--segments N] [--verify] REMOTE...)"
                 ),
                 "{e}"
             );

@@ -17,6 +17,7 @@ use crate::transfer;
 use crate::transfer::pool::JobName;
 
 pub fn get(ctx: &mut Ctx, mut a: GetArgs) -> Result<()> {
+    ctx.session.verify = verify(ctx.session, a.verify);
     // Without -P, the `parallel` setting (when one was given).
     a.parallel = a.parallel.or(ctx.session.configured_parallel());
     let output = a.output.map(|o| o.0);
@@ -97,6 +98,7 @@ pub fn get(ctx: &mut Ctx, mut a: GetArgs) -> Result<()> {
 }
 
 pub fn put(ctx: &mut Ctx, mut a: PutArgs) -> Result<()> {
+    ctx.session.verify = verify(ctx.session, a.verify);
     a.parallel = a.parallel.or(ctx.session.configured_parallel());
     if a.recursive {
         return put_tree(ctx, &a);
@@ -204,6 +206,7 @@ fn get_tree(
             resume: opts.resume,
             filter: crate::mirror::filter::Filter::default(),
             interactive: false,
+            checksum: false,
         };
         crate::mirror::run::run(ctx.session, &req, ctx.out).with_context(|| Subject::new(&p.0))?;
     }
@@ -245,6 +248,7 @@ fn put_tree(ctx: &mut Ctx, a: &PutArgs) -> Result<()> {
             resume: false,
             filter: crate::mirror::filter::Filter::default(),
             interactive: false,
+            checksum: false,
         };
         crate::mirror::run::run(ctx.session, &req, ctx.out)
             .with_context(|| Subject::new(p.0.display().to_string()))?;
@@ -254,6 +258,7 @@ fn put_tree(ctx: &mut Ctx, a: &PutArgs) -> Result<()> {
 
 /// `mirror REMOTE [LOCAL]`, `mirror -R LOCAL [REMOTE]`.
 pub fn mirror(ctx: &mut Ctx, a: MirrorArgs) -> Result<()> {
+    ctx.session.verify = verify(ctx.session, a.verify);
     use crate::mirror::plan::Direction;
     let direction = if a.reverse {
         Direction::Upload
@@ -327,12 +332,14 @@ pub fn mirror(ctx: &mut Ctx, a: MirrorArgs) -> Result<()> {
         resume: a.resume,
         filter,
         interactive: !ctx.batch,
+        checksum: a.checksum,
     };
     crate::mirror::run::run(ctx.session, &req, ctx.out)
 }
 
 /// `pget`: one file in byte ranges over several connections (see `transfer::segmented`).
 pub fn pget(ctx: &mut Ctx, a: PgetArgs) -> Result<()> {
+    ctx.session.verify = verify(ctx.session, a.verify);
     let output = a.output.map(|o| o.0);
     if output.as_deref() == Some(Path::new("-")) {
         return Err(
@@ -475,6 +482,11 @@ impl JobName for (PathBuf, String) {
 }
 
 /// The report of one transfer by `command` (`get`, `put`, `cat`).
+/// `--verify` on the command line, or the `verify` setting.
+fn verify(session: &Session, flag: bool) -> crate::checksum::Verify {
+    crate::checksum::Verify::new(flag, session.settings.bool("verify"))
+}
+
 pub(crate) fn report(
     command: &str,
     remote: &str,
@@ -496,11 +508,20 @@ pub(crate) fn report(
         seconds,
         rate: done.bytes as f64 / seconds.max(1e-6),
         resumed_from: done.resumed_from,
-        verified: if done.verified {
-            vec!["size".into()]
-        } else {
-            Vec::new()
-        },
+        verified: done
+            .verified
+            .then(|| "size".to_string())
+            .into_iter()
+            .chain(
+                done.checksum
+                    .as_ref()
+                    .map(|c| c.algo.tag().to_ascii_lowercase()),
+            )
+            .collect(),
+        checksum: done
+            .checksum
+            .as_ref()
+            .map(|c| format!("{}:{}", c.algo.tag().to_ascii_lowercase(), c.hex)),
         outcome: match done.skipped {
             None => "complete",
             Some(transfer::Skip::AlreadyComplete) => "already_complete",

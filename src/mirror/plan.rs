@@ -54,6 +54,9 @@ pub struct PlanOptions<'a> {
     /// newer than its source, with the same size, is taken as our earlier copy rather
     /// than as a difference. Without this such a tree would be copied again on every run.
     pub target_times_unset: bool,
+    /// `--checksum`: files of the same size are compared by content (see
+    /// [`Plan::settle_checksums`]), not by time.
+    pub checksum: bool,
     pub filter: &'a Filter,
 }
 
@@ -66,6 +69,7 @@ impl<'a> PlanOptions<'a> {
             ignore_time: false,
             delete: false,
             target_times_unset: false,
+            checksum: false,
             filter,
         }
     }
@@ -84,6 +88,13 @@ pub enum CopyReason {
     TimesDiffer,
     /// A size is unknown and the times are unknown or ignored: copying is the safe side.
     CannotCompare,
+    /// `--checksum`, same size: the checksums are still to be compared (only until
+    /// [`Plan::settle_checksums`]).
+    ChecksumToCompare,
+    /// `--checksum`: same size, different content.
+    ChecksumDiffers,
+    /// `--checksum`: no checksum could be had for one side (the reason was shown).
+    ChecksumUnknown,
 }
 
 impl CopyReason {
@@ -94,6 +105,9 @@ impl CopyReason {
             CopyReason::SourceNewer => "source newer",
             CopyReason::TimesDiffer => "times differ",
             CopyReason::CannotCompare => "no size or time to compare",
+            CopyReason::ChecksumToCompare => "same size, checksum to compare",
+            CopyReason::ChecksumDiffers => "checksum differs",
+            CopyReason::ChecksumUnknown => "no checksum to compare",
         }
     }
 }
@@ -105,6 +119,8 @@ pub enum SkipReason {
     Same,
     /// Same size; the times are unknown on a side or `--ignore-time` was given.
     SameSize,
+    /// `--checksum`: same size and the same checksum on both sides.
+    SameChecksum,
     /// `--only-newer` and the target is newer.
     TargetNewer,
     /// Same size, the target newer, and `target_times_unset`: our earlier copy.
@@ -130,6 +146,7 @@ impl SkipReason {
         match self {
             SkipReason::Same => "same size and time".into(),
             SkipReason::SameSize => "same size, times not compared".into(),
+            SkipReason::SameChecksum => "same checksum".into(),
             SkipReason::TargetNewer => "target newer, --only-newer".into(),
             SkipReason::TargetNewerCopy => "same size, target newer: our earlier copy".into(),
             SkipReason::Exists => "exists, --only-missing".into(),
@@ -149,7 +166,10 @@ impl SkipReason {
     pub fn up_to_date(self) -> bool {
         matches!(
             self,
-            SkipReason::Same | SkipReason::SameSize | SkipReason::TargetNewerCopy
+            SkipReason::Same
+                | SkipReason::SameSize
+                | SkipReason::SameChecksum
+                | SkipReason::TargetNewerCopy
         )
     }
 }
@@ -255,6 +275,15 @@ pub struct Summary {
     pub dropped: usize,
 }
 
+/// What comparing two files' checksums found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checked {
+    Same,
+    Differs,
+    /// No checksum for one side: the file is copied, the safe side.
+    Unknown,
+}
+
 /// What [`plan`] decided, in the order to carry it out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
@@ -263,6 +292,36 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// `--checksum`: settle every same-size pair by `same(path)`, which compares the two
+    /// sides' checksums (the I/O stays with the caller): the same skips it, a difference or
+    /// no checksum copies it (see [`Checked`]). An error stops at once.
+    pub fn settle_checksums<E>(
+        &mut self,
+        mut same: impl FnMut(&str) -> Result<Checked, E>,
+    ) -> Result<(), E> {
+        for action in &mut self.actions {
+            if let Action::Copy {
+                path,
+                reason: reason @ CopyReason::ChecksumToCompare,
+                ..
+            } = action
+            {
+                match same(path)? {
+                    Checked::Same => {
+                        *action = Action::Skip {
+                            path: path.clone(),
+                            reason: SkipReason::SameChecksum,
+                        }
+                    }
+                    Checked::Differs => *reason = CopyReason::ChecksumDiffers,
+                    Checked::Unknown => *reason = CopyReason::ChecksumUnknown,
+                }
+            }
+        }
+        self.summary = summarize(&self.actions, self.summary.dropped);
+        Ok(())
+    }
+
     /// No mkdir, copy or delete: the trees already match ("nothing to transfer").
     pub fn changes_nothing(&self) -> bool {
         self.summary.mkdirs == 0 && self.summary.copies == 0 && self.summary.deletes == 0
@@ -437,6 +496,9 @@ fn compare(s: &Node, t: &Node, opts: &PlanOptions) -> Result<CopyReason, SkipRea
         compare_times(s, t)
     };
     let sizes_known = s.size.is_some() && t.size.is_some();
+    if opts.checksum && sizes_known && s.size == t.size {
+        return Ok(CopyReason::ChecksumToCompare);
+    }
     if sizes_known && s.size != t.size {
         // With --only-newer a newer target wins; when the times cannot tell, the size does.
         return if opts.only_newer && times == Some(Ordering::Less) {

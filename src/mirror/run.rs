@@ -46,6 +46,8 @@ pub struct Request {
     pub filter: Filter,
     /// A person can be asked to confirm deletions.
     pub interactive: bool,
+    /// `--checksum`: files of the same size are compared by checksum, not time.
+    pub checksum: bool,
 }
 
 /// Walk, plan, and carry the plan out (or only show it with `dry_run`).
@@ -59,10 +61,14 @@ pub fn run(session: &mut Session, req: &Request, out: &Printer) -> Result<()> {
         delete: req.delete,
         target_times_unset: req.direction == Direction::Upload
             && !session.conn()?.has_feature("MFMT"),
+        checksum: req.checksum,
         ..PlanOptions::new(&req.filter)
     };
-    let plan = plan::plan(&source, &target, &options);
+    let mut plan = plan::plan(&source, &target, &options);
     drop((source, target));
+    if req.checksum {
+        settle_checksums(session, req, &mut plan, out)?;
+    }
     if req.dry_run {
         for action in &plan.actions {
             out.emit(&Report::Step(step(req, action, true)))?;
@@ -175,6 +181,56 @@ pub fn run(session: &mut Session, req: &Request, out: &Printer) -> Result<()> {
         &errors,
         plan.summary.copies + plan.summary.mkdirs + plan.summary.deletes,
     )
+}
+
+/// `--checksum`: the server's checksum of each same-size file against the local file's,
+/// one file after the other over the shell's connection. A file the server cannot hash
+/// (a 5xx for it) is copied, with a warning; a lost connection stops the run.
+fn settle_checksums(
+    session: &mut Session,
+    req: &Request,
+    plan: &mut plan::Plan,
+    out: &Printer,
+) -> Result<()> {
+    let offer = session.conn()?.checksum_offer();
+    let Some((algo, _)) = offer.pick(None) else {
+        return Err(anyhow::anyhow!(
+            "{} --checksum: the server offers no checksum (FEAT lists no HASH, XSHA256, XMD5 or XCRC); --ignore-time compares by size alone",
+            req.command
+        ));
+    };
+    plan.settle_checksums(|path| {
+        let local = local_path(req, path);
+        let remote = remote_path(req, path);
+        let size = std::fs::metadata(&local).ok().map(|m| m.len());
+        let theirs = match session.conn()?.checksum(&remote, Some(algo), size) {
+            Ok((_, hex)) => hex,
+            // A refusal for this file (5xx) or a reply with no digest in it; a 4xx or a lost
+            // connection is the run's problem.
+            Err(e)
+                if crate::error::reply_of(&e).is_some_and(|(code, _)| code >= 500)
+                    || matches!(
+                        e.downcast_ref::<crate::error::Remote>(),
+                        Some(crate::error::Remote::Protocol(_))
+                    ) =>
+            {
+                out.warn(&format!(
+                    "{}: no checksum, copying it: {}",
+                    crate::listing::display_name(&remote),
+                    crate::error::render(&e)
+                ));
+                return Ok(plan::Checked::Unknown);
+            }
+            Err(e) => return Err(e.context(Subject::new(&remote))),
+        };
+        let mine = crate::checksum::hash_file(&local, algo)
+            .map_err(|e| LocalError::new(local.display().to_string(), e))?;
+        Ok(if mine == theirs {
+            plan::Checked::Same
+        } else {
+            plan::Checked::Differs
+        })
+    })
 }
 
 /// One file to copy: its plan path and what the source's listing said about it.

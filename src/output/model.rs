@@ -69,6 +69,7 @@ pub const TYPES: &[(&str, &str, &str)] = &[
     ),
     ("size", "size", "path, bytes"),
     ("modtime", "modtime", "path, time"),
+    ("checksum", "hash", "path, algorithm, hex"),
     (
         "data",
         "cat, get -o -",
@@ -77,7 +78,7 @@ pub const TYPES: &[(&str, &str, &str)] = &[
     (
         "transfer",
         "get, put, cat",
-        "command, direction, remote, local, bytes, seconds, rate, resumed_from, verified, outcome",
+        "command, direction, remote, local, bytes, seconds, rate, resumed_from, verified, checksum?, outcome",
     ),
     (
         "summary",
@@ -147,6 +148,8 @@ pub enum Report {
     Found(Found),
     Size(Size),
     Modtime(Modtime),
+    /// `hash`: the server's checksum of one file.
+    Checksum(Checksum),
     /// A piece of a file's content (`cat`, `get -o -`) in JSON mode.
     Data(Data),
     /// A finished (or skipped) transfer: `get`, `put`, `cat`.
@@ -374,6 +377,16 @@ pub struct Size {
     pub bytes: u64,
 }
 
+/// A checksum the server computed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Checksum {
+    pub path: String,
+    /// `sha256`, `sha512`, `sha1`, `md5` or `crc32`.
+    pub algorithm: String,
+    /// The digest in lower-case hex.
+    pub hex: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Modtime {
     pub path: String,
@@ -410,8 +423,12 @@ pub struct Transfer {
     pub rate: f64,
     /// Where a resumed transfer started (0: from the beginning).
     pub resumed_from: u64,
-    /// What the result was checked against: `size` (the size the server announced).
+    /// What the result was checked against: `size` (the size the server announced), and
+    /// with `--verify` the algorithm of the server checksum it matched (`sha256`...).
     pub verified: Vec<String>,
+    /// `--verify`: the checksum both sides agreed on, `ALGO:HEX` (`sha256:9f86...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
     /// `complete`; `already_complete` (`-c` found nothing left to do); `kept` (`-n` left an
     /// existing file alone); `skipped` (a link a glob matched is not a file).
     pub outcome: String,
@@ -586,6 +603,7 @@ mod tests {
             Report::Found(_) => "found",
             Report::Size(_) => "size",
             Report::Modtime(_) => "modtime",
+            Report::Checksum(_) => "checksum",
             Report::Data(_) => "data",
             Report::Transfer(_) => "transfer",
             Report::Summary(_) => "summary",
@@ -711,6 +729,11 @@ mod tests {
                 path: "a".into(),
                 time: "2024-01-29T10:00:00Z".into(),
             }),
+            Report::Checksum(Checksum {
+                path: "a".into(),
+                algorithm: "sha256".into(),
+                hex: "00".repeat(32),
+            }),
             Report::Data(Data {
                 path: "a".into(),
                 offset: 0,
@@ -726,7 +749,8 @@ mod tests {
                 seconds: 0.5,
                 rate: 20.0,
                 resumed_from: 0,
-                verified: vec!["size".into()],
+                verified: vec!["size".into(), "sha256".into()],
+                checksum: Some(format!("sha256:{}", "00".repeat(32))),
                 outcome: "complete".into(),
             }),
             Report::Summary(Summary {

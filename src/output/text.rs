@@ -104,6 +104,13 @@ pub fn render(report: &Report) -> Vec<Line> {
             e.line.as_deref().unwrap_or(&e.name),
         ))],
         Report::Size(s) => vec![Line::Out(s.bytes.to_string())],
+        // BSD style, which `sha256sum -c` (and md5sum, sha1sum, sha512sum) read back.
+        Report::Checksum(c) => vec![Line::Out(format!(
+            "{} ({}) = {}",
+            c.algorithm.to_ascii_uppercase(),
+            display_name(&c.path),
+            c.hex
+        ))],
         // du(1)'s order: the size first, the path last, tab-separated.
         Report::Usage(u) => vec![Line::Out(format!(
             "{}\t{} files\t{} directories\t{}",
@@ -256,10 +263,14 @@ fn transfer_text(t: &Transfer) -> Option<String> {
             t.bytes,
             t.seconds.max(1e-6),
             human_size(t.rate as u64),
-            if t.verified.is_empty() {
-                " (size not verified)"
-            } else {
-                ""
+            match &t.checksum {
+                // `sha256:9f86...` → `, SHA256 verified`
+                Some(c) => format!(
+                    ", {} verified",
+                    c.split(':').next().unwrap_or("").to_ascii_uppercase()
+                ),
+                None if t.verified.is_empty() => " (size not verified)".into(),
+                None => String::new(),
             }
         )),
         "already_complete" if t.direction == "download" => {
@@ -538,6 +549,7 @@ mod tests {
             } else {
                 vec![]
             },
+            checksum: None,
             outcome: outcome.into(),
         }
     }
@@ -556,6 +568,18 @@ mod tests {
             line(transfer("put", "complete", false)),
             [Line::Info(
                 "put: pub/f?[2J.bin: 52428800 bytes in 0.42 s (119.0 MiB/s) (size not verified)"
+                    .into()
+            )]
+        );
+        let verified = Transfer {
+            verified: vec!["size".into(), "sha256".into()],
+            checksum: Some(format!("sha256:{}", "ab".repeat(32))),
+            ..transfer("get", "complete", true)
+        };
+        assert_eq!(
+            line(verified),
+            [Line::Info(
+                "get: pub/f?[2J.bin: 52428800 bytes in 0.42 s (119.0 MiB/s), SHA256 verified"
                     .into()
             )]
         );

@@ -304,6 +304,19 @@ pub fn pget(
     if on_disk != size {
         return Err(Remote::Incomplete(format!("{on_disk} of {size} bytes on disk")).into());
     }
+    // --verify: ranges arrive out of order, so the whole file is read once more here.
+    let checksum = match super::verify_algo(session, out)? {
+        Some(algo) => {
+            let mut hasher = algo.hasher();
+            std::fs::File::open(&part)
+                .and_then(|mut f| crate::checksum::hash_prefix(&mut f, size, &mut hasher))
+                .map_err(|e| LocalError::new(part.display().to_string(), e))?;
+            super::compare(session, remote, Some(size), Some((algo, hasher)), |m| {
+                format!("{m}; kept as {} (remove it to fetch again)", part.display())
+            })?
+        }
+        None => None,
+    };
     if let Some(t) = remote_mtime(session, remote) {
         let _ = file.set_modified(t);
     }
@@ -316,6 +329,7 @@ pub fn pget(
         verified: true,
         resumed_from: already,
         skipped: None,
+        checksum,
     })
 }
 

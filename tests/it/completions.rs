@@ -372,7 +372,7 @@ fn man_page_holds_what_a_reader_needs() {
         "open", "user", "close", "bye", "status", "features", "quote", "site", "debug", "pwd",
         "cd", "cdup", "lcd", "lpwd", "lls", "shell", "ls", "dir", "nlist", "mkdir", "rmdir", "rm",
         "mv", "size", "modtime", "chmod", "cat", "binary", "ascii", "type", "passive", "get",
-        "put", "help",
+        "put", "hash", "help",
     ] {
         assert!(
             heads
@@ -384,8 +384,9 @@ fn man_page_holds_what_a_reader_needs() {
     }
     for usage in [
         "open [-u USER] [--port N] [--tls] [--no-tls] [URL]",
-        "get [-c] [-n] [-o LOCAL] [-P N] [-r] [--segments N] REMOTE...",
-        "put [-c] [-o REMOTE] [-r] [-L] [-P N] LOCAL...",
+        "get [-c] [-n] [-o LOCAL] [-P N] [-r] [--segments N] [--verify] REMOTE...",
+        "put [-c] [-o REMOTE] [-r] [-L] [-P N] [--verify] LOCAL...",
+        "hash [-a ALGO] REMOTE...",
         "ls [-l] [-a] [-h] [--json] [PATH]",
         "mv FROM TO",
         "chmod MODE FILE...",

@@ -234,7 +234,7 @@ TLSLog {d}/tls.log
         }
     }
 
-    fn target(&self, name: &str) -> Target {
+    pub(crate) fn target(&self, name: &str) -> Target {
         Target {
             name: name.to_owned(),
             url: self.url(),
@@ -250,7 +250,7 @@ TLSLog {d}/tls.log
     }
 }
 
-fn test_ids() -> (u32, u32) {
+pub(crate) fn test_ids() -> (u32, u32) {
     let (uid, gid, _) = test_user();
     (uid, gid)
 }
@@ -333,7 +333,7 @@ impl PureFtpd {
         }
     }
 
-    fn target(&self, name: &str) -> Target {
+    pub(crate) fn target(&self, name: &str) -> Target {
         let rel = self.work.path().file_name().unwrap().to_str().unwrap();
         Target {
             name: name.to_owned(),
@@ -385,7 +385,7 @@ impl Target {
     }
 
     /// `ftpsh [TLS options] -u USER URL ARGS... -c CMDS`, the password in FTPSH_PASSWORD.
-    fn ftpsh(&self, client: &Client, args: &[&str], cmds: &str) -> Outcome {
+    pub(crate) fn ftpsh(&self, client: &Client, args: &[&str], cmds: &str) -> Outcome {
         let url = self.url_with_start();
         let mut all: Vec<&str> = Vec::new();
         match &self.ca {
@@ -404,14 +404,14 @@ impl Target {
 
     /// Like [`Target::ftpsh`], and it must succeed.
     #[track_caller]
-    fn ok(&self, client: &Client, args: &[&str], cmds: &str) -> Outcome {
+    pub(crate) fn ok(&self, client: &Client, args: &[&str], cmds: &str) -> Outcome {
         let out = self.ftpsh(client, args, cmds);
         out.success();
         out
     }
 }
 
-fn chown_tree(path: &Path, uid: u32, gid: u32) {
+pub(crate) fn chown_tree(path: &Path, uid: u32, gid: u32) {
     std::os::unix::fs::lchown(path, Some(uid), Some(gid)).unwrap();
     if path.is_dir() && !path.is_symlink() {
         for entry in fs::read_dir(path).unwrap() {

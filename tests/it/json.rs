@@ -344,6 +344,9 @@ fn every_command_writes_schema_json() {
         ),
         ("size", "size f.txt", vec!["size"]),
         ("modtime", "modtime f.txt", vec!["modtime"]),
+        // libunftp offers no checksums: the refusal is an error object (tests/it/checksum.rs
+        // checks the `checksum` objects against proftpd).
+        ("hash", "hash f.txt", vec!["error"]),
         ("chmod", "chmod 644 f.txt", vec!["done"]),
         ("cat", "cat f.txt", vec!["data", "transfer"]),
         ("du", "du sub", vec!["usage"]),

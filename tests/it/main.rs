@@ -2,6 +2,7 @@
 //! server harness itself) against servers on 127.0.0.1.
 
 mod charset;
+mod checksum;
 mod cli;
 mod completions;
 mod config;

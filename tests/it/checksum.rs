@@ -1,0 +1,501 @@
+//! Server checksums: `hash`, `get`/`put`/`pget --verify`, `mirror --checksum` and the
+//! `verify` setting. proftpd (mod_digest: HASH, XSHA256, XMD5...) is the real server that
+//! computes them; the scripted fake plays the servers a real one cannot be made to be: one
+//! that lies about a digest, one that corrupts a byte, one with only the X commands. The
+//! in-process libunftp server offers no checksum at all.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command as StdCommand, Output, Stdio};
+
+use crate::fake::{Action, FakeServer, fallback, verb};
+use crate::interop::{Client, read};
+use crate::interop_servers::{Proftpd, chown_tree, test_ids};
+use crate::util::{Env, json_of_type, pattern, stderr_of, stdout_of};
+
+/// "hello\n" and its SHA-256 (sha256sum).
+const HELLO: &[u8] = b"hello\n";
+const HELLO_SHA256: &str = "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03";
+
+/// Files on proftpd's side, owned by the user it writes as (so `put -c` may append).
+fn seed(server: &Proftpd, files: &[(&str, &[u8])]) {
+    for (name, data) in files {
+        let path = server.root.join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, data).unwrap();
+    }
+    let (uid, gid) = test_ids();
+    chown_tree(&server.root, uid, gid);
+}
+
+/// `TOOL FILE` (sha256sum, md5sum...) in `dir`: the digest, computed without ftpsh's code.
+fn coreutils_digest(tool: &str, dir: &Path, file: &str) -> String {
+    let out = StdCommand::new(tool)
+        .arg(file)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{tool} {file}");
+    String::from_utf8(out.stdout).unwrap()[..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// The server's command log names a command with this verb (ExtendedLog ALL).
+fn server_saw(server: &Proftpd, verb: &str) -> bool {
+    fs::read_to_string(&server.log)
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.contains(&format!("\"{verb} ")) || l.contains(&format!(" {verb} ")))
+}
+
+#[test]
+#[cfg_attr(
+    ftpsh_skip_proftpd,
+    ignore = "proftpd not installed, not root, or no user ftpsh-test"
+)]
+fn proftpd_hash_prints_lines_sha256sum_checks() {
+    let server = Proftpd::start(false);
+    let big = pattern(3 << 20, 7);
+    seed(&server, &[("big.bin", &big), ("hello.txt", HELLO)]);
+    let client = Client::new();
+    let t = server.target("proftpd");
+
+    let out = t.ok(&client, &[], "hash big.bin hello.txt");
+    assert_eq!(
+        out.stdout,
+        format!(
+            "SHA256 (big.bin) = {}\nSHA256 (hello.txt) = {HELLO_SHA256}\n",
+            coreutils_digest("sha256sum", &server.root, "big.bin")
+        )
+    );
+    // The lines are what sha256sum -c reads, run where the files are.
+    let mut check = StdCommand::new("sha256sum")
+        .args(["-c", "-"])
+        .current_dir(&server.root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    check
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(out.stdout.as_bytes())
+        .unwrap();
+    let checked = check.wait_with_output().unwrap();
+    assert!(checked.status.success(), "sha256sum -c refused the lines");
+
+    // Every algorithm by name, against the coreutils tool for it.
+    for (algo, tag, tool) in [
+        ("md5", "MD5", "md5sum"),
+        ("sha1", "SHA1", "sha1sum"),
+        ("sha512", "SHA512", "sha512sum"),
+    ] {
+        let out = t.ok(&client, &[], &format!("hash -a {algo} big.bin"));
+        assert_eq!(
+            out.stdout,
+            format!(
+                "{tag} (big.bin) = {}\n",
+                coreutils_digest(tool, &server.root, "big.bin")
+            ),
+            "{algo}"
+        );
+    }
+    let out = t.ok(&client, &[], "hash -a crc32 hello.txt");
+    assert_eq!(out.stdout, "CRC32 (hello.txt) = 363a3020\n");
+
+    // A glob, and JSON.
+    let out = t.ok(&client, &["--json"], "hash *.txt");
+    let sums = json_of_type(&out.stdout, "checksum");
+    assert_eq!(sums.len(), 1, "{}", out.stdout);
+    assert_eq!(sums[0]["path"], "hello.txt");
+    assert_eq!(sums[0]["algorithm"], "sha256");
+    assert_eq!(sums[0]["hex"], HELLO_SHA256);
+
+    // A missing file: the server's 550, exit 5, one line.
+    let out = t.ftpsh(&client, &[], "hash nope.bin");
+    out.expect_code(5);
+    let errors: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("hash"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", out.stderr);
+    assert!(errors[0].contains("nope.bin") && errors[0].contains("550"));
+}
+
+#[test]
+#[cfg_attr(
+    ftpsh_skip_proftpd,
+    ignore = "proftpd not installed, not root, or no user ftpsh-test"
+)]
+fn proftpd_transfers_with_verify_are_checked_against_the_servers_checksum() {
+    let server = Proftpd::start(false);
+    let big = pattern(5 << 20, 11);
+    seed(
+        &server,
+        &[
+            ("big.bin", &big),
+            ("a.txt", b"aaaa\n"),
+            ("b.txt", b"bbbb\n"),
+        ],
+    );
+    let client = Client::new();
+    let t = server.target("proftpd");
+    fs::write(client.path("up.bin"), pattern(2 << 20, 12)).unwrap();
+
+    let out = t.ok(
+        &client,
+        &["--json"],
+        "get --verify big.bin; put --verify up.bin; pget --verify -n 3 big.bin -o p.bin; \
+         get --verify -P 2 a.txt b.txt",
+    );
+    let transfers = json_of_type(&out.stdout, "transfer");
+    assert_eq!(transfers.len(), 5, "{}", out.stdout);
+    for tr in &transfers {
+        let d = tr;
+        assert_eq!(d["verified"], serde_json::json!(["size", "sha256"]), "{d}");
+        let sum = d["checksum"].as_str().unwrap();
+        let (file, dir) = match d["command"].as_str().unwrap() {
+            "put" => ("up.bin", server.root.as_path()),
+            _ => (d["remote"].as_str().unwrap(), server.root.as_path()),
+        };
+        assert_eq!(
+            sum,
+            format!("sha256:{}", coreutils_digest("sha256sum", dir, file)),
+            "{d}"
+        );
+    }
+    assert_eq!(read(&client.path("big.bin")), big);
+    assert_eq!(read(&client.path("p.bin")), big);
+    assert_eq!(
+        read(&server.root.join("up.bin")),
+        read(&client.path("up.bin"))
+    );
+    assert!(server_saw(&server, "HASH"), "the server was never asked");
+
+    // The text line says so; `get -o -` hashes what it writes to stdout.
+    let out = t.ok(&client, &[], "get --verify a.txt -o -");
+    assert_eq!(out.stdout, "aaaa\n");
+    let out = t.ok(&client, &[], "get --verify b.txt");
+    assert!(
+        out.stderr.contains("b.txt: 5 bytes") && out.stderr.contains("SHA256 verified"),
+        "{}",
+        out.stderr
+    );
+    // The setting does what the flag does.
+    let out = t.ok(&client, &[], "set verify on; get a.txt");
+    assert!(out.stderr.contains("SHA256 verified"), "{}", out.stderr);
+    let out = t.ok(&client, &[], "get a.txt");
+    assert!(!out.stderr.contains("verified"), "{}", out.stderr);
+}
+
+/// A resumed transfer's checksum covers the whole file: the part already there is hashed
+/// from disk, the rest as it streams.
+#[test]
+#[cfg_attr(
+    ftpsh_skip_proftpd,
+    ignore = "proftpd not installed, not root, or no user ftpsh-test"
+)]
+fn proftpd_resumed_transfers_with_verify_hash_the_part_already_there() {
+    let server = Proftpd::start(false);
+    let data = pattern(3 << 20, 21);
+    let half = data.len() / 2;
+    seed(&server, &[("r.bin", &data), ("up.bin", &data[..half])]);
+    let client = Client::new();
+    let t = server.target("proftpd");
+    fs::write(client.path("r.bin.part"), &data[..half]).unwrap();
+    fs::write(client.path("up.bin"), &data).unwrap();
+
+    let out = t.ok(
+        &client,
+        &["--json"],
+        "get -c --verify r.bin; put -c --verify up.bin",
+    );
+    let transfers = json_of_type(&out.stdout, "transfer");
+    assert_eq!(transfers.len(), 2, "{}", out.stdout);
+    for tr in &transfers {
+        assert_eq!(tr["resumed_from"], half as u64, "{tr}");
+        assert_eq!(
+            tr["verified"],
+            serde_json::json!(["size", "sha256"]),
+            "{tr}"
+        );
+    }
+    assert_eq!(read(&client.path("r.bin")), data);
+    assert_eq!(read(&server.root.join("up.bin")), data);
+}
+
+#[test]
+#[cfg_attr(
+    ftpsh_skip_proftpd,
+    ignore = "proftpd not installed, not root, or no user ftpsh-test"
+)]
+fn proftpd_mirror_checksum_copies_same_size_files_whose_content_differs() {
+    let server = Proftpd::start(false);
+    seed(
+        &server,
+        &[
+            ("tree/same.txt", b"same content\n"),
+            ("tree/diff.txt", b"server side!\n"),
+            ("tree/sub/new.txt", b"new\n"),
+        ],
+    );
+    let client = Client::new();
+    let t = server.target("proftpd");
+    let local = client.path("tree");
+    fs::create_dir_all(&local).unwrap();
+    fs::write(local.join("same.txt"), b"same content\n").unwrap();
+    fs::write(local.join("diff.txt"), b"local side!!\n").unwrap();
+    // The same times as the server's: a mirror by size and time sees nothing to do.
+    for name in ["same.txt", "diff.txt"] {
+        let remote = fs::metadata(server.root.join("tree").join(name))
+            .unwrap()
+            .modified()
+            .unwrap();
+        fs::File::options()
+            .write(true)
+            .open(local.join(name))
+            .unwrap()
+            .set_modified(remote)
+            .unwrap();
+    }
+    t.ok(&client, &[], "mirror tree tree");
+    assert_eq!(read(&local.join("diff.txt")), b"local side!!\n");
+
+    let out = t.ok(&client, &["--json"], "mirror -n --checksum tree tree");
+    let steps = json_of_type(&out.stdout, "step");
+    let reason = |path: &str| {
+        steps
+            .iter()
+            .find(|s| s["path"] == path)
+            .map(|s| s["reason"].as_str().unwrap_or("").to_string())
+    };
+    assert_eq!(
+        reason("diff.txt").as_deref(),
+        Some("checksum differs"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        reason("same.txt").as_deref(),
+        Some("same checksum"),
+        "{}",
+        out.stdout
+    );
+
+    t.ok(&client, &[], "mirror --checksum tree tree");
+    assert_eq!(read(&local.join("diff.txt")), b"server side!\n");
+    assert_eq!(read(&local.join("sub/new.txt")), b"new\n");
+
+    // Upwards: a same-size local change reaches the server.
+    fs::write(local.join("same.txt"), b"SAME CONTENT\n").unwrap();
+    t.ok(&client, &[], "mirror -R --checksum tree tree");
+    assert_eq!(read(&server.root.join("tree/same.txt")), b"SAME CONTENT\n");
+    // And a rerun finds nothing to do.
+    let out = t.ok(&client, &[], "mirror -R --checksum tree tree");
+    assert!(out.stderr.contains("nothing to transfer"), "{}", out.stderr);
+}
+
+// --- servers that lie (the scripted fake) ---------------------------------------------------
+
+/// A server that offers HASH SHA-256, serves `served` for `f` and answers HASH with
+/// `digest`; STOR is accepted (and SIZE answers `size`).
+fn lying_server(served: &'static [u8], digest: &'static str, size: usize) -> FakeServer {
+    FakeServer::start(move |c| match verb(c).as_str() {
+        "FEAT" => Action::Reply(
+            "211-Features:\n SIZE\n EPSV\n REST STREAM\n HASH SHA-1;SHA-256*\n211 End".into(),
+        ),
+        "SIZE" => Action::Reply(format!("213 {size}")),
+        "MDTM" => Action::Reply("550 no".into()),
+        "RETR" => Action::Data {
+            preliminary: "150 Here".into(),
+            data: served.to_vec(),
+            cut: false,
+            then: "226 Done".into(),
+        },
+        "STOR" => Action::Upload {
+            preliminary: "150 Go ahead".into(),
+            then: "226 Done".into(),
+        },
+        "HASH" => Action::Reply(format!("213 SHA-256 0-{size} {digest} f")),
+        _ => fallback(c),
+    })
+}
+
+fn run(env: &Env, server: &FakeServer, cmds: &str) -> Output {
+    env.cmd()
+        .arg(server.url())
+        .args(["--timeout", "5", "--retries", "0", "-c", cmds])
+        .output()
+        .unwrap()
+}
+
+/// The one error line (the banner aside).
+fn error_line(out: &Output) -> String {
+    let err = stderr_of(out);
+    let lines: Vec<&str> = err.lines().filter(|l| !l.starts_with("220 ")).collect();
+    assert_eq!(lines.len(), 1, "one line expected: {err}");
+    lines[0].to_string()
+}
+
+#[test]
+fn a_wrong_digest_keeps_the_part_and_shows_both_sums() {
+    let wrong = "0".repeat(64);
+    let server = lying_server(HELLO, wrong.leak(), HELLO.len());
+    let env = Env::new();
+    let out = run(&env, &server, "get --verify f");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let line = error_line(&out);
+    assert!(
+        line.contains("SHA-256 mismatch")
+            && line.contains(&"0".repeat(64))
+            && line.contains(HELLO_SHA256)
+            && line.contains("kept as f.part"),
+        "{line}"
+    );
+    assert!(
+        !env.local("f").exists(),
+        "a file that failed its check got its name"
+    );
+    assert_eq!(fs::read(env.local("f.part")).unwrap(), HELLO);
+    assert!(server.commands().iter().any(|c| c == "HASH f"));
+}
+
+#[test]
+fn a_corrupted_byte_is_caught_by_verify() {
+    // The server's disk says "hello\n"; one byte changed on the way.
+    let server = lying_server(b"hellp\n", HELLO_SHA256, HELLO.len());
+    let env = Env::new();
+    let out = run(&env, &server, "get --verify f");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(error_line(&out).contains("SHA-256 mismatch"));
+    assert!(!env.local("f").exists());
+    // Without --verify the size matches and the damage goes unseen: what --verify is for.
+    let out = run(&env, &server, "get f");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(fs::read(env.local("f")).unwrap(), b"hellp\n");
+
+    // To stdout: the bytes are out, the exit code says they are bad.
+    let out = run(&env, &server, "get --verify f -o -");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout_of(&out), "hellp\n");
+    assert!(error_line(&out).contains("already written to stdout"));
+}
+
+#[test]
+fn put_verify_reports_a_bad_copy_on_the_server() {
+    let server = lying_server(HELLO, "1".repeat(64).leak(), HELLO.len());
+    let env = Env::new();
+    env.local_file("f", HELLO);
+    let out = run(&env, &server, "put --verify f");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let line = error_line(&out);
+    assert!(
+        line.contains("SHA-256 mismatch") && line.contains("the uploaded file is bad"),
+        "{line}"
+    );
+    assert_eq!(server.uploads(), vec![HELLO.to_vec()]);
+}
+
+#[test]
+fn a_server_with_only_x_commands_is_asked_with_them() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "FEAT" => Action::Reply("211-Features:\n SIZE\n EPSV\n XMD5\n XSHA256\n211 End".into()),
+        "SIZE" => Action::Reply("213 6".into()),
+        "MDTM" => Action::Reply("550 no".into()),
+        "RETR" => Action::Data {
+            preliminary: "150 Here".into(),
+            data: HELLO.to_vec(),
+            cut: false,
+            then: "226 Done".into(),
+        },
+        "XSHA256" => Action::Reply(format!("250 {}", HELLO_SHA256.to_uppercase())),
+        "XMD5" => Action::Reply("250 B1946AC92492D2347C6235B4D2611184".into()),
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    let out = run(&env, &server, "hash f; hash -a md5 f; get --verify f");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(
+        stdout_of(&out),
+        format!("SHA256 (f) = {HELLO_SHA256}\nMD5 (f) = b1946ac92492d2347c6235b4d2611184\n")
+    );
+    assert!(stderr_of(&out).contains("SHA256 verified"));
+    assert_eq!(fs::read(env.local("f")).unwrap(), HELLO);
+    // An algorithm it does not have: one line naming what it has, exit 1.
+    let out = run(&env, &server, "hash -a sha1 f");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(error_line(&out).contains("the server has no SHA-1 checksum (it offers SHA-256, MD5)"));
+    assert!(!server.commands().iter().any(|c| c.starts_with("HASH")));
+}
+
+#[test]
+fn a_digest_for_another_algorithm_or_part_of_the_file_is_refused() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "FEAT" => Action::Reply("211-Features:\n SIZE\n HASH SHA-256*;SHA-1\n211 End".into()),
+        // A SHA-1 answer to a SHA-256 question, then a range that is not the whole file.
+        "HASH" if c.ends_with(" a") => Action::Reply(format!("213 SHA-1 0-6 {} a", "f".repeat(40))),
+        "HASH" => Action::Reply(format!("213 SHA-256 2-6 {HELLO_SHA256} b")),
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    let out = run(&env, &server, "hash a");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(error_line(&out).contains("not SHA-256"));
+    let out = run(&env, &server, "hash b");
+    assert!(error_line(&out).contains("not the whole file"));
+    assert_eq!(stdout_of(&out), "");
+}
+
+// --- a server without checksums (libunftp) ---------------------------------------------------
+
+#[test]
+fn verify_on_a_server_without_checksums_says_so_once_and_checks_sizes() {
+    let env = Env::new();
+    env.remote_file("a", b"aaa");
+    env.remote_file("b", b"bbbb");
+    let out = env.run("get --verify a b").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert_eq!(
+        err.matches("--verify: the server offers no checksum")
+            .count(),
+        1,
+        "{err}"
+    );
+    assert_eq!(fs::read(env.local("b")).unwrap(), b"bbbb");
+    // The setting alone stays quiet: it means "where the server can".
+    let out = env
+        .run("set verify on; get a; put a -o a2")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!stderr_of(&out).contains("checksum"), "{}", stderr_of(&out));
+    // `hash` and `mirror --checksum` cannot do without: exit 1, one line.
+    let out = env.run("hash a").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(error_line(&out).contains("the server offers no checksum command"));
+    let out = env.run("mirror --checksum . m").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(error_line(&out).contains("mirror --checksum: the server offers no checksum"));
+}
+
+#[test]
+fn hash_argument_errors_are_usage_errors() {
+    let env = Env::new();
+    let out = env.run("hash -a sha3 a").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(error_line(&out).contains("sha3"), "{}", stderr_of(&out));
+    let out = env.run("hash").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = env
+        .run("mirror --checksum --only-missing . m")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
