@@ -368,6 +368,14 @@ fn man(w: &mut dyn Write) -> Result<()> {
         ),
         ("Run a command file", "ftpsh host \\-f script.ftp"),
         (
+            "Download and check the file against the server's SHA\\-256 (HASH, XSHA256)",
+            "ftpsh host \\-c \"get \\-\\-verify pub/image.iso\"",
+        ),
+        (
+            "Check local copies against the server's checksums",
+            "ftpsh host \\-c \"hash pub/*.iso\" | sha256sum \\-c",
+        ),
+        (
             "Try it offline: a sample tree, served and opened in the shell",
             "ftpsh demo",
         ),

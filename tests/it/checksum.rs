@@ -288,7 +288,17 @@ fn proftpd_mirror_checksum_copies_same_size_files_whose_content_differs() {
         out.stdout
     );
 
-    t.ok(&client, &[], "mirror --checksum tree tree");
+    // --verify on top: each file copied is checked too (over the worker pool).
+    let out = t.ok(&client, &["--json"], "mirror --checksum --verify tree tree");
+    let copied = json_of_type(&out.stdout, "transfer");
+    assert_eq!(copied.len(), 2, "{}", out.stdout);
+    for tr in &copied {
+        assert_eq!(
+            tr["verified"],
+            serde_json::json!(["size", "sha256"]),
+            "{tr}"
+        );
+    }
     assert_eq!(read(&local.join("diff.txt")), b"server side!\n");
     assert_eq!(read(&local.join("sub/new.txt")), b"new\n");
 
