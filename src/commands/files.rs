@@ -103,6 +103,7 @@ fn listed_line(
             target: None,
             line: (!names_only).then(|| line.to_string()),
             local: false,
+            facts: Default::default(),
         },
     }
 }

@@ -33,6 +33,7 @@ pub fn entry(path: Option<&str>, e: &Entry) -> EntryData {
         target: e.target.clone(),
         line: e.raw.clone(),
         local: false,
+        facts: e.facts.iter().cloned().collect(),
     }
 }
 

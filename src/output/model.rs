@@ -54,7 +54,7 @@ pub const TYPES: &[(&str, &str, &str)] = &[
     (
         "entry",
         "ls, dir, nlist, lls (one per entry)",
-        "path, name, name_bytes?, type, size, modified, permissions, target, line?, local?",
+        "path, name, name_bytes?, type, size, modified, permissions, target, line?, local?, facts?",
     ),
     (
         "done",
@@ -326,6 +326,10 @@ pub struct EntryData {
     /// `lls`: an entry of the local directory.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub local: bool,
+    /// MLSD facts ftpsh does not interpret (`unique`, `UNIX.owner`, `lang`...), by name as
+    /// the server sent them; absent when there are none.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub facts: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -699,6 +703,7 @@ mod tests {
                 target: None,
                 line: Some("-rw- 1 a\u{1b}b".into()),
                 local: false,
+                facts: [("UNIX.owner".to_string(), "ftp".to_string())].into(),
             }),
             Report::Done(Done {
                 command: "mv".into(),

@@ -425,3 +425,27 @@ fn tab_completes_a_vms_name_and_get_fetches_it() {
     p.send_line("bye").unwrap();
     p.expect(expectrl::Eof).unwrap();
 }
+
+/// MLSD facts ftpsh does not interpret reach `ls --json` as they were sent (they were parsed
+/// and then dropped); the ones it does interpret do not repeat there.
+#[test]
+fn unknown_mlsd_facts_are_in_ls_json() {
+    let lines = vec![
+        "type=file;size=3;modify=20240129100000;UNIX.owner=ftp;unique=801g4a;x.note=a b; f.txt"
+            .to_string(),
+        "type=dir;modify=20240129100000; plain".to_string(),
+    ];
+    let server = serving(&lines, true);
+    let local = tempfile::tempdir().unwrap();
+    let out = run(&server, local.path(), "ls --json");
+    let entries = crate::util::json_of_type(&out, "entry");
+    assert_eq!(entries.len(), 2, "{out}");
+    let f = entries.iter().find(|e| e["name"] == "f.txt").unwrap();
+    assert_eq!(
+        f["facts"],
+        serde_json::json!({"UNIX.owner": "ftp", "unique": "801g4a", "x.note": "a b"}),
+        "{out}"
+    );
+    let plain = entries.iter().find(|e| e["name"] == "plain").unwrap();
+    assert!(plain.get("facts").is_none(), "{out}");
+}
