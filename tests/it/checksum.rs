@@ -438,6 +438,21 @@ fn a_server_with_only_x_commands_is_asked_with_them() {
     );
     assert!(stderr_of(&out).contains("SHA256 verified"));
     assert_eq!(fs::read(env.local("f")).unwrap(), HELLO);
+    // In ascii mode the bytes on disk are not the server's: said once, sizes only, and the
+    // server is not asked.
+    let asked = server.commands().len();
+    let out = run(&env, &server, "ascii; get --verify f");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("--verify: ascii mode changes line endings"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(
+        !server.commands()[asked..]
+            .iter()
+            .any(|c| c.starts_with("XSHA"))
+    );
     // An algorithm it does not have: one line naming what it has, exit 1.
     let out = run(&env, &server, "hash -a sha1 f");
     assert_eq!(out.status.code(), Some(1));
@@ -470,6 +485,19 @@ fn verify_on_a_server_without_checksums_says_so_once_and_checks_sizes() {
     let env = Env::new();
     env.remote_file("a", b"aaa");
     env.remote_file("b", b"bbbb");
+    // One file: the warning comes with the first transfer (not only once another has).
+    let out = env.run("get --verify a").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert_eq!(
+        err.lines()
+            .filter(|l| l.contains("the server offers no checksum"))
+            .collect::<Vec<_>>(),
+        [
+            "ftpsh: warning: --verify: the server offers no checksum (HASH, XSHA256, XMD5, XCRC): checking sizes only"
+        ],
+        "{err}"
+    );
     let out = env.run("get --verify a b").output().unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
     let err = stderr_of(&out);
