@@ -25,6 +25,7 @@ mod session;
 mod settings;
 mod tls;
 mod transfer;
+mod trust;
 mod watchdog;
 
 use std::process::ExitCode;

@@ -363,7 +363,7 @@ pub(crate) struct Vsftpd {
     /// reports the full path in PWD).
     pub(crate) local_root: PathBuf,
     pub(crate) log: PathBuf,
-    tls: Option<TlsFiles>,
+    pub(crate) tls: Option<TlsFiles>,
     _dir: TempDir,
 }
 
@@ -1096,6 +1096,20 @@ fn vsftpd_tls_password_in_url() {
 pub(crate) const UNTRUSTED: &str = "TLS certificate rejected: it is not signed by an authority this \
                          machine trusts (if you trust it, give it or its CA with --ca-file)";
 
+/// `stderr` is the one error line of an untrusted certificate: [`UNTRUSTED`], then the
+/// fingerprint to pin (see tests/it/trust.rs).
+#[track_caller]
+pub(crate) fn assert_untrusted(stderr: &str, what: &str) {
+    let lines = util::error_lines(stderr);
+    assert_eq!(lines.len(), 1, "[{what}] {lines:?}");
+    let want = format!("ftpsh: {UNTRUSTED}; the certificate of 127.0.0.1:");
+    assert!(lines[0].starts_with(&want), "[{what}] {lines:?}");
+    assert!(
+        lines[0].contains("connect with --pin sha256:"),
+        "[{what}] {lines:?}"
+    );
+}
+
 #[test]
 #[cfg_attr(
     ftpsh_skip_vsftpd_login,
@@ -1109,10 +1123,7 @@ fn vsftpd_tls_without_ca_file_is_exit_7() {
     let out = run(cmd, &server.log);
     out.expect_code(7);
     assert!(out.stdout.is_empty(), "nothing ran: {:?}", out.stdout);
-    assert_eq!(
-        util::error_lines(&out.stderr),
-        [format!("ftpsh: {UNTRUSTED}")]
-    );
+    assert_untrusted(&out.stderr, "vsftpd");
 }
 
 #[test]
@@ -1433,10 +1444,7 @@ fn vsftpd_implicit_ftps_url() {
     cmd.env("FTPSH_PASSWORD", VSFTPD_PASSWORD);
     let out = run(cmd, &server.log);
     out.expect_code(7);
-    assert_eq!(
-        util::error_lines(&out.stderr),
-        [format!("ftpsh: {UNTRUSTED}")]
-    );
+    assert_untrusted(&out.stderr, "vsftpd implicit");
 }
 
 /// Ctrl-C in the shell during a vsftpd download: ABOR (vsftpd answers 426 then 225, which

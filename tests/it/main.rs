@@ -27,4 +27,5 @@ mod server;
 mod shellc;
 mod soak;
 mod tree;
+mod trust;
 mod util;
