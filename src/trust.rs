@@ -889,6 +889,26 @@ mod tests {
         assert_eq!(t.verdict("x", 21, der, true), Verdict::Refuse);
     }
 
+    /// Certificate fields are the server's text: the prompt shows them cleaned.
+    #[test]
+    fn the_prompt_cleans_control_and_bidi_characters_of_certificate_fields() {
+        let mut p = Presented::new("h", 21, b"not a certificate", "why\x07".into());
+        p.subject = "CN=evil\x1b[2J\u{202e}txt.exe".into();
+        p.issuer = "CN=a\rb".into();
+        let text = p.describe();
+        assert!(
+            !text.contains('\x1b') && !text.contains('\u{202e}'),
+            "{text:?}"
+        );
+        assert!(!text.contains('\r') && !text.contains('\x07'), "{text:?}");
+        assert!(text.contains("subject:     CN=evil"), "{text:?}");
+        assert!(text.contains(&format!(
+            "fingerprint: {}",
+            Fingerprint::of(b"not a certificate")
+        )));
+        assert_eq!(text.lines().count(), 5, "{text:?}");
+    }
+
     fn tempdir() -> PathBuf {
         let d = std::env::temp_dir().join(format!(
             "ftpsh-trust-test-{}-{:?}",
