@@ -601,6 +601,29 @@ mod tests {
         }
     }
 
+    /// The trust prompt says why the CA check failed: name mismatch and expiry included.
+    #[test]
+    fn certificate_problems_say_why_in_a_few_words() {
+        use rustls::{CertificateError as C, Error as E};
+        let name = E::InvalidCertificate(C::NotValidForNameContext {
+            expected: ServerName::try_from("ftp.example.org").unwrap(),
+            presented: vec!["DnsName(\"other.example\")".into()],
+        });
+        let text = problem(&name);
+        assert!(text.starts_with("it was issued for "), "{text}");
+        assert!(text.ends_with("and not for ftp.example.org"), "{text}");
+        assert_eq!(
+            problem(&E::InvalidCertificate(C::Expired)),
+            "it has expired"
+        );
+        assert_eq!(
+            problem(&E::InvalidCertificate(C::UnknownIssuer)),
+            "it is not signed by an authority this machine trusts"
+        );
+        let ca = E::InvalidCertificate(C::Other(rustls::OtherError(Arc::new(CaUsedAsEndEntity))));
+        assert!(problem(&ca).contains("self-signed"));
+    }
+
     /// The messages were string literals joined across source lines without a `\`, so each
     /// carried the next line's indentation: "this machine trusts                      (if you".
     #[test]

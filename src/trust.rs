@@ -492,9 +492,18 @@ impl fmt::Debug for Trust {
 impl Trust {
     /// Trust with the known_hosts file at `known_path` (read now; the malformed lines are
     /// returned as warnings).
+    /// An unreadable file is a warning too: it must not stop runs that need no TLS.
     pub fn new(known_path: Option<PathBuf>) -> Result<(Trust, Vec<String>)> {
         let (known, warnings) = match &known_path {
-            Some(p) => KnownHosts::load(p)?,
+            Some(p) => KnownHosts::load(p).unwrap_or_else(|e| {
+                (
+                    KnownHosts::default(),
+                    vec![format!(
+                        "{}; no certificate is trusted by it",
+                        crate::error::render(&e)
+                    )],
+                )
+            }),
             None => (KnownHosts::default(), Vec::new()),
         };
         Ok((

@@ -440,15 +440,21 @@ fn first_use_prompt_answered_once_trusts_for_this_run_only() {
     assert!(!known_hosts(&env).exists(), "'once' was saved");
 }
 
-/// "no" (or Enter): not trusted, exit-7 error in the shell, nothing saved.
+/// "no" (or Enter): not trusted, an error in the shell, nothing saved; `open` asks again.
 #[test]
-fn first_use_prompt_answered_no_connects_nowhere() {
+fn first_use_prompt_answered_no_connects_nowhere_and_open_asks_again() {
     let env = tls_env();
     let mut p = crate::pty::spawn_shell(&env, &["--tls", &env.url()]);
     p.expect("Trust it? [o]nce").unwrap();
     p.send_line("").unwrap();
     p.expect("is not trusted").unwrap();
     p.expect("ftpsh> ").unwrap();
+    // `open` typed in the shell asks again; "once" then connects.
+    p.send_line(format!("open {}", env.url())).unwrap();
+    p.expect("Trust it? [o]nce").unwrap();
+    p.send_line("once").unwrap();
+    p.expect(Regex(r"ftpsh anonymous@127\.0\.0\.1:\d+:/> "))
+        .unwrap();
     p.send_line("bye").unwrap();
     p.expect(Eof).unwrap();
     assert!(!known_hosts(&env).exists());
@@ -480,4 +486,20 @@ fn vsftpd_pinned_certificate_put_and_get_resume_the_session() {
     run(cmd, &server.log).success();
     assert_eq!(read(&server.local_root.join("up.bin")), contents);
     assert_eq!(read(&client.path("back.bin")), contents);
+}
+
+/// known_hosts that cannot be read (here a directory) is a warning: a run that needs no
+/// certificate trust goes on.
+#[test]
+fn unreadable_known_hosts_is_a_warning_not_a_failure() {
+    let env = Env::new();
+    env.remote_file("f.txt", b"plain");
+    std::fs::create_dir_all(known_hosts(&env)).unwrap();
+    let out = env.run("cat f.txt").arg("-q").output().unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(stdout_of(&out), "plain");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("ftpsh: warning: "), "{err}");
+    assert!(err.contains("known_hosts"), "{err}");
 }
