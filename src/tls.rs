@@ -524,6 +524,13 @@ fn describe(e: &rustls::Error) -> String {
                     "it is not valid yet (check this machine's clock)".to_string()
                 }
                 C::Revoked => "it has been revoked; do not trust this server".to_string(),
+                // The trust check refused it (see `trust.rs`); the connect path says more
+                // (both fingerprints) when it was the login's handshake.
+                C::ApplicationVerificationFailure => {
+                    "it is not the certificate trusted for this server (known_hosts or \
+                     --pin); do not trust this server"
+                        .to_string()
+                }
                 C::BadSignature | C::BadEncoding => {
                     "it is malformed or its signature is wrong; do not trust this server"
                         .to_string()
@@ -634,6 +641,7 @@ mod tests {
             E::InvalidCertificate(C::NotValidForName),
             E::InvalidCertificate(C::Expired),
             E::InvalidCertificate(C::Revoked),
+            E::InvalidCertificate(C::ApplicationVerificationFailure),
             E::InvalidCertificate(C::Other(rustls::OtherError(Arc::new(CaUsedAsEndEntity)))),
             E::InvalidCertificate(C::UnhandledCriticalExtension),
             E::AlertReceived(A::HandshakeFailure),

@@ -122,6 +122,18 @@ fn wrong_pin_is_refused_even_when_a_ca_vouches_for_the_certificate() {
     assert!(err.contains(&server_fp(&env)), "{err}");
     assert!(err.contains(OTHER_FP), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+
+    // --insecure checks nothing else, but a pin still holds.
+    let out = env
+        .cmd()
+        .args(["--tls", "--insecure", "--pin", OTHER_FP])
+        .arg(env.url())
+        .args(["-c", "ls"])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(7), "{err}");
+    assert!(err.contains("which is not pinned (--pin:"), "{err}");
 }
 
 /// Workers of `get -P` open connections of their own: they pass on the fingerprint too.
