@@ -93,7 +93,7 @@ pub fn run_client(cli: Cli, preset: Option<Target>) -> Result<i32> {
     }
     let stdin_tty = std::io::stdin().is_terminal();
     let interactive = stdin_tty && cli.script.command.is_none() && cli.script.file.is_none();
-    let trust = build_trust(&cli, &session_config_pins(&config), interactive, &out)?;
+    let trust = build_trust(&cli, &bookmark_pins(&config), interactive, &out)?;
     let opts = Opts {
         tls: cli.tls_mode(),
         ca_file: cli.ca_file.clone(),
@@ -171,9 +171,7 @@ pub fn run_client(cli: Cli, preset: Option<Target>) -> Result<i32> {
 }
 
 /// The bookmarks' pins: (bookmark, host, port, fingerprints).
-fn session_config_pins(
-    config: &Config,
-) -> Vec<(String, String, u16, Vec<crate::trust::Fingerprint>)> {
+fn bookmark_pins(config: &Config) -> Vec<(String, String, u16, Vec<crate::trust::Fingerprint>)> {
     config
         .bookmarks
         .iter()

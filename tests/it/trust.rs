@@ -107,7 +107,7 @@ fn several_pins_comma_separated_accept_any_of_them() {
 }
 
 #[test]
-fn wrong_pin_is_refused_even_when_a_ca_vouches_for_the_certificate() {
+fn wrong_pin_is_refused_even_when_a_ca_vouches_or_with_insecure() {
     let env = tls_env();
     let out = env
         .cmd()
