@@ -120,7 +120,7 @@ pub(crate) fn vsftpd() -> PathBuf {
 }
 
 /// The vsftpd binary and the login user's ids (tests marked `ftpsh_skip_vsftpd_login`).
-fn vsftpd_with_user() -> (PathBuf, (u32, u32)) {
+pub(crate) fn vsftpd_with_user() -> (PathBuf, (u32, u32)) {
     let bin = vsftpd();
     let user = local_user(VSFTPD_USER);
     require(
@@ -342,15 +342,15 @@ pub(crate) fn make_certificates(dir: &Path) -> TlsFiles {
 // vsftpd
 
 #[derive(Default, Clone, Copy)]
-struct VsftpdOptions {
+pub(crate) struct VsftpdOptions {
     /// Explicit TLS, required for local logins and their data (anonymous stays plain).
-    tls: bool,
+    pub(crate) tls: bool,
     /// ASCII mode converts line ends (vsftpd ignores TYPE A for data by default).
-    ascii: bool,
+    pub(crate) ascii: bool,
     /// Implicit FTPS: TLS from the first byte (with `tls`).
-    implicit: bool,
+    pub(crate) implicit: bool,
     /// anon_max_rate in bytes per second, so a download lasts long enough to interrupt.
-    anon_max_rate: Option<u32>,
+    pub(crate) anon_max_rate: Option<u32>,
 }
 
 pub(crate) struct Vsftpd {
@@ -369,7 +369,7 @@ pub(crate) struct Vsftpd {
 
 impl Vsftpd {
     /// `user`: uid/gid to give `local_root` to (None when the local user does not exist).
-    fn start(bin: &Path, user: Option<(u32, u32)>, options: VsftpdOptions) -> Vsftpd {
+    pub(crate) fn start(bin: &Path, user: Option<(u32, u32)>, options: VsftpdOptions) -> Vsftpd {
         let dir = tempfile::Builder::new()
             .prefix("ftpsh-vsftpd-")
             .tempdir()

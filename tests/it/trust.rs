@@ -515,3 +515,47 @@ fn unreadable_known_hosts_is_a_warning_not_a_failure() {
     assert!(err.starts_with("ftpsh: warning: "), "{err}");
     assert!(err.contains("known_hosts"), "{err}");
 }
+
+/// Implicit FTPS (`ftps://`): the TLS connection is suppaftp's own, through the same
+/// verifier; a pinned certificate passes there too, and the wrong pin is refused.
+#[test]
+#[cfg_attr(
+    ftpsh_skip_vsftpd_login,
+    ignore = "vsftpd not installed, not root, or no user ftpsh-test"
+)]
+fn vsftpd_implicit_ftps_honours_the_pin() {
+    use crate::interop::{
+        Client, VSFTPD_PASSWORD, VSFTPD_USER, Vsftpd, VsftpdOptions, read, run, vsftpd_with_user,
+    };
+    let (bin, user) = vsftpd_with_user();
+    let server = Vsftpd::start(
+        &bin,
+        Some(user),
+        VsftpdOptions {
+            tls: true,
+            implicit: true,
+            ..Default::default()
+        },
+    );
+    let fp = fingerprint_of(&server.tls.as_ref().unwrap().cert_pem);
+    let client = Client::new();
+    std::fs::write(client.path("imp.txt"), b"implicit pinned\n").unwrap();
+    let url = format!("ftps://{VSFTPD_USER}@127.0.0.1:{}", server.port);
+    let mut cmd = client.ftpsh(&[
+        "--pin",
+        &fp,
+        &url,
+        "-c",
+        "put imp.txt; get -o back.txt imp.txt",
+    ]);
+    cmd.env("FTPSH_PASSWORD", VSFTPD_PASSWORD);
+    run(cmd, &server.log).success();
+    assert_eq!(read(&client.path("back.txt")), b"implicit pinned\n");
+
+    let mut cmd = client.ftpsh(&["--pin", OTHER_FP, &url, "-c", "pwd"]);
+    cmd.env("FTPSH_PASSWORD", VSFTPD_PASSWORD);
+    let out = run(cmd, &server.log);
+    out.expect_code(7);
+    assert!(out.stderr.contains(&fp), "{}", out.stderr);
+    assert!(out.stderr.contains("which is not pinned"), "{}", out.stderr);
+}
