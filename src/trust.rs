@@ -429,12 +429,7 @@ fn norm_host(host: &str) -> String {
 
 /// `HOST`, `HOST:PORT` or `[V6]:PORT`, as `trust rm` takes it.
 pub fn parse_host_port(text: &str) -> Result<(String, Option<u16>), UsageError> {
-    let bad = || {
-        UsageError(format!(
-            "trust rm: '{}' is not HOST or HOST:PORT",
-            display_name(text)
-        ))
-    };
+    let bad = || UsageError(format!("'{}' is not HOST or HOST:PORT", display_name(text)));
     if text.is_empty() || text.chars().any(char::is_whitespace) {
         return Err(bad());
     }
@@ -754,11 +749,9 @@ impl Trust {
                 Some(p) => place(host, p),
                 None => display_name(host),
             };
-            return Err(UsageError(format!(
-                "trust rm: no certificate of {what} in {}",
-                path.display()
-            ))
-            .into());
+            return Err(
+                UsageError(format!("no certificate of {what} in {}", path.display())).into(),
+            );
         }
         file.save(path)?;
         *self.known.lock().unwrap_or_else(|p| p.into_inner()) = file;
