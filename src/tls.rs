@@ -248,9 +248,11 @@ impl ServerCertVerifier for Verifier {
                 self.webpki.is_none(),
             ) {
                 Verdict::Accept => return Ok(ServerCertVerified::assertion()),
-                Verdict::Refuse => {
+                Verdict::Refuse(why) => {
                     return Err(rustls::Error::InvalidCertificate(
-                        rustls::CertificateError::ApplicationVerificationFailure,
+                        rustls::CertificateError::Other(rustls::OtherError(Arc::new(
+                            crate::trust::Refused(why),
+                        ))),
                     ));
                 }
                 Verdict::Undecided => {}
@@ -505,6 +507,12 @@ fn problem(e: &rustls::Error) -> String {
 
 fn describe(e: &rustls::Error) -> String {
     use rustls::{AlertDescription as A, CertificateError as C, Error as E};
+    // The trust check's own refusal says everything (both fingerprints, what to do).
+    if let E::InvalidCertificate(C::Other(o)) = e
+        && let Some(r) = o.0.downcast_ref::<crate::trust::Refused>()
+    {
+        return r.0.clone();
+    }
     match e {
         E::InvalidCertificate(c) => format!(
             "TLS certificate rejected: {}",
@@ -524,13 +532,6 @@ fn describe(e: &rustls::Error) -> String {
                     "it is not valid yet (check this machine's clock)".to_string()
                 }
                 C::Revoked => "it has been revoked; do not trust this server".to_string(),
-                // The trust check refused it (see `trust.rs`); the connect path says more
-                // (both fingerprints) when it was the login's handshake.
-                C::ApplicationVerificationFailure => {
-                    "it is not the certificate trusted for this server (known_hosts or \
-                     --pin); do not trust this server"
-                        .to_string()
-                }
                 C::BadSignature | C::BadEncoding => {
                     "it is malformed or its signature is wrong; do not trust this server"
                         .to_string()
@@ -641,7 +642,9 @@ mod tests {
             E::InvalidCertificate(C::NotValidForName),
             E::InvalidCertificate(C::Expired),
             E::InvalidCertificate(C::Revoked),
-            E::InvalidCertificate(C::ApplicationVerificationFailure),
+            E::InvalidCertificate(C::Other(rustls::OtherError(Arc::new(
+                crate::trust::Refused("the TLS certificate of h:21 has CHANGED".into()),
+            )))),
             E::InvalidCertificate(C::Other(rustls::OtherError(Arc::new(CaUsedAsEndEntity)))),
             E::InvalidCertificate(C::UnhandledCriticalExtension),
             E::AlertReceived(A::HandshakeFailure),

@@ -6,10 +6,14 @@
 //! SHA-256 fingerprint, once or always, and a changed certificate is refused loudly.
 //!
 //! The rustls verifier (`tls.rs`) asks [`Trust::verdict`] during the handshake and never
-//! prompts there: it records what it refused ([`Rejection`]) and fails the handshake. The
-//! connect path (`Session::establish`) then hands the error to [`Trust::after_failure`], which
-//! turns it into the message to show, or asks the person at the terminal (through the
-//! [`Asker`] the app installs in the interactive shell only) and has the session reconnect.
+//! prompts there. A certificate that contradicts the trust (a pin, known_hosts, what was
+//! trusted once) fails the handshake with a typed error, [`Refused`], that carries the whole
+//! message (both fingerprints), on every connection alike: the login, a data connection, a
+//! reconnect. A certificate that is merely unknown (no CA vouches for it) is recorded
+//! ([`Trust::record_unknown`]); the connect path (`Session::establish`) then hands the error
+//! to [`Trust::after_failure`], which adds its fingerprint and how to pin it, or asks the
+//! person at the terminal (through the [`Asker`] the app installs in the interactive shell
+//! only) and has the session connect again.
 //! Data connections go through the same verifier: a certificate trusted for the control
 //! connection's host and port passes there too.
 
@@ -172,28 +176,23 @@ fn place(host: &str, port: u16) -> String {
     }
 }
 
-/// What the verifier refused, for the connect path to explain (or to ask about).
+/// A certificate refused because it contradicts the trust: the handshake's error (inside
+/// rustls' `CertificateError::Other`), with the message to show as it is.
 #[derive(Debug, Clone)]
-pub enum Rejection {
-    /// No CA vouches for it and it is not trusted by fingerprint.
-    Unknown(Presented),
-    /// `known_hosts` has another certificate for this host and port.
-    Changed {
-        presented: Presented,
-        known: Vec<Fingerprint>,
-    },
-    /// It does not match the pins (`--pin`, the bookmark's `pin`).
-    PinMismatch {
-        presented: Presented,
-        pins: Vec<Fingerprint>,
-    },
+pub struct Refused(pub String);
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
 }
+impl std::error::Error for Refused {}
 
 /// The verifier's decision before the CA check.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
     Accept,
-    Refuse,
+    Refuse(String),
     /// The CA check decides (and on failure, [`Trust::record_unknown`]).
     Undecided,
 }
@@ -469,8 +468,8 @@ pub struct Trust {
     known: Mutex<KnownHosts>,
     /// Trusted for this run only: (host, port, fingerprint).
     once: Mutex<HashSet<(String, u16, Fingerprint)>>,
-    /// What the verifier refused last, for [`Trust::after_failure`].
-    rejected: Mutex<Option<Rejection>>,
+    /// The unknown certificate the verifier refused last, for [`Trust::after_failure`].
+    rejected: Mutex<Option<Presented>>,
     asker: Option<Box<dyn Asker>>,
 }
 
@@ -575,19 +574,19 @@ impl Trust {
 
     /// The decision before (or instead of) the CA check, for the certificate `der` presented
     /// by `host:port`. Pins decide alone; then a known_hosts entry (another certificate than
-    /// the one known is refused, whatever a CA says); then what was trusted once. With
-    /// `insecure` only pins are checked.
+    /// the one known is refused, whatever a CA says); then what was trusted once this run
+    /// (likewise). With `insecure` only pins are checked.
     pub fn verdict(&self, host: &str, port: u16, der: &[u8], insecure: bool) -> Verdict {
         let fp = Fingerprint::of(der);
-        if let Some((pins, _)) = self.pins_for(host, port) {
+        let here = place(host, port);
+        if let Some((pins, source)) = self.pins_for(host, port) {
             if pins.contains(&fp) {
                 return Verdict::Accept;
             }
-            self.record(Rejection::PinMismatch {
-                presented: Presented::new(host, port, der, "it does not match the pin".into()),
-                pins,
-            });
-            return Verdict::Refuse;
+            return Verdict::Refuse(format!(
+                "the TLS certificate of {here} is {fp}, which is not pinned ({source}: {})",
+                list(&pins)
+            ));
         }
         if insecure {
             return Verdict::Undecided;
@@ -601,26 +600,41 @@ impl Trust {
             if known.contains(&fp) {
                 return Verdict::Accept;
             }
-            self.record(Rejection::Changed {
-                presented: Presented::new(host, port, der, "it changed".into()),
-                known,
-            });
-            return Verdict::Refuse;
+            return Verdict::Refuse(format!(
+                "the TLS certificate of {here} has CHANGED: known_hosts has {}, the server \
+                 presented {fp}. Someone may be impersonating the server; if its certificate \
+                 was replaced on purpose, remove the old entry with 'trust rm {}' and connect \
+                 again",
+                list(&known),
+                display_name(&norm_host(host))
+            ));
         }
-        let once = self.once.lock().unwrap_or_else(|p| p.into_inner());
-        if once.contains(&(norm_host(host), port, fp)) {
+        let h = norm_host(host);
+        let once: Vec<Fingerprint> = self
+            .once
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|(oh, op, _)| *oh == h && *op == port)
+            .map(|(_, _, f)| *f)
+            .collect();
+        if once.contains(&fp) {
             return Verdict::Accept;
+        }
+        if !once.is_empty() {
+            return Verdict::Refuse(format!(
+                "the TLS certificate of {here} has CHANGED since it was trusted in this run: \
+                 it was {}, the server presented {fp}. Someone may be impersonating the server",
+                list(&once)
+            ));
         }
         Verdict::Undecided
     }
 
     /// The CA check failed for `der` (`problem`: why, in a few words).
     pub fn record_unknown(&self, host: &str, port: u16, der: &[u8], problem: String) {
-        self.record(Rejection::Unknown(Presented::new(host, port, der, problem)));
-    }
-
-    fn record(&self, r: Rejection) {
-        *self.rejected.lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+        *self.rejected.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(Presented::new(host, port, der, problem));
     }
 
     /// Forget what an earlier handshake refused, before a new connection attempt.
@@ -632,9 +646,10 @@ impl Trust {
     }
 
     /// A connection attempt to `host:port` failed with `err`. When the verifier refused the
-    /// certificate, say why (changed, pin, unknown with its fingerprint), or, when `may_ask`
-    /// and an [`Asker`] is installed, ask: `Ok(())` means the certificate is now trusted and
-    /// the caller connects again. Any other failure comes back as it was.
+    /// certificate as unknown, add its fingerprint and how to pin it, or, when `may_ask` and
+    /// an [`Asker`] is installed, ask: `Ok(())` means the certificate is now trusted and the
+    /// caller connects again. Any other failure (a [`Refused`] certificate included: its
+    /// message says all) comes back as it was.
     pub fn after_failure(
         &self,
         host: &str,
@@ -646,7 +661,7 @@ impl Trust {
             Some(Remote::Tls(m)) => m.clone(),
             _ => return Err(err),
         };
-        let Some(rejection) = self
+        let Some(presented) = self
             .rejected
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -655,60 +670,34 @@ impl Trust {
             return Err(err);
         };
         let here = place(host, port);
-        match rejection {
-            Rejection::Changed { presented, known } => Err(Remote::Tls(format!(
-                "the TLS certificate of {here} has CHANGED: known_hosts has {}, the server \
-                 presented {}. Someone may be impersonating the server; if its certificate \
-                 was replaced on purpose, remove the old entry with 'trust rm {}' and connect \
-                 again",
-                list(&known),
-                presented.fingerprint,
-                display_name(host)
+        let asker = self.asker.as_ref().filter(|_| may_ask);
+        let Some(asker) = asker else {
+            // What the CA check said (with its advice), then how to pin this one.
+            return Err(Remote::Tls(format!(
+                "{said}; the certificate of {here} has the fingerprint {fp}: to trust \
+                 it, connect with --pin {fp} (or in a terminal, to be asked)",
+                fp = presented.fingerprint
+            ))
+            .into());
+        };
+        match asker.ask(&presented, self.known_path.as_deref())? {
+            Answer::Once => {
+                self.once.lock().unwrap_or_else(|p| p.into_inner()).insert((
+                    norm_host(host),
+                    port,
+                    presented.fingerprint,
+                ));
+                Ok(())
+            }
+            Answer::Always => {
+                self.remember(host, port, presented.fingerprint)?;
+                Ok(())
+            }
+            Answer::No => Err(Remote::Tls(format!(
+                "the TLS certificate of {here} ({}) is not trusted",
+                presented.fingerprint
             ))
             .into()),
-            Rejection::PinMismatch { presented, pins } => {
-                let source = self
-                    .pins_for(host, port)
-                    .map(|(_, s)| s)
-                    .unwrap_or_else(|| "--pin".into());
-                Err(Remote::Tls(format!(
-                    "the TLS certificate of {here} is {}, which is not pinned ({source}: {})",
-                    presented.fingerprint,
-                    list(&pins)
-                ))
-                .into())
-            }
-            Rejection::Unknown(presented) => {
-                let asker = self.asker.as_ref().filter(|_| may_ask);
-                let Some(asker) = asker else {
-                    // What the CA check said (with its advice), then how to pin this one.
-                    return Err(Remote::Tls(format!(
-                        "{said}; the certificate of {here} has the fingerprint {fp}: to trust \
-                         it, connect with --pin {fp} (or in a terminal, to be asked)",
-                        fp = presented.fingerprint
-                    ))
-                    .into());
-                };
-                match asker.ask(&presented, self.known_path.as_deref())? {
-                    Answer::Once => {
-                        self.once.lock().unwrap_or_else(|p| p.into_inner()).insert((
-                            norm_host(host),
-                            port,
-                            presented.fingerprint,
-                        ));
-                        Ok(())
-                    }
-                    Answer::Always => {
-                        self.remember(host, port, presented.fingerprint)?;
-                        Ok(())
-                    }
-                    Answer::No => Err(Remote::Tls(format!(
-                        "the TLS certificate of {here} ({}) is not trusted",
-                        presented.fingerprint
-                    ))
-                    .into()),
-                }
-            }
         }
     }
 
@@ -877,18 +866,18 @@ mod tests {
             .lock()
             .unwrap()
             .add("h", 21, Fingerprint::of(b"old"));
-        assert_eq!(t.verdict("h", 21, der, false), Verdict::Refuse);
+        assert!(
+            matches!(t.verdict("h", 21, der, false), Verdict::Refuse(m) if m.contains("CHANGED"))
+        );
         assert_eq!(t.verdict("h", 2121, der, false), Verdict::Undecided);
-        assert!(matches!(
-            t.rejected.lock().unwrap().take(),
-            Some(Rejection::Changed { .. })
-        ));
         t.pin_server("H", 21, vec![fp], "b");
         assert_eq!(t.verdict("h", 21, der, false), Verdict::Accept);
         t.pin_all(vec![Fingerprint::of(b"other")]);
         // Both pins apply to h:21; only --pin to another server.
         assert_eq!(t.verdict("h", 21, der, false), Verdict::Accept);
-        assert_eq!(t.verdict("x", 21, der, true), Verdict::Refuse);
+        assert!(
+            matches!(t.verdict("x", 21, der, true), Verdict::Refuse(m) if m.contains("not pinned (--pin"))
+        );
     }
 
     /// Certificate fields are the server's text: the prompt shows them cleaned.
@@ -909,6 +898,30 @@ mod tests {
             Fingerprint::of(b"not a certificate")
         )));
         assert_eq!(text.lines().count(), 5, "{text:?}");
+    }
+
+    /// A certificate trusted once that changes later in the run (a reconnect, a data
+    /// connection) is refused like a known_hosts change, never asked about again.
+    #[test]
+    fn a_certificate_trusted_once_that_changes_is_refused() {
+        let t = Trust::default();
+        t.once
+            .lock()
+            .unwrap()
+            .insert(("h".into(), 21, Fingerprint::of(b"first")));
+        assert_eq!(t.verdict("H", 21, b"first", false), Verdict::Accept);
+        match t.verdict("h", 21, b"second", false) {
+            Verdict::Refuse(m) => {
+                assert!(
+                    m.contains("CHANGED since it was trusted in this run"),
+                    "{m}"
+                );
+                assert!(m.contains(&Fingerprint::of(b"first").to_string()), "{m}");
+                assert!(m.contains(&Fingerprint::of(b"second").to_string()), "{m}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(t.verdict("h", 990, b"second", false), Verdict::Undecided);
     }
 
     fn tempdir() -> PathBuf {
