@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'ftpsh' -ScriptBlock {
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Server port (default 21, or 990 for ftps://)')
             [CompletionResult]::new('--netrc-file', '--netrc-file', [CompletionResultType]::ParameterName, 'Read credentials from FILE instead of ~/.netrc')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the certificate(s) in this PEM file as well as the system roots')
+            [CompletionResult]::new('--pin', '--pin', [CompletionResultType]::ParameterName, 'Accept only the TLS certificate with this SHA-256 fingerprint (sha256:HEX; several comma-separated), whether or not a CA vouches for it')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Connect and idle timeout in seconds (default 30, or the `timeout` setting)')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Retries of a command or file that failed on a transient fault (421, 425, 426, 450, 451, a lost connection, a timeout), waiting 1 s, then twice as long each time, up to 30 s (default 3, or the `retries` setting; 0: never retry)')
             [CompletionResult]::new('--retry-max-time', '--retry-max-time', [CompletionResultType]::ParameterName, 'Do not retry a command once this many seconds have passed since it started (default: no limit but --retries)')

@@ -27,6 +27,7 @@ set edit:completion:arg-completer[ftpsh] = {|@words|
             cand --port 'Server port (default 21, or 990 for ftps://)'
             cand --netrc-file 'Read credentials from FILE instead of ~/.netrc'
             cand --ca-file 'Trust the certificate(s) in this PEM file as well as the system roots'
+            cand --pin 'Accept only the TLS certificate with this SHA-256 fingerprint (sha256:HEX; several comma-separated), whether or not a CA vouches for it'
             cand --timeout 'Connect and idle timeout in seconds (default 30, or the `timeout` setting)'
             cand --retries 'Retries of a command or file that failed on a transient fault (421, 425, 426, 450, 451, a lost connection, a timeout), waiting 1 s, then twice as long each time, up to 30 s (default 3, or the `retries` setting; 0: never retry)'
             cand --retry-max-time 'Do not retry a command once this many seconds have passed since it started (default: no limit but --retries)'

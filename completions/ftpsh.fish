@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ftpsh_global_optspecs
-    string join \n c/command= f/file= k/keep-going u/user= port= netrc-file= tls no-tls ca-file= insecure active timeout= retries= retry-max-time= stall-timeout= q/quiet progress= v/verbose json config= no-config h/help V/version
+    string join \n c/command= f/file= k/keep-going u/user= port= netrc-file= tls no-tls ca-file= insecure pin= active timeout= retries= retry-max-time= stall-timeout= q/quiet progress= v/verbose json config= no-config h/help V/version
 end
 
 function __fish_ftpsh_needs_command
@@ -30,6 +30,7 @@ complete -c ftpsh -n "__fish_ftpsh_needs_command" -s u -l user -d 'Log in as USE
 complete -c ftpsh -n "__fish_ftpsh_needs_command" -l port -d 'Server port (default 21, or 990 for ftps://)' -r
 complete -c ftpsh -n "__fish_ftpsh_needs_command" -l netrc-file -d 'Read credentials from FILE instead of ~/.netrc' -r -F
 complete -c ftpsh -n "__fish_ftpsh_needs_command" -l ca-file -d 'Trust the certificate(s) in this PEM file as well as the system roots' -r -F
+complete -c ftpsh -n "__fish_ftpsh_needs_command" -l pin -d 'Accept only the TLS certificate with this SHA-256 fingerprint (sha256:HEX; several comma-separated), whether or not a CA vouches for it' -r
 complete -c ftpsh -n "__fish_ftpsh_needs_command" -l timeout -d 'Connect and idle timeout in seconds (default 30, or the `timeout` setting)' -r
 complete -c ftpsh -n "__fish_ftpsh_needs_command" -l retries -d 'Retries of a command or file that failed on a transient fault (421, 425, 426, 450, 451, a lost connection, a timeout), waiting 1 s, then twice as long each time, up to 30 s (default 3, or the `retries` setting; 0: never retry)' -r
 complete -c ftpsh -n "__fish_ftpsh_needs_command" -l retry-max-time -d 'Do not retry a command once this many seconds have passed since it started (default: no limit but --retries)' -r

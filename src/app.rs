@@ -93,6 +93,7 @@ pub fn run_client(cli: Cli, preset: Option<Target>) -> Result<i32> {
     }
     let stdin_tty = std::io::stdin().is_terminal();
     let interactive = stdin_tty && cli.script.command.is_none() && cli.script.file.is_none();
+    let trust = build_trust(&cli, &bookmark_pins(&config), interactive, &out)?;
     let opts = Opts {
         tls: cli.tls_mode(),
         ca_file: cli.ca_file.clone(),
@@ -103,6 +104,7 @@ pub fn run_client(cli: Cli, preset: Option<Target>) -> Result<i32> {
         netrc_file: cli.netrc_file.clone(),
         interactive: stdin_tty,
         listing_limit: 0,
+        trust: std::sync::Arc::new(trust),
     };
     interrupt::install(interactive);
     let mut session = Session::new(opts);
@@ -166,6 +168,48 @@ pub fn run_client(cli: Cli, preset: Option<Target>) -> Result<i32> {
         Flow::Exit(code) => code,
         Flow::Continue => runner.final_code(),
     })
+}
+
+/// The bookmarks' pins: (bookmark, host, port, fingerprints).
+fn bookmark_pins(config: &Config) -> Vec<(String, String, u16, Vec<crate::trust::Fingerprint>)> {
+    config
+        .bookmarks
+        .iter()
+        .filter(|(_, b)| !b.pins.is_empty())
+        .filter_map(|(name, b)| {
+            let t = b.target().ok()?;
+            Some((name.clone(), t.host, t.port, b.pins.clone()))
+        })
+        .collect()
+}
+
+/// Certificate trust for the run: known_hosts (its malformed lines are warnings), `--pin`
+/// (a bad one is a usage error), the bookmarks' pins, and in the interactive shell (stdin
+/// and stderr terminals) the prompt for an unknown certificate.
+fn build_trust(
+    cli: &Cli,
+    bookmark_pins: &[(String, String, u16, Vec<crate::trust::Fingerprint>)],
+    interactive: bool,
+    out: &Printer,
+) -> Result<crate::trust::Trust> {
+    let mut pins = Vec::new();
+    for p in &cli.pin {
+        pins.extend(
+            crate::trust::parse_pins(p).map_err(|e| error::UsageError(format!("--pin: {e}")))?,
+        );
+    }
+    let (mut trust, warnings) = crate::trust::Trust::new(crate::config::known_hosts_file())?;
+    for w in warnings {
+        out.warn(&w);
+    }
+    trust.pin_all(pins);
+    for (name, host, port, fps) in bookmark_pins {
+        trust.pin_server(host, *port, fps.clone(), name);
+    }
+    if interactive && std::io::stderr().is_terminal() {
+        trust.set_asker(Box::new(crate::trust::TerminalAsker));
+    }
+    Ok(trust)
 }
 
 /// config.toml, unless `--no-config`.

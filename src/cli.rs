@@ -92,6 +92,11 @@ pub struct Cli {
     #[arg(long = "insecure")]
     pub insecure: bool,
 
+    /// Accept only the TLS certificate with this SHA-256 fingerprint (sha256:HEX; several
+    /// comma-separated), whether or not a CA vouches for it
+    #[arg(long = "pin", value_name = "sha256:HEX")]
+    pub pin: Vec<String>,
+
     /// Use active mode (PORT/EPRT) instead of passive (EPSV, then PASV)
     #[arg(long = "active")]
     pub active: bool,
@@ -321,6 +326,7 @@ impl Cli {
             ("--no-tls", self.no_tls),
             ("--ca-file", self.ca_file.is_some()),
             ("--insecure", self.insecure),
+            ("--pin", !self.pin.is_empty()),
             ("--active", self.active),
             ("--netrc-file", self.netrc_file.is_some()),
             ("--timeout", serve && self.timeout.is_some()),

@@ -330,7 +330,7 @@ fn man(w: &mut dyn Write) -> Result<()> {
     for (name, text) in [
         (
             "~/.config/ftpsh/config.toml",
-            "Settings, bookmarks ([bookmarks.NAME]: url, user, path, tls, settings), aliases \
+            "Settings, bookmarks ([bookmarks.NAME]: url, user, path, tls, pin, settings), aliases \
              ([aliases] NAME = \"command line\") and the default site (default = a bookmark, \
              URL or host). $XDG_CONFIG_HOME/ftpsh or FTPSH_CONFIG_DIR holds it; \
              \\-\\-config FILE reads another, \\-\\-no\\-config none. Unknown keys and \
@@ -342,6 +342,13 @@ fn man(w: &mut dyn Write) -> Result<()> {
             "~/.local/share/ftpsh/history",
             "Command history of the interactive shell, appended as each line is entered \
              (passwords are never stored).",
+        ),
+        (
+            "~/.local/share/ftpsh/known_hosts",
+            "TLS certificates trusted always, one a line: HOST PORT sha256:HEX (# comments). \
+             The shell asks about a certificate no CA vouches for (once, always, no); a \
+             changed one is refused (exit 7). trust list and trust rm HOST[:PORT] show and \
+             edit it. A bookmark's pin field, like \\-\\-pin, accepts only its certificates.",
         ),
         (
             "~/.netrc",
@@ -374,6 +381,15 @@ fn man(w: &mut dyn Write) -> Result<()> {
         (
             "Check local copies against the server's checksums",
             "ftpsh host \\-c \"hash pub/*.iso\" | sha256sum \\-c",
+        ),
+        (
+            "Trust a self\\-signed server's certificate by its fingerprint (the error of a first \\
+             run without it prints the fingerprint)",
+            "ftpsh \\-\\-pin sha256:3f1c...c3d2 \\-u alice \\-\\-tls host \\-c \"get report.pdf\"",
+        ),
+        (
+            "Forget the certificate trusted always for a host (after it was replaced)",
+            "ftpsh \\-c \"trust rm host\"",
         ),
         (
             "Try it offline: a sample tree, served and opened in the shell",

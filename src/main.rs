@@ -26,6 +26,7 @@ mod session;
 mod settings;
 mod tls;
 mod transfer;
+mod trust;
 mod watchdog;
 
 use std::process::ExitCode;

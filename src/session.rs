@@ -47,6 +47,9 @@ pub struct Opts {
     pub interactive: bool,
     /// Most entries one listing may have (the `listing_limit` setting).
     pub listing_limit: u64,
+    /// Certificates trusted by fingerprint (known_hosts, pins, trusted once), shared by every
+    /// connection of the run.
+    pub trust: Arc<crate::trust::Trust>,
 }
 
 /// See [`Session::worker_spec`]. It holds the password (in memory only, like the session).
@@ -77,6 +80,7 @@ impl WorkerSpec {
             .tls_config
             .as_deref()
             .map(|c| tls::with_store(c, &s.tickets));
+        s.tls_for = Some((self.target.host.clone(), self.target.port));
         // The clear-text warning was given (or not) for the shell's connection.
         s.warned_clear.insert(self.target.display_host());
         s.connect(self.target.clone(), &Printer::discard())?;
@@ -414,6 +418,8 @@ pub struct Session {
     /// milliseconds; the idle timeout, except while Tab completion fetches a listing.
     data_timeout: Arc<AtomicU64>,
     tls_config: Option<Arc<rustls::ClientConfig>>,
+    /// The server `tls_config` was built for: its verifier trusts fingerprints per host and port.
+    tls_for: Option<(String, u16)>,
     /// The TLS session cache of this session's connections (see [`tls::Tickets`]).
     tickets: Arc<tls::Tickets>,
     /// Hosts already warned about a clear-text password this run.
@@ -452,6 +458,7 @@ impl Session {
             cache: ListingCache::default(),
             data_timeout,
             tls_config: None,
+            tls_for: None,
             tickets: Arc::default(),
             warned_clear: HashSet::new(),
             last_target: None,
@@ -665,20 +672,42 @@ impl Session {
         Ok(())
     }
 
-    fn tls_config(&mut self) -> Result<Arc<rustls::ClientConfig>> {
-        if let Some(c) = &self.tls_config {
+    fn tls_config(&mut self, target: &Target) -> Result<Arc<rustls::ClientConfig>> {
+        let endpoint = (target.host.clone(), target.port);
+        if let Some(c) = &self.tls_config
+            && self.tls_for.as_ref() == Some(&endpoint)
+        {
             return Ok(Arc::clone(c));
         }
-        let c = tls::client_config(self.opts.ca_file.as_deref(), self.opts.insecure)?;
+        let c = tls::client_config(
+            self.opts.ca_file.as_deref(),
+            self.opts.insecure,
+            Some(tls::Endpoint {
+                host: endpoint.0.clone(),
+                port: endpoint.1,
+                trust: Arc::clone(&self.opts.trust),
+            }),
+        )?;
         let c = tls::with_store(&c, &self.tickets);
         self.tls_config = Some(Arc::clone(&c));
+        self.tls_for = Some(endpoint);
         Ok(c)
     }
 
     /// Connect and log in. `--timeout` bounds the whole of it (DNS, connect, greeting, TLS,
-    /// login), not each read, and Ctrl-C cuts it at any point (see `watchdog.rs`).
+    /// login), not each read, and Ctrl-C cuts it at any point (see `watchdog.rs`). A
+    /// certificate refused by the verifier is explained, or, in the shell, asked about and
+    /// the connection made again (see `trust.rs`).
     fn establish(&mut self, target: Target, out: &Printer) -> Result<Conn> {
-        self.establish_within(target, self.opts.timeout, out)
+        let trust = Arc::clone(&self.opts.trust);
+        trust.forget_rejection();
+        match self.establish_within(target.clone(), self.opts.timeout, out) {
+            Err(e) => {
+                trust.after_failure(&target.host, target.port, e, self.opts.interactive)?;
+                self.establish_within(target, self.opts.timeout, out)
+            }
+            ok => ok,
+        }
     }
 
     fn establish_within(&mut self, target: Target, limit: Duration, out: &Printer) -> Result<Conn> {
@@ -705,7 +734,7 @@ impl Session {
             || (self.opts.tls == TlsMode::Auto && !target.is_anonymous());
         // Built (and a bad --ca-file reported) before anything goes over the network.
         if needs_tls {
-            self.tls_config()?;
+            self.tls_config(&target)?;
         }
         let dog =
             Arc::new(Watchdog::new().map_err(|e| anyhow::anyhow!("cannot start a thread: {e}"))?);
@@ -774,7 +803,7 @@ impl Session {
             // suppaftp opens the implicit-TLS socket itself; `dial` has shown the port answers.
             drop(tcp);
             let connector = tls::Connector::new(
-                self.tls_config()?,
+                self.tls_config(&target)?,
                 Arc::clone(&self.data_timeout),
                 Arc::clone(info),
             )
@@ -855,7 +884,7 @@ impl Session {
                 },
             };
             let connector = tls::Connector::new(
-                self.tls_config()?,
+                self.tls_config(&target)?,
                 Arc::clone(&self.data_timeout),
                 Arc::clone(info),
             );
@@ -1118,8 +1147,11 @@ impl Session {
     /// copy with its own session cache, see [`tls::with_store`]), type, mode and
     /// the remote directory.
     pub fn worker_spec(&mut self) -> Result<WorkerSpec> {
-        let tls_config = match self.conn()?.tls {
-            Some(_) => Some(self.tls_config()?),
+        let tls_config = match &self.conn()?.tls {
+            Some(_) => {
+                let target = self.conn()?.target.clone();
+                Some(self.tls_config(&target)?)
+            }
             None => None,
         };
         let opts = Opts {

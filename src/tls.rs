@@ -35,9 +35,24 @@ pub struct TlsInfo {
 
 pub type SharedInfo = Arc<Mutex<Option<TlsInfo>>>;
 
-/// Build the client configuration: system roots (webpki roots when the system has none), plus
-/// `ca_file`; or no verification at all when `insecure`.
-pub fn client_config(ca_file: Option<&Path>, insecure: bool) -> Result<Arc<ClientConfig>> {
+/// The server a client configuration is for, and the trust beyond CAs it consults (see
+/// `trust.rs`): fingerprints are trusted per host and port, and rustls tells a verifier only
+/// the host name.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub host: String,
+    pub port: u16,
+    pub trust: Arc<crate::trust::Trust>,
+}
+
+/// Build the client configuration for `endpoint`: system roots (webpki roots when the system
+/// has none), plus `ca_file`, plus the certificates trusted by fingerprint; or no verification
+/// at all when `insecure` (pins are still checked).
+pub fn client_config(
+    ca_file: Option<&Path>,
+    insecure: bool,
+    endpoint: Option<Endpoint>,
+) -> Result<Arc<ClientConfig>> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -49,6 +64,7 @@ pub fn client_config(ca_file: Option<&Path>, insecure: bool) -> Result<Arc<Clien
                 webpki: None,
                 named: Vec::new(),
                 provider,
+                endpoint,
             }))
             .with_no_client_auth()
     } else {
@@ -90,6 +106,7 @@ pub fn client_config(ca_file: Option<&Path>, insecure: bool) -> Result<Arc<Clien
                 webpki: Some(webpki),
                 named,
                 provider,
+                endpoint,
             }))
             .with_no_client_auth()
     };
@@ -200,11 +217,17 @@ impl ClientSessionStore for Tickets {
 /// certificate used as a server's (`CaUsedAsEndEntity`); the user who named that very
 /// certificate has pinned it. Handshake signatures are checked either way, even with
 /// `--insecure` (no `webpki`: any certificate), so the connection is at least consistent.
+///
+/// With an `endpoint`, its [`crate::trust::Trust`] comes first: pins, known_hosts and what
+/// was trusted once accept or refuse a certificate by fingerprint; a certificate the CA check
+/// then refuses is recorded there for the connect path to ask about. It never prompts: that
+/// would block inside the handshake, under the connection's timeouts.
 #[derive(Debug)]
 struct Verifier {
     webpki: Option<Arc<rustls::client::WebPkiServerVerifier>>,
     named: Vec<CertificateDer<'static>>,
     provider: Arc<CryptoProvider>,
+    endpoint: Option<Endpoint>,
 }
 
 impl ServerCertVerifier for Verifier {
@@ -216,6 +239,25 @@ impl ServerCertVerifier for Verifier {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        use crate::trust::Verdict;
+        if let Some(ep) = &self.endpoint {
+            match ep.trust.verdict(
+                &ep.host,
+                ep.port,
+                end_entity.as_ref(),
+                self.webpki.is_none(),
+            ) {
+                Verdict::Accept => return Ok(ServerCertVerified::assertion()),
+                Verdict::Refuse(why) => {
+                    return Err(rustls::Error::InvalidCertificate(
+                        rustls::CertificateError::Other(rustls::OtherError(Arc::new(
+                            crate::trust::Refused(why),
+                        ))),
+                    ));
+                }
+                Verdict::Undecided => {}
+            }
+        }
         let Some(webpki) = &self.webpki else {
             return Ok(ServerCertVerified::assertion());
         };
@@ -224,7 +266,13 @@ impl ServerCertVerifier for Verifier {
             Err(_) if self.named.iter().any(|c| c.as_ref() == end_entity.as_ref()) => {
                 Ok(ServerCertVerified::assertion())
             }
-            Err(e) => Err(e),
+            Err(e) => {
+                if let Some(ep) = &self.endpoint {
+                    ep.trust
+                        .record_unknown(&ep.host, ep.port, end_entity.as_ref(), problem(&e));
+                }
+                Err(e)
+            }
         }
     }
 
@@ -426,8 +474,45 @@ pub fn describe_tls_error(e: &io::Error) -> Option<String> {
     Some(describe(inner))
 }
 
+/// Why the CA check refused a certificate, in a few words (for the trust prompt and message).
+fn problem(e: &rustls::Error) -> String {
+    use rustls::{CertificateError as C, Error as E};
+    match e {
+        E::InvalidCertificate(c) => match c {
+            C::UnknownIssuer => "it is not signed by an authority this machine trusts".into(),
+            C::NotValidForName => "it was issued for another host name".into(),
+            C::NotValidForNameContext {
+                expected,
+                presented,
+            } => format!(
+                "it was issued for {} and not for {}",
+                if presented.is_empty() {
+                    "no host name".to_string()
+                } else {
+                    presented.join(", ")
+                },
+                expected.to_str()
+            ),
+            C::Expired | C::ExpiredContext { .. } => "it has expired".into(),
+            C::NotValidYet | C::NotValidYetContext { .. } => "it is not valid yet".into(),
+            C::Revoked => "it has been revoked".into(),
+            other if format!("{other:?}").contains("CaUsedAsEndEntity") => {
+                "it is a self-signed CA certificate (as 'openssl req -x509' makes)".into()
+            }
+            other => format!("{other:?}"),
+        },
+        other => other.to_string(),
+    }
+}
+
 fn describe(e: &rustls::Error) -> String {
     use rustls::{AlertDescription as A, CertificateError as C, Error as E};
+    // The trust check's own refusal says everything (both fingerprints, what to do).
+    if let E::InvalidCertificate(C::Other(o)) = e
+        && let Some(r) = o.0.downcast_ref::<crate::trust::Refused>()
+    {
+        return r.0.clone();
+    }
     match e {
         E::InvalidCertificate(c) => format!(
             "TLS certificate rejected: {}",
@@ -524,6 +609,29 @@ mod tests {
         }
     }
 
+    /// The trust prompt says why the CA check failed: name mismatch and expiry included.
+    #[test]
+    fn certificate_problems_say_why_in_a_few_words() {
+        use rustls::{CertificateError as C, Error as E};
+        let name = E::InvalidCertificate(C::NotValidForNameContext {
+            expected: ServerName::try_from("ftp.example.org").unwrap(),
+            presented: vec!["DnsName(\"other.example\")".into()],
+        });
+        let text = problem(&name);
+        assert!(text.starts_with("it was issued for "), "{text}");
+        assert!(text.ends_with("and not for ftp.example.org"), "{text}");
+        assert_eq!(
+            problem(&E::InvalidCertificate(C::Expired)),
+            "it has expired"
+        );
+        assert_eq!(
+            problem(&E::InvalidCertificate(C::UnknownIssuer)),
+            "it is not signed by an authority this machine trusts"
+        );
+        let ca = E::InvalidCertificate(C::Other(rustls::OtherError(Arc::new(CaUsedAsEndEntity))));
+        assert!(problem(&ca).contains("self-signed"));
+    }
+
     /// The messages were string literals joined across source lines without a `\`, so each
     /// carried the next line's indentation: "this machine trusts                      (if you".
     #[test]
@@ -534,6 +642,9 @@ mod tests {
             E::InvalidCertificate(C::NotValidForName),
             E::InvalidCertificate(C::Expired),
             E::InvalidCertificate(C::Revoked),
+            E::InvalidCertificate(C::Other(rustls::OtherError(Arc::new(
+                crate::trust::Refused("the TLS certificate of h:21 has CHANGED".into()),
+            )))),
             E::InvalidCertificate(C::Other(rustls::OtherError(Arc::new(CaUsedAsEndEntity)))),
             E::InvalidCertificate(C::UnhandledCriticalExtension),
             E::AlertReceived(A::HandshakeFailure),

@@ -14,6 +14,7 @@ mod settings;
 pub mod shell;
 mod transfer;
 mod tree;
+mod trust;
 
 pub(crate) use transfer::report as transfer_report;
 
@@ -254,6 +255,8 @@ pub enum Command {
     Unset(UnsetArgs),
     /// Name servers in config.toml: bookmark add NAME [URL], list, rm NAME, edit NAME
     Bookmark(BookmarkArgs),
+    /// Certificates trusted by fingerprint (known_hosts): trust list, trust rm HOST[:PORT]
+    Trust(TrustArgs),
     /// List commands, or show how to use one
     Help(HelpArgs),
 }
@@ -362,6 +365,23 @@ pub enum BookmarkAction {
     Edit {
         #[arg(value_name = "NAME")]
         name: Option<BookmarkName>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    #[command(subcommand)]
+    pub action: TrustAction,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum TrustAction {
+    /// List the certificates trusted always: host, port, fingerprint
+    List,
+    /// Forget the certificates trusted for HOST (on PORT only, with HOST:PORT)
+    Rm {
+        #[arg(value_name = "HOST[:PORT]")]
+        host: String,
     },
 }
 
@@ -797,7 +817,7 @@ impl Command {
             Command::Pget(a) => !url(&a.path),
             Command::Mirror(_) => true,
             Command::Cat(a) => !a.paths.iter().any(url),
-            Command::Set(_) | Command::Unset(_) | Command::Bookmark(_) => false,
+            Command::Set(_) | Command::Unset(_) | Command::Bookmark(_) | Command::Trust(_) => false,
             Command::Open(_)
             | Command::Bye(_)
             | Command::Status
@@ -872,6 +892,7 @@ impl Command {
             | Command::Set(_)
             | Command::Unset(_)
             | Command::Bookmark(_)
+            | Command::Trust(_)
             | Command::Help(_) => false,
         }
     }
@@ -891,6 +912,8 @@ impl Command {
             Command::Open(a) => a.user.iter().chain(a.url.iter().map(|u| &u.0)).any(text),
             Command::Set(a) => a.value.iter().any(text),
             Command::Unset(_) => false,
+            // Only known_hosts hears of it.
+            Command::Trust(_) => false,
             Command::Bookmark(a) => match &a.action {
                 BookmarkAction::Add { name, url, .. } => text(name) || url.iter().any(text),
                 _ => false,
@@ -989,6 +1012,7 @@ impl Command {
             | Command::Set(_)
             | Command::Unset(_)
             | Command::Bookmark(_)
+            | Command::Trust(_)
             | Command::User(_)
             | Command::Close
             | Command::Bye(_)
@@ -1532,6 +1556,7 @@ pub fn dispatch(cmd: Command, ctx: &mut Ctx) -> Result<Flow> {
         Command::Set(a) => settings::set(ctx, a),
         Command::Unset(a) => settings::unset(ctx, a),
         Command::Bookmark(a) => settings::bookmark(ctx, a),
+        Command::Trust(a) => trust::trust(ctx, a),
         Command::Get(a) => transfer::get(ctx, a),
         Command::Pget(a) => transfer::pget(ctx, a),
         Command::Mirror(a) => transfer::mirror(ctx, a),

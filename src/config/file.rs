@@ -29,6 +29,8 @@ pub struct Bookmark {
     pub password: Option<String>,
     /// Setting overrides for this server, validated: (name, canonical value).
     pub settings: Vec<(String, String)>,
+    /// `pin`: the only TLS certificates its server may present (see `trust.rs`).
+    pub pins: Vec<crate::trust::Fingerprint>,
 }
 
 impl std::fmt::Debug for Bookmark {
@@ -39,6 +41,7 @@ impl std::fmt::Debug for Bookmark {
             .field("path", &self.path)
             .field("tls", &self.tls)
             .field("password", &self.password.as_ref().map(|_| "****"))
+            .field("pins", &self.pins)
             .finish()
     }
 }
@@ -96,13 +99,14 @@ struct RawBookmark {
     path: Option<String>,
     tls: Option<Spanned<String>>,
     password: Option<String>,
+    pin: Option<Spanned<String>>,
     #[serde(default)]
     settings: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
 }
 
 /// The keys of each table, for "did you mean".
 const TOP_KEYS: &[&str] = &["default", "settings", "bookmarks", "aliases"];
-const BOOKMARK_KEYS: &[&str] = &["url", "user", "path", "tls", "password", "settings"];
+const BOOKMARK_KEYS: &[&str] = &["url", "user", "path", "tls", "password", "pin", "settings"];
 
 impl Config {
     /// Read the config file: `explicit` (`--config FILE`, which must exist), else the default
@@ -158,6 +162,11 @@ impl Config {
                 ),
                 None => None,
             };
+            let pins = match &b.pin {
+                Some(p) => crate::trust::parse_pins(p.get_ref())
+                    .map_err(|e| (p.span().start, format!("pin: {e}")))?,
+                None => Vec::new(),
+            };
             let prefix = format!("bookmarks.{}.settings.", name.get_ref());
             c.bookmarks.insert(
                 name.into_inner(),
@@ -168,6 +177,7 @@ impl Config {
                     tls,
                     password: b.password,
                     settings: check_settings(&b.settings, &prefix)?,
+                    pins,
                 },
             );
         }

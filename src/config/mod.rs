@@ -1,7 +1,7 @@
 //! Where ftpsh keeps its files, the config file (config.toml: settings, bookmarks, aliases,
 //! the default site) and the netrc credentials file.
 //!
-//! Paths come from `directories` (e.g. `~/.local/share/ftpsh/history`,
+//! Paths come from `directories` (e.g. `~/.local/share/ftpsh/history` and `known_hosts`,
 //! `~/.config/ftpsh/config.toml`); `FTPSH_DATA_DIR` and `FTPSH_CONFIG_DIR` override them so
 //! tests never touch the real home directory.
 
@@ -27,6 +27,11 @@ pub fn data_dir() -> Option<PathBuf> {
 
 pub fn history_file() -> Option<PathBuf> {
     data_dir().map(|d| d.join("history"))
+}
+
+/// The certificates trusted by fingerprint (`trust.rs`): `known_hosts` in [`data_dir`].
+pub fn known_hosts_file() -> Option<PathBuf> {
+    data_dir().map(|d| d.join("known_hosts"))
 }
 
 /// The directory of config.toml: `FTPSH_CONFIG_DIR`, else `$XDG_CONFIG_HOME/ftpsh` (or the

@@ -48,6 +48,11 @@ pub const TYPES: &[(&str, &str, &str)] = &[
         "bookmark add, list (one per bookmark), rm",
         "name, url, user?, path?, action",
     ),
+    (
+        "trusted",
+        "trust list (one per certificate), trust rm (one per entry removed)",
+        "host, port, fingerprint, action",
+    ),
     ("pwd", "pwd", "path"),
     ("cwd", "cd, cdup", "path"),
     ("local_dir", "lcd, lpwd", "path, changed"),
@@ -132,6 +137,8 @@ pub enum Report {
     Option(OptionData),
     /// `bookmark add`, `bookmark list`, `bookmark rm`.
     Bookmark(BookmarkData),
+    /// `trust list`, `trust rm`: a certificate trusted by fingerprint (known_hosts).
+    Trusted(TrustedData),
     /// `pwd`: the remote working directory.
     Pwd(PathData),
     /// `cd`, `cdup`: the remote working directory after the change.
@@ -287,6 +294,16 @@ pub struct BookmarkData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// `added`, `listed` or `removed`.
+    pub action: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrustedData {
+    pub host: String,
+    pub port: u16,
+    /// `sha256:` and the hex digest of the certificate's DER encoding.
+    pub fingerprint: String,
+    /// `listed` or `removed`.
     pub action: String,
 }
 
@@ -598,6 +615,7 @@ mod tests {
             Report::Setting(_) => "setting",
             Report::Option(_) => "option",
             Report::Bookmark(_) => "bookmark",
+            Report::Trusted(_) => "trusted",
             Report::Pwd(_) => "pwd",
             Report::Cwd(_) => "cwd",
             Report::LocalDir(_) => "local_dir",
@@ -685,6 +703,12 @@ mod tests {
                 user: Some("anonymous".into()),
                 path: Some("debian".into()),
                 action: "added".into(),
+            }),
+            Report::Trusted(TrustedData {
+                host: "h".into(),
+                port: 21,
+                fingerprint: "sha256:00".into(),
+                action: "listed".into(),
             }),
             Report::Pwd(PathData { path: "/".into() }),
             Report::Cwd(PathData { path: "/d".into() }),

@@ -95,6 +95,13 @@ pub fn render(report: &Report) -> Vec<Line> {
                 _ => vec![Line::Out(line)],
             }
         }
+        Report::Trusted(t) => {
+            let line = display_name(&format!("{} {} {}", t.host, t.port, t.fingerprint));
+            match t.action.as_str() {
+                "removed" => vec![Line::Info(format!("trust: removed {line}"))],
+                _ => vec![Line::Out(line)],
+            }
+        }
         Report::Pwd(p) => vec![Line::Out(display_name(&p.path))],
         Report::LocalDir(d) if d.changed => {
             vec![Line::Info(format!("local directory now {}", d.path))]

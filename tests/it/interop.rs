@@ -120,7 +120,7 @@ pub(crate) fn vsftpd() -> PathBuf {
 }
 
 /// The vsftpd binary and the login user's ids (tests marked `ftpsh_skip_vsftpd_login`).
-fn vsftpd_with_user() -> (PathBuf, (u32, u32)) {
+pub(crate) fn vsftpd_with_user() -> (PathBuf, (u32, u32)) {
     let bin = vsftpd();
     let user = local_user(VSFTPD_USER);
     require(
@@ -342,15 +342,15 @@ pub(crate) fn make_certificates(dir: &Path) -> TlsFiles {
 // vsftpd
 
 #[derive(Default, Clone, Copy)]
-struct VsftpdOptions {
+pub(crate) struct VsftpdOptions {
     /// Explicit TLS, required for local logins and their data (anonymous stays plain).
-    tls: bool,
+    pub(crate) tls: bool,
     /// ASCII mode converts line ends (vsftpd ignores TYPE A for data by default).
-    ascii: bool,
+    pub(crate) ascii: bool,
     /// Implicit FTPS: TLS from the first byte (with `tls`).
-    implicit: bool,
+    pub(crate) implicit: bool,
     /// anon_max_rate in bytes per second, so a download lasts long enough to interrupt.
-    anon_max_rate: Option<u32>,
+    pub(crate) anon_max_rate: Option<u32>,
 }
 
 pub(crate) struct Vsftpd {
@@ -363,13 +363,13 @@ pub(crate) struct Vsftpd {
     /// reports the full path in PWD).
     pub(crate) local_root: PathBuf,
     pub(crate) log: PathBuf,
-    tls: Option<TlsFiles>,
+    pub(crate) tls: Option<TlsFiles>,
     _dir: TempDir,
 }
 
 impl Vsftpd {
     /// `user`: uid/gid to give `local_root` to (None when the local user does not exist).
-    fn start(bin: &Path, user: Option<(u32, u32)>, options: VsftpdOptions) -> Vsftpd {
+    pub(crate) fn start(bin: &Path, user: Option<(u32, u32)>, options: VsftpdOptions) -> Vsftpd {
         let dir = tempfile::Builder::new()
             .prefix("ftpsh-vsftpd-")
             .tempdir()
@@ -1096,6 +1096,20 @@ fn vsftpd_tls_password_in_url() {
 pub(crate) const UNTRUSTED: &str = "TLS certificate rejected: it is not signed by an authority this \
                          machine trusts (if you trust it, give it or its CA with --ca-file)";
 
+/// `stderr` is the one error line of an untrusted certificate: [`UNTRUSTED`], then the
+/// fingerprint to pin (see tests/it/trust.rs).
+#[track_caller]
+pub(crate) fn assert_untrusted(stderr: &str, what: &str) {
+    let lines = util::error_lines(stderr);
+    assert_eq!(lines.len(), 1, "[{what}] {lines:?}");
+    let want = format!("ftpsh: {UNTRUSTED}; the certificate of 127.0.0.1:");
+    assert!(lines[0].starts_with(&want), "[{what}] {lines:?}");
+    assert!(
+        lines[0].contains("connect with --pin sha256:"),
+        "[{what}] {lines:?}"
+    );
+}
+
 #[test]
 #[cfg_attr(
     ftpsh_skip_vsftpd_login,
@@ -1109,10 +1123,7 @@ fn vsftpd_tls_without_ca_file_is_exit_7() {
     let out = run(cmd, &server.log);
     out.expect_code(7);
     assert!(out.stdout.is_empty(), "nothing ran: {:?}", out.stdout);
-    assert_eq!(
-        util::error_lines(&out.stderr),
-        [format!("ftpsh: {UNTRUSTED}")]
-    );
+    assert_untrusted(&out.stderr, "vsftpd");
 }
 
 #[test]
@@ -1433,10 +1444,7 @@ fn vsftpd_implicit_ftps_url() {
     cmd.env("FTPSH_PASSWORD", VSFTPD_PASSWORD);
     let out = run(cmd, &server.log);
     out.expect_code(7);
-    assert_eq!(
-        util::error_lines(&out.stderr),
-        [format!("ftpsh: {UNTRUSTED}")]
-    );
+    assert_untrusted(&out.stderr, "vsftpd implicit");
 }
 
 /// Ctrl-C in the shell during a vsftpd download: ABOR (vsftpd answers 426 then 225, which

@@ -606,12 +606,7 @@ pub(crate) fn scripted_session(t: &Target) {
             cmd.env("FTPSH_PASSWORD", t.password);
             let out = run(cmd, &t.log);
             out.expect_code(7);
-            assert_eq!(
-                util::error_lines(&out.stderr),
-                [format!("ftpsh: {}", interop::UNTRUSTED)],
-                "[{}]",
-                t.name
-            );
+            interop::assert_untrusted(&out.stderr, &t.name);
         }
         None => assert!(
             out.stdout.contains("TLS: off (plain FTP)"),

@@ -91,6 +91,15 @@ fn schema() -> BTreeMap<&'static str, Vec<(&'static str, F)>> {
                 ("action", Str),
             ],
         ),
+        (
+            "trusted",
+            vec![
+                ("host", Str),
+                ("port", Int),
+                ("fingerprint", Str),
+                ("action", Str),
+            ],
+        ),
         ("pwd", vec![("path", Str)]),
         ("cwd", vec![("path", Str)]),
         ("local_dir", vec![("path", Str), ("changed", Bool)]),
@@ -312,6 +321,13 @@ fn every_command_writes_schema_json() {
     env.remote_file("sub/inner.txt", b"x");
     env.local_file("up.txt", b"up!");
     std::fs::create_dir(env.local("ldir")).unwrap();
+    // One trusted certificate for `trust list` (see tests/it/trust.rs for the rest).
+    std::fs::create_dir_all(env.home.path().join("data")).unwrap();
+    std::fs::write(
+        env.home.path().join("data/known_hosts"),
+        "h.example 21 sha256:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
+    )
+    .unwrap();
     let url = env.url();
     let open = format!("open {url}");
     let cases: Vec<(&str, &str, Vec<&str>)> = vec![
@@ -362,6 +378,7 @@ fn every_command_writes_schema_json() {
             "bookmark add b ftp://u@h.example/pub",
             vec!["bookmark"],
         ),
+        ("trust", "trust list", vec!["trusted"]),
         ("get", "get f.txt", vec!["transfer"]),
         ("pget", "pget -n 2 -o p.txt f.txt", vec!["transfer"]),
         ("mirror", "mirror -n sub msub", vec!["step"]),

@@ -28,4 +28,5 @@ mod server;
 mod shellc;
 mod soak;
 mod tree;
+mod trust;
 mod util;

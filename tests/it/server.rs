@@ -132,6 +132,11 @@ impl TestServer {
     pub fn ca_file(&self) -> Option<&Path> {
         self.tls.as_ref().map(|t| t.ca.as_path())
     }
+
+    /// PEM file of the certificate the server presents (TLS servers only).
+    pub fn cert_file(&self) -> Option<&Path> {
+        self.tls.as_ref().map(|t| t.cert.as_path())
+    }
 }
 
 impl Drop for TestServer {
