@@ -70,7 +70,7 @@ Register-ArgumentCompleter -Native -CommandName 'ftpsh' -ScriptBlock {
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Close a control connection idle for SECS seconds')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings, bookmarks and aliases from FILE instead of config.toml in the config directory')
             [CompletionResult]::new('--write', '--write', [CompletionResultType]::ParameterName, 'Allow uploads, mkdir, rename and delete (default: read-only)')
-            [CompletionResult]::new('--tls-self-signed', '--tls-self-signed', [CompletionResultType]::ParameterName, 'Explicit FTPS with a fresh self-signed certificate; prints its SHA-256 fingerprint and where its PEM file is (for --ca-file)')
+            [CompletionResult]::new('--tls-self-signed', '--tls-self-signed', [CompletionResultType]::ParameterName, 'Explicit FTPS with a fresh self-signed certificate; prints its fingerprint (for a client''s --pin) and where its PEM file is (for --ca-file)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace the protocol on stderr (passwords are masked)')

@@ -66,7 +66,7 @@ set edit:completion:arg-completer[ftpsh] = {|@words|
             cand --idle-timeout 'Close a control connection idle for SECS seconds'
             cand --config 'Read settings, bookmarks and aliases from FILE instead of config.toml in the config directory'
             cand --write 'Allow uploads, mkdir, rename and delete (default: read-only)'
-            cand --tls-self-signed 'Explicit FTPS with a fresh self-signed certificate; prints its SHA-256 fingerprint and where its PEM file is (for --ca-file)'
+            cand --tls-self-signed 'Explicit FTPS with a fresh self-signed certificate; prints its fingerprint (for a client''s --pin) and where its PEM file is (for --ca-file)'
             cand -q 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)'
             cand --quiet 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)'
             cand -v 'Trace the protocol on stderr (passwords are masked)'

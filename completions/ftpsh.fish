@@ -65,7 +65,7 @@ complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l passive-ports -d '
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l idle-timeout -d 'Close a control connection idle for SECS seconds' -r
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l config -d 'Read settings, bookmarks and aliases from FILE instead of config.toml in the config directory' -r -F
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l write -d 'Allow uploads, mkdir, rename and delete (default: read-only)'
-complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l tls-self-signed -d 'Explicit FTPS with a fresh self-signed certificate; prints its SHA-256 fingerprint and where its PEM file is (for --ca-file)'
+complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l tls-self-signed -d 'Explicit FTPS with a fresh self-signed certificate; prints its fingerprint (for a client\'s --pin) and where its PEM file is (for --ca-file)'
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -s q -l quiet -d 'Print only errors and data (no banner, no transfer summaries, no progress unless --progress names a mode)'
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -s v -l verbose -d 'Trace the protocol on stderr (passwords are masked)'
 complete -c ftpsh -n "__fish_ftpsh_using_subcommand serve" -l json -d 'Write every result as one JSON object per line on stdout (NDJSON; see "For programs" in the README); errors are objects too, and still a line on stderr'

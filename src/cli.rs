@@ -246,8 +246,8 @@ pub struct ServeArgs {
           value_hint = clap::ValueHint::FilePath)]
     pub tls_key: Option<PathBuf>,
 
-    /// Explicit FTPS with a fresh self-signed certificate; prints its SHA-256 fingerprint
-    /// and where its PEM file is (for --ca-file)
+    /// Explicit FTPS with a fresh self-signed certificate; prints its fingerprint (for a
+    /// client's --pin) and where its PEM file is (for --ca-file)
     #[arg(long = "tls-self-signed")]
     pub tls_self_signed: bool,
 

@@ -204,7 +204,7 @@ pub fn run(args: &ServeArgs, quiet: bool, verbose: bool) -> Result<i32> {
         // Not log lines: a client needs these to trust the server, so -q keeps them.
         // Before the URL: whoever has read the URL can find them.
         eprintln!(
-            "ftpsh serve: TLS certificate SHA-256 fingerprint {}",
+            "ftpsh serve: TLS certificate fingerprint {} (for --pin)",
             s.fingerprint
         );
         eprintln!(

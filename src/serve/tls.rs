@@ -54,15 +54,9 @@ fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     f.write_all(data)
 }
 
-/// `AB:CD:...`: SHA-256 of `der`, as browsers and `openssl x509 -fingerprint -sha256` show it.
+/// `sha256:abcd...`: SHA-256 of `der` in the form `--pin` takes, so a client can copy it.
 pub fn fingerprint(der: &[u8]) -> String {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);
-    digest
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
+    crate::trust::Fingerprint::of(der).to_string()
 }
 
 #[cfg(test)]
@@ -70,11 +64,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fingerprint_is_sha256_in_colon_hex() {
+    fn fingerprint_is_sha256_as_pin_takes_it() {
         // SHA-256("abc"), FIPS 180-2's example.
         assert_eq!(
             fingerprint(b"abc"),
-            "BA:78:16:BF:8F:01:CF:EA:41:41:40:DE:5D:AE:22:23:B0:03:61:A3:96:17:7A:9C:B4:10:FF:61:F2:00:15:AD"
+            "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
 
@@ -86,6 +80,6 @@ mod tests {
         assert!(pem.contains("BEGIN CERTIFICATE"));
         let mode = std::fs::metadata(&s.key).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "key mode {mode:o}");
-        assert_eq!(s.fingerprint.len(), 32 * 3 - 1);
+        assert_eq!(s.fingerprint.len(), "sha256:".len() + 64);
     }
 }

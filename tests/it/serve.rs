@@ -645,7 +645,8 @@ fn serve_tls_self_signed_prints_the_fingerprint_of_the_cert_it_serves() {
     let log = server.stderr();
     let fingerprint = log
         .lines()
-        .find_map(|l| l.strip_prefix("ftpsh serve: TLS certificate SHA-256 fingerprint "))
+        .find_map(|l| l.strip_prefix("ftpsh serve: TLS certificate fingerprint "))
+        .and_then(|l| l.strip_suffix(" (for --pin)"))
         .unwrap_or_else(|| panic!("no fingerprint in {log}"))
         .to_string();
     let cert = log
@@ -658,12 +659,16 @@ fn serve_tls_self_signed_prints_the_fingerprint_of_the_cert_it_serves() {
     use rustls::pki_types::{CertificateDer, pem::PemObject};
     let der = CertificateDer::from_pem_file(&cert).unwrap();
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der.as_ref());
-    let hex: Vec<String> = digest.as_ref().iter().map(|b| format!("{b:02X}")).collect();
-    assert_eq!(fingerprint, hex.join(":"));
-    // And it is the one the server presents: the client trusting that file gets in.
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(fingerprint, format!("sha256:{hex}"));
+    // And it is the one the server presents: the client trusting that file gets in, and so
+    // does one given the line's fingerprint as it was printed.
     let local = TempDir::new().unwrap();
     let mut c = server.client(local.path(), "cat a.txt");
     c.args(["--tls", "--ca-file", arg(&cert)]);
+    c.assert().success().stdout("alpha\n");
+    let mut c = server.client(local.path(), "cat a.txt");
+    c.args(["--tls", "--pin", &fingerprint]);
     c.assert().success().stdout("alpha\n");
 }
 
