@@ -127,6 +127,18 @@ enum Inner {
     Crc(crc32fast::Hasher),
 }
 
+/// A hasher is a sink: `io::copy` into it hashes a file.
+impl Write for Hasher {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 impl Hasher {
     pub fn update(&mut self, data: &[u8]) {
         match &mut self.0 {
@@ -308,23 +320,12 @@ impl Write for Tee<'_> {
 pub fn hash_prefix(file: &mut File, len: u64, hasher: &mut Hasher) -> io::Result<()> {
     let at = file.stream_position()?;
     file.seek(SeekFrom::Start(0))?;
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut left = len;
-    while left > 0 {
-        let want = buf.len().min(left as usize);
-        let n = match file.read(&mut buf[..want]) {
-            Ok(0) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "the file is shorter than the part already transferred",
-                ));
-            }
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        hasher.update(&buf[..n]);
-        left -= n as u64;
+    let read = io::copy(&mut Read::by_ref(file).take(len), hasher)?;
+    if read < len {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the file is shorter than the part already transferred",
+        ));
     }
     file.seek(SeekFrom::Start(at))?;
     Ok(())
@@ -482,6 +483,41 @@ mod tests {
         let not_hex = format!("250 {}", "g".repeat(64));
         assert!(parse_reply(Algo::Sha256, Method::X, &not_hex).is_err());
         assert!(parse_reply(Algo::Md5, Method::X, "").is_err());
+    }
+
+    #[test]
+    fn a_prefix_is_hashed_from_the_start_and_the_position_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("part");
+        std::fs::write(&path, b"hello\nworld").unwrap();
+        let mut file = File::open(&path).unwrap();
+        file.seek(SeekFrom::Start(9)).unwrap();
+        let mut h = Algo::Sha256.hasher();
+        hash_prefix(&mut file, 6, &mut h).unwrap();
+        assert_eq!(
+            h.finish(),
+            "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
+        );
+        assert_eq!(file.stream_position().unwrap(), 9);
+        // A file shorter than the part it should hold is an error, not a short hash.
+        let mut h = Algo::Sha256.hasher();
+        let e = hash_prefix(&mut file, 12, &mut h).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
+        assert_eq!(hash_file(&path, Algo::Md5).unwrap().len(), 32);
+    }
+
+    #[test]
+    fn tee_hashes_what_it_writes_and_flushes_through() {
+        let mut sink = io::BufWriter::new(Vec::new());
+        let mut h = Algo::Crc32.hasher();
+        let mut tee = Tee {
+            inner: &mut sink,
+            hasher: &mut h,
+        };
+        tee.write_all(b"hello\n").unwrap();
+        tee.flush().unwrap();
+        assert_eq!(sink.get_ref().as_slice(), b"hello\n");
+        assert_eq!(h.finish(), "363a3020");
     }
 
     #[test]
