@@ -718,6 +718,19 @@ impl Session {
         }
     }
 
+    /// The TLS choice for `target`: `auto` becomes `require` for a server with a pinned or
+    /// known certificate (`--pin`, a bookmark's pin, known_hosts), anonymous or not: else
+    /// whoever can strip `AUTH TLS` from FEAT or refuse it would get a clear-text session
+    /// (and the password) past the pin. An explicit `off` (`--no-tls`) stays off.
+    fn tls_mode_for(&self, target: &Target) -> TlsMode {
+        match self.opts.tls {
+            TlsMode::Auto if self.opts.trust.requires_tls(&target.host, target.port) => {
+                TlsMode::Require
+            }
+            mode => mode,
+        }
+    }
+
     /// One attempt of [`Session::establish`]; `auth_refused` says an earlier attempt learnt
     /// that the server refuses AUTH TLS, so this one logs in without it (after the warning).
     fn establish_by(
@@ -729,9 +742,10 @@ impl Session {
     ) -> Result<Conn> {
         let timeout = self.opts.timeout;
         let where_ = target.display_host();
+        let mode = self.tls_mode_for(&target);
         let needs_tls = target.implicit_tls
-            || self.opts.tls == TlsMode::Require
-            || (self.opts.tls == TlsMode::Auto && !target.is_anonymous());
+            || mode == TlsMode::Require
+            || (mode == TlsMode::Auto && !target.is_anonymous());
         // Built (and a bad --ca-file reported) before anything goes over the network.
         if needs_tls {
             self.tls_config(&target)?;
@@ -840,8 +854,9 @@ impl Session {
         // A NAT-ed server announces its private address in 227; the control peer is right.
         ftp.set_passive_nat_workaround(true);
 
-        let needs_tls = self.opts.tls == TlsMode::Require
-            || (self.opts.tls == TlsMode::Auto && !target.is_anonymous() && !auth_refused);
+        let mode = self.tls_mode_for(&target);
+        let needs_tls = mode == TlsMode::Require
+            || (mode == TlsMode::Auto && !target.is_anonymous() && !auth_refused);
         if auth_refused {
             self.warn_clear_text(&target, out);
         }
@@ -864,7 +879,7 @@ impl Session {
         } else if needs_tls {
             // Some servers refuse FEAT until login (530). Then AUTH TLS may still work, and
             // it is tried: a named user's password must not go out in clear while it might.
-            let offered = match self.opts.tls {
+            let offered = match mode {
                 TlsMode::Require => Some(true),
                 _ => match feat(&mut ftp) {
                     Ok(f) => {

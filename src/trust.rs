@@ -572,6 +572,18 @@ impl Trust {
         Some((fps, source))
     }
 
+    /// Whether `host:port` has a pinned or known certificate, so that a session with it must
+    /// be TLS (see `Session::tls_mode_for`).
+    pub fn requires_tls(&self, host: &str, port: u16) -> bool {
+        self.pins_for(host, port).is_some()
+            || !self
+                .known
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .for_endpoint(host, port)
+                .is_empty()
+    }
+
     /// The decision before (or instead of) the CA check, for the certificate `der` presented
     /// by `host:port`. Pins decide alone; then a known_hosts entry (another certificate than
     /// the one known is refused, whatever a CA says); then what was trusted once this run

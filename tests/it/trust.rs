@@ -565,3 +565,56 @@ fn vsftpd_implicit_ftps_honours_the_pin() {
     assert!(out.stderr.contains(&fp), "{}", out.stderr);
     assert!(out.stderr.contains("which is not pinned"), "{}", out.stderr);
 }
+
+/// A pinned or known server that does not offer TLS (FEAT without AUTH, or AUTH refused, as
+/// a man in the middle would arrange) is refused, exit 7, before any password goes out;
+/// without the pin, `auto` logs in in clear with a warning as before. Anonymous sessions are
+/// held to the pin too (`auto` would not try TLS for them at all).
+#[test]
+fn a_pinned_or_known_server_without_tls_is_refused_before_the_password() {
+    use crate::fake::{FakeServer, fallback};
+    let server = FakeServer::start(fallback);
+    let port = server.port();
+    let env = Env::new();
+    for (user, known) in [(Some("alice"), false), (None, false), (Some("alice"), true)] {
+        let mut cmd = env.cmd();
+        cmd.env("FTPSH_PASSWORD", "secret");
+        if let Some(u) = user {
+            cmd.args(["-u", u]);
+        }
+        if known {
+            write_known_hosts(&env, &format!("127.0.0.1 {port} {OTHER_FP}\n"));
+        } else {
+            cmd.args(["--pin", OTHER_FP]);
+        }
+        let before = server.commands().len();
+        let out = cmd
+            .arg(server.url())
+            .args(["--timeout", "5", "--retries", "0", "-c", "ls"])
+            .output()
+            .unwrap();
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(7), "{user:?} known={known}: {err}");
+        assert!(err.contains("the server refused TLS"), "{err}");
+        let sent = &server.commands()[before..];
+        assert!(sent.iter().any(|c| c == "AUTH TLS"), "{sent:?}");
+        assert!(
+            !sent
+                .iter()
+                .any(|c| c.starts_with("PASS") || c.starts_with("USER")),
+            "{sent:?}"
+        );
+        let _ = std::fs::remove_file(known_hosts(&env));
+    }
+    // The same server without a pin: a warning and a clear-text login, as before.
+    let out = env
+        .cmd()
+        .env("FTPSH_PASSWORD", "secret")
+        .args(["-u", "alice"])
+        .arg(server.url())
+        .args(["--timeout", "5", "--retries", "0", "-c", "pwd"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("does not offer TLS"));
+}
