@@ -171,7 +171,9 @@ pub fn run_client(cli: Cli, preset: Option<Target>) -> Result<i32> {
 }
 
 /// The bookmarks' pins: (bookmark, host, port, fingerprints).
-fn bookmark_pins(config: &Config) -> Vec<(String, String, u16, Vec<crate::trust::Fingerprint>)> {
+pub fn bookmark_pins(
+    config: &Config,
+) -> Vec<(String, String, u16, Vec<crate::trust::Fingerprint>)> {
     config
         .bookmarks
         .iter()
@@ -203,9 +205,7 @@ fn build_trust(
         out.warn(&w);
     }
     trust.pin_all(pins);
-    for (name, host, port, fps) in bookmark_pins {
-        trust.pin_server(host, *port, fps.clone(), name);
-    }
+    trust.set_bookmark_pins(bookmark_pins.to_vec());
     if interactive && std::io::stderr().is_terminal() {
         trust.set_asker(Box::new(crate::trust::TerminalAsker));
     }

@@ -331,6 +331,14 @@ pub fn hash_prefix(file: &mut File, len: u64, hasher: &mut Hasher) -> io::Result
     Ok(())
 }
 
+/// Whether `err` says the server would not hash this file (a 5xx for it) or answered
+/// without a usable digest, rather than that the session failed.
+pub fn not_hashed(err: &anyhow::Error) -> bool {
+    use crate::error::Remote;
+    crate::error::reply_of(err).is_some_and(|(code, _)| code >= 500)
+        || matches!(err.downcast_ref::<Remote>(), Some(Remote::Protocol(_)))
+}
+
 /// A local file's checksum (`mirror --checksum`).
 pub fn hash_file(path: &std::path::Path, algo: Algo) -> io::Result<String> {
     let mut file = File::open(path)?;
@@ -351,8 +359,15 @@ pub fn command(algo: Algo, method: Method, path: &str) -> String {
 /// The digest in a successful reply, lower case, checked against the algorithm: HASH's
 /// last line is `213 ALGO RANGE HEX NAME`, an X command's `250 HEX` or `213 HEX` (some
 /// servers add the name after the digest). Multi-line replies (proftpd's `213-Computing
-/// SHA-256 digest`) are read from their last line.
-pub fn parse_reply(algo: Algo, method: Method, body: &str) -> Result<String, String> {
+/// SHA-256 digest`) are read from their last line. HASH's range must be the whole file:
+/// from 0, and, when the size is known, to its end (servers write the end as the size or
+/// as the last byte's offset).
+pub fn parse_reply(
+    algo: Algo,
+    method: Method,
+    body: &str,
+    size: Option<u64>,
+) -> Result<String, String> {
     let last = body
         .lines()
         .map(str::trim_end)
@@ -368,9 +383,14 @@ pub fn parse_reply(algo: Algo, method: Method, body: &str) -> Result<String, Str
                     "the server answered HASH with {name:?}, not {algo}"
                 ));
             }
-            // The range: the whole file is asked for, so it must start at 0.
             let range = words.next().unwrap_or("");
-            if !range.starts_with("0-") {
+            let end = range.strip_prefix("0-").map(str::parse::<u64>);
+            let whole = match (end, size) {
+                (Some(Ok(end)), Some(size)) => end == size || end + 1 == size,
+                (Some(Ok(_)), None) => true,
+                _ => false,
+            };
+            if !whole {
                 return Err(format!(
                     "the server's HASH covers bytes {range:?}, not the whole file"
                 ));
@@ -465,24 +485,35 @@ mod tests {
     fn replies_are_read_from_their_last_line_and_checked() {
         let sha = "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03";
         let hash = format!("213-Computing SHA-256 digest\r\n213 SHA-256 0-6 {sha} hello.txt\r\n");
-        assert_eq!(parse_reply(Algo::Sha256, Method::Hash, &hash).unwrap(), sha);
+        assert_eq!(
+            parse_reply(Algo::Sha256, Method::Hash, &hash, Some(6)).unwrap(),
+            sha
+        );
         let x = format!("250-Computing SHA256 digest\n250 {}\n", sha.to_uppercase());
-        assert_eq!(parse_reply(Algo::Sha256, Method::X, &x).unwrap(), sha);
+        assert_eq!(parse_reply(Algo::Sha256, Method::X, &x, None).unwrap(), sha);
         // A name after the digest (some servers add it).
         assert_eq!(
-            parse_reply(Algo::Crc32, Method::X, "213 363A3020 hello.txt").unwrap(),
+            parse_reply(Algo::Crc32, Method::X, "213 363A3020 hello.txt", None).unwrap(),
             "363a3020"
         );
         // Another algorithm than the one selected, a partial range, a short or non-hex
         // digest: all refused rather than compared.
         let wrong_algo = format!("213 SHA-1 0-6 {sha} hello.txt");
-        assert!(parse_reply(Algo::Sha256, Method::Hash, &wrong_algo).is_err());
+        assert!(parse_reply(Algo::Sha256, Method::Hash, &wrong_algo, Some(6)).is_err());
         let partial = format!("213 SHA-256 3-6 {sha} hello.txt");
-        assert!(parse_reply(Algo::Sha256, Method::Hash, &partial).is_err());
-        assert!(parse_reply(Algo::Sha256, Method::X, "250 abc").is_err());
+        assert!(parse_reply(Algo::Sha256, Method::Hash, &partial, Some(6)).is_err());
+        // The end: the size or the last offset (servers differ), not less, not garbage.
+        let last = format!("213 SHA-256 0-5 {sha} hello.txt");
+        assert!(parse_reply(Algo::Sha256, Method::Hash, &last, Some(6)).is_ok());
+        let short = format!("213 SHA-256 0-4 {sha} hello.txt");
+        assert!(parse_reply(Algo::Sha256, Method::Hash, &short, Some(6)).is_err());
+        assert!(parse_reply(Algo::Sha256, Method::Hash, &short, None).is_ok());
+        let junk = format!("213 SHA-256 0-x {sha} hello.txt");
+        assert!(parse_reply(Algo::Sha256, Method::Hash, &junk, None).is_err());
+        assert!(parse_reply(Algo::Sha256, Method::X, "250 abc", None).is_err());
         let not_hex = format!("250 {}", "g".repeat(64));
-        assert!(parse_reply(Algo::Sha256, Method::X, &not_hex).is_err());
-        assert!(parse_reply(Algo::Md5, Method::X, "").is_err());
+        assert!(parse_reply(Algo::Sha256, Method::X, &not_hex, None).is_err());
+        assert!(parse_reply(Algo::Md5, Method::X, "", None).is_err());
     }
 
     #[test]

@@ -380,10 +380,10 @@ fn man(w: &mut dyn Write) -> Result<()> {
         ),
         (
             "Check local copies against the server's checksums",
-            "ftpsh host \\-c \"hash pub/*.iso\" | sha256sum \\-c",
+            "cd pub; ftpsh host/pub \\-c \"hash \\-a sha256 *.iso\" | sha256sum \\-c",
         ),
         (
-            "Trust a self\\-signed server's certificate by its fingerprint (the error of a first \\
+            "Trust a self\\-signed server's certificate by its fingerprint (the error of a first \
              run without it prints the fingerprint)",
             "ftpsh \\-\\-pin sha256:3f1c...c3d2 \\-u alice \\-\\-tls host \\-c \"get report.pdf\"",
         ),

@@ -385,7 +385,8 @@ impl Conn {
             .into());
         }
         let body = String::from_utf8_lossy(&reply.body);
-        let hex = crate::checksum::parse_reply(algo, method, &body).map_err(Remote::Protocol)?;
+        let hex =
+            crate::checksum::parse_reply(algo, method, &body, size).map_err(Remote::Protocol)?;
         Ok((algo, hex))
     }
 

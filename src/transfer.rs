@@ -97,6 +97,26 @@ pub struct Known {
     pub mtime: Option<std::time::SystemTime>,
 }
 
+/// A download whose checksum did not match: its bytes move from `part` to `FILE.bad`, where
+/// `get -c` (which would finish a complete `.part` by renaming it) never picks them up.
+/// Returns the message: `mismatch` and where the bytes are.
+pub(super) fn keep_bad(part: &Path, target: &Path, mismatch: String) -> String {
+    let mut name = target.file_name().unwrap_or_default().to_os_string();
+    name.push(".bad");
+    let bad = target.with_file_name(name);
+    match std::fs::rename(part, &bad) {
+        Ok(()) => format!(
+            "{mismatch}; the download is kept as {} (not as .part: 'get -c' must not finish it)",
+            bad.display()
+        ),
+        Err(e) => format!(
+            "{mismatch}; the download is in {}, which could not be renamed to {} ({e}): remove it before 'get -c'",
+            part.display(),
+            bad.display()
+        ),
+    }
+}
+
 /// `FILE.part` beside `FILE`.
 pub fn part_path(target: &Path) -> PathBuf {
     let mut name = target.file_name().unwrap_or_default().to_os_string();
@@ -235,7 +255,7 @@ pub fn download(
                 Remote::Incomplete(format!("short transfer: {got} of {total} bytes")).into(),
             );
         }
-        let checksum = compare(session, remote, size, verify.zip(hasher), |m| {
+        let checksum = compare(session, out, remote, size, verify.zip(hasher), |m| {
             format!("{m} (written to {})", target.display())
         })?;
         return Ok(Done {
@@ -377,8 +397,8 @@ pub fn download(
         .into());
     }
     // A mismatch keeps the `.part`: the file never gets its final name.
-    let checksum = compare(session, remote, size, verify.zip(hasher), |m| {
-        format!("{m}; kept as {part_name} (remove it to fetch again)")
+    let checksum = compare(session, out, remote, size, verify.zip(hasher), |m| {
+        keep_bad(&part, target, m)
     })?;
     // Keep the server's modification time, as lftp does.
     let mtime = match opts.known {
@@ -436,9 +456,13 @@ fn fetch_hashed(
 
 /// After a transfer whose size checked out: ask the server for its checksum of `remote` and
 /// compare it with the one computed while streaming. A mismatch is an error (exit 1) with
-/// both sums; `what` adds where the bytes are left.
+/// both sums; `what` (called only then) deals with the bytes and says where they are.
+/// Under the `verify` setting alone (no `--verify`), a server that will not hash this file
+/// (a 5xx) or answers without a digest leaves the size check, with a warning: the setting
+/// means "where the server can".
 pub(super) fn compare(
     session: &mut Session,
+    out: &Printer,
     remote: &str,
     size: Option<u64>,
     local: Option<(Algo, Hasher)>,
@@ -448,7 +472,18 @@ pub(super) fn compare(
         return Ok(None);
     };
     let mine = hasher.finish();
-    let (_, theirs) = session.conn()?.checksum(remote, Some(algo), size)?;
+    let theirs = match session.conn()?.checksum(remote, Some(algo), size) {
+        Ok((_, hex)) => hex,
+        Err(e) if !session.verify.explicit && crate::checksum::not_hashed(&e) => {
+            out.warn(&format!(
+                "{}: no checksum from the server ({}): size checked only",
+                crate::listing::display_name(remote),
+                crate::error::render(&e)
+            ));
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
     if theirs != mine {
         return Err(anyhow::anyhow!(what(format!(
             "{algo} mismatch: the server's is {theirs}, the local copy's {mine}"
@@ -585,7 +620,7 @@ pub fn download_to(
     {
         return Err(Remote::Incomplete(format!("short transfer: {got} of {total} bytes")).into());
     }
-    let checksum = compare(session, remote, size, verify.zip(hasher), |m| {
+    let checksum = compare(session, out, remote, size, verify.zip(hasher), |m| {
         format!("{m} (already written to {sink_name})")
     })?;
     Ok(Done {
@@ -860,7 +895,7 @@ pub fn upload(
     progress.done(Ok(()));
     // The remote file stays: FTP has no way to take an upload back atomically, and the
     // message says it is bad.
-    let checksum = compare(session, remote, Some(len), verify.zip(hasher), |m| {
+    let checksum = compare(session, out, remote, Some(len), verify.zip(hasher), |m| {
         format!("{m}: the uploaded file is bad ('put' again replaces it)")
     })?;
     let conn = session.conn()?;

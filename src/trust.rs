@@ -463,7 +463,10 @@ struct Pins {
 /// workers', the temporary ones of `get ftp://...`).
 #[derive(Default)]
 pub struct Trust {
+    /// `--pin`.
     pins: Vec<Pins>,
+    /// The bookmarks' pins: replaced when the bookmarks are (`bookmark add`, `edit`, `rm`).
+    bookmark_pins: Mutex<Vec<Pins>>,
     known_path: Option<PathBuf>,
     known: Mutex<KnownHosts>,
     /// Trusted for this run only: (host, port, fingerprint).
@@ -477,6 +480,7 @@ impl fmt::Debug for Trust {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Trust")
             .field("pins", &self.pins)
+            .field("bookmark_pins", &self.bookmark_pins)
             .field("known_path", &self.known_path)
             .field("asks", &self.asker.is_some())
             .finish()
@@ -521,21 +525,19 @@ impl Trust {
         }
     }
 
-    /// A bookmark's `pin`: for its server (host and port), however it is reached.
-    pub fn pin_server(
-        &mut self,
-        host: &str,
-        port: u16,
-        fingerprints: Vec<Fingerprint>,
-        name: &str,
-    ) {
-        if !fingerprints.is_empty() {
-            self.pins.push(Pins {
-                host: Some((norm_host(host), port)),
+    /// The bookmarks' pins, each for its server (host and port) however it is reached:
+    /// (bookmark, host, port, fingerprints). They replace the ones set before, so a pin
+    /// added or removed by `bookmark edit` holds from the next connection.
+    pub fn set_bookmark_pins(&self, pins: Vec<(String, String, u16, Vec<Fingerprint>)>) {
+        *self.bookmark_pins.lock().unwrap_or_else(|p| p.into_inner()) = pins
+            .into_iter()
+            .filter(|(_, _, _, fps)| !fps.is_empty())
+            .map(|(name, host, port, fingerprints)| Pins {
+                host: Some((norm_host(&host), port)),
                 fingerprints,
                 source: format!("the pin of bookmark {name}"),
-            });
-        }
+            })
+            .collect();
     }
 
     pub fn set_asker(&mut self, asker: Box<dyn Asker>) {
@@ -548,9 +550,15 @@ impl Trust {
 
     fn pins_for(&self, host: &str, port: u16) -> Option<(Vec<Fingerprint>, String)> {
         let host = norm_host(host);
+        let bookmarks = self
+            .bookmark_pins
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let applying: Vec<&Pins> = self
             .pins
             .iter()
+            .chain(&bookmarks)
             .filter(|p| {
                 p.host
                     .as_ref()
@@ -681,6 +689,11 @@ impl Trust {
         else {
             return Err(err);
         };
+        // The slot is the process's: what it holds must be this server's certificate (a
+        // worker's handshake with another server must not be trusted for this one).
+        if norm_host(&presented.host) != norm_host(host) || presented.port != port {
+            return Err(err);
+        }
         let here = place(host, port);
         let asker = self.asker.as_ref().filter(|_| may_ask);
         let Some(asker) = asker else {
@@ -882,7 +895,7 @@ mod tests {
             matches!(t.verdict("h", 21, der, false), Verdict::Refuse(m) if m.contains("CHANGED"))
         );
         assert_eq!(t.verdict("h", 2121, der, false), Verdict::Undecided);
-        t.pin_server("H", 21, vec![fp], "b");
+        t.set_bookmark_pins(vec![("b".into(), "H".into(), 21, vec![fp])]);
         assert_eq!(t.verdict("h", 21, der, false), Verdict::Accept);
         t.pin_all(vec![Fingerprint::of(b"other")]);
         // Both pins apply to h:21; only --pin to another server.

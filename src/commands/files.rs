@@ -292,8 +292,14 @@ pub fn hash(ctx: &mut Ctx, a: HashArgs) -> Result<()> {
         let path = path.unwrap_or_default();
         for m in glob::expand_remote(session, out, path, Want::Files)? {
             let conn = session.conn()?;
+            // The size tells how long the server may take to read the file (a named file
+            // has no listing entry: SIZE asks).
+            let size = match m.entry.as_ref().and_then(|e| e.size) {
+                Some(s) => Some(s),
+                None => conn.ftp.size(&m.path).ok().map(|s| s as u64),
+            };
             let (algo, hex) = conn
-                .checksum(&m.path, a.algorithm, m.entry.as_ref().and_then(|e| e.size))
+                .checksum(&m.path, a.algorithm, size)
                 .with_context(|| Subject::new(&m.path))?;
             out.emit(&Report::Checksum(model::Checksum {
                 path: m.path,

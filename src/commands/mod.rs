@@ -645,8 +645,9 @@ pub struct GetArgs {
           value_parser = clap::value_parser!(u16).range(2..=16))]
     pub segments: Option<u16>,
     /// Compare each file with the server's checksum (HASH, XSHA256...), computed while
-    /// streaming; a mismatch is an error (exit 1) and a download stays LOCAL.part. Sizes only
-    /// on a server without checksums (the verify setting turns this on for every transfer)
+    /// streaming; a mismatch is an error (exit 1) and the download is kept as LOCAL.bad.
+    /// Sizes only on a server without checksums (the verify setting turns this on for
+    /// every transfer)
     #[arg(long = "verify")]
     pub verify: bool,
     /// Remote files, ftp:// URLs or BOOKMARK:path; a glob in the last component ('pub/*.gz') matches the
@@ -705,8 +706,9 @@ pub struct MirrorArgs {
     #[arg(long = "checksum", conflicts_with_all = ["only_missing", "ignore_time", "only_newer"])]
     pub checksum: bool,
     /// Compare each file with the server's checksum (HASH, XSHA256...), computed while
-    /// streaming; a mismatch is an error (exit 1) and a download stays NAME.part. Sizes only
-    /// on a server without checksums (the verify setting turns this on for every transfer)
+    /// streaming; a mismatch is an error (exit 1) and a download is kept as NAME.bad.
+    /// Sizes only on a server without checksums (the verify setting turns this on for
+    /// every transfer)
     #[arg(long = "verify")]
     pub verify: bool,
     /// The source tree: a remote directory, or with -R a local one
@@ -732,7 +734,7 @@ pub struct PgetArgs {
     pub output: Option<LocalPath>,
     /// Compare the file with the server's checksum (HASH, XSHA256...) once it is complete
     /// (ranges arrive out of order, so this reads it once more); a mismatch is an error
-    /// (exit 1) and it stays LOCAL.part
+    /// (exit 1) and it is kept as LOCAL.bad
     #[arg(long = "verify")]
     pub verify: bool,
     /// The remote file, an ftp:// URL or BOOKMARK:path

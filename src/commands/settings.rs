@@ -129,6 +129,10 @@ fn write_path(ctx: &Ctx) -> Result<std::path::PathBuf> {
 /// Read the bookmarks back from the file just written, so `open NAME` sees the change.
 fn reload(ctx: &mut Ctx, path: &std::path::Path) -> Result<()> {
     let fresh = Config::load(Some(path))?;
+    ctx.session
+        .opts
+        .trust
+        .set_bookmark_pins(crate::app::bookmark_pins(&fresh));
     ctx.session.config.bookmarks = fresh.bookmarks;
     Ok(())
 }

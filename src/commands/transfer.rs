@@ -481,12 +481,12 @@ impl JobName for (PathBuf, String) {
     }
 }
 
-/// The report of one transfer by `command` (`get`, `put`, `cat`).
 /// `--verify` on the command line, or the `verify` setting.
 fn verify(session: &Session, flag: bool) -> crate::checksum::Verify {
     crate::checksum::Verify::new(flag, session.settings.bool("verify"))
 }
 
+/// The report of one transfer by `command` (`get`, `put`, `cat`).
 pub(crate) fn report(
     command: &str,
     remote: &str,

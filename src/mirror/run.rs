@@ -207,13 +207,7 @@ fn settle_checksums(
             Ok((_, hex)) => hex,
             // A refusal for this file (5xx) or a reply with no digest in it; a 4xx or a lost
             // connection is the run's problem.
-            Err(e)
-                if crate::error::reply_of(&e).is_some_and(|(code, _)| code >= 500)
-                    || matches!(
-                        e.downcast_ref::<crate::error::Remote>(),
-                        Some(crate::error::Remote::Protocol(_))
-                    ) =>
-            {
+            Err(e) if crate::checksum::not_hashed(&e) => {
                 out.warn(&format!(
                     "{}: no checksum, copying it: {}",
                     crate::listing::display_name(&remote),

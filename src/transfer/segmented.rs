@@ -311,9 +311,18 @@ pub fn pget(
             std::fs::File::open(&part)
                 .and_then(|mut f| crate::checksum::hash_prefix(&mut f, size, &mut hasher))
                 .map_err(|e| LocalError::new(part.display().to_string(), e))?;
-            super::compare(session, remote, Some(size), Some((algo, hasher)), |m| {
-                format!("{m}; kept as {} (remove it to fetch again)", part.display())
-            })?
+            super::compare(
+                session,
+                out,
+                remote,
+                Some(size),
+                Some((algo, hasher)),
+                |m| {
+                    // The record of ranges goes too: every range is done, the bytes are wrong.
+                    let _ = std::fs::remove_file(&sidecar);
+                    super::keep_bad(&part, target, m)
+                },
+            )?
         }
         None => None,
     };

@@ -354,8 +354,10 @@ fn error_line(out: &Output) -> String {
     lines[0].to_string()
 }
 
+/// A mismatch keeps the bytes as `f.bad`, never under the final name, and not as `f.part`
+/// either: `get -c` would take a complete `.part` for a finished download and rename it.
 #[test]
-fn a_wrong_digest_keeps_the_part_and_shows_both_sums() {
+fn a_wrong_digest_keeps_the_bytes_aside_and_shows_both_sums() {
     let wrong = "0".repeat(64);
     let server = lying_server(HELLO, wrong.leak(), HELLO.len());
     let env = Env::new();
@@ -366,15 +368,72 @@ fn a_wrong_digest_keeps_the_part_and_shows_both_sums() {
         line.contains("SHA-256 mismatch")
             && line.contains(&"0".repeat(64))
             && line.contains(HELLO_SHA256)
-            && line.contains("kept as f.part"),
+            && line.contains("kept as f.bad"),
         "{line}"
     );
     assert!(
         !env.local("f").exists(),
         "a file that failed its check got its name"
     );
-    assert_eq!(fs::read(env.local("f.part")).unwrap(), HELLO);
+    assert!(!env.local("f.part").exists(), "get -c would finish it");
+    assert_eq!(fs::read(env.local("f.bad")).unwrap(), HELLO);
     assert!(server.commands().iter().any(|c| c == "HASH f"));
+
+    // pget (its own rename) and the worker pool of get -P: the same.
+    let out = run(&env, &server, "pget --verify -o p f");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(error_line(&out).contains("kept as p.bad"));
+    assert!(!env.local("p").exists() && !env.local("p.part").exists());
+    assert!(!env.local("p.part.segments").exists());
+    assert_eq!(fs::read(env.local("p.bad")).unwrap(), HELLO);
+    fs::create_dir(env.local("d")).unwrap();
+    let out = run(&env, &server, "get --verify -P 2 -o d f g");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("SHA-256 mismatch"),
+        "{}",
+        stderr_of(&out)
+    );
+    for name in ["d/f", "d/f.part", "d/g", "d/g.part"] {
+        assert!(!env.local(name).exists(), "{name}");
+    }
+}
+
+/// The `verify` setting means "where the server can": a server that offers HASH but will
+/// not hash this file leaves the size check, with a warning. `--verify` asked for the
+/// checksum: no checksum is an error, and the download stays `.part` (it is not known bad).
+#[test]
+fn the_verify_setting_checks_sizes_where_the_server_will_not_hash_a_file() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "FEAT" => Action::Reply("211-Features:\n SIZE\n EPSV\n HASH SHA-256*\n211 End".into()),
+        "SIZE" => Action::Reply("213 6".into()),
+        "MDTM" => Action::Reply("550 no".into()),
+        "RETR" => Action::Data {
+            preliminary: "150 Here".into(),
+            data: HELLO.to_vec(),
+            cut: false,
+            then: "226 Done".into(),
+        },
+        "HASH" => Action::Reply("550 f: digests are off here".into()),
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    let out = run(&env, &server, "set verify on; get f");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains(
+            "f: no checksum from the server (550 f: digests are off here): size checked only"
+        ),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(fs::read(env.local("f")).unwrap(), HELLO);
+    fs::remove_file(env.local("f")).unwrap();
+    let out = run(&env, &server, "get --verify f");
+    assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
+    assert!(error_line(&out).contains("550 f: digests are off here"));
+    assert!(!env.local("f").exists());
+    assert_eq!(fs::read(env.local("f.part")).unwrap(), HELLO);
 }
 
 #[test]
@@ -457,7 +516,8 @@ fn a_server_with_only_x_commands_is_asked_with_them() {
     let out = run(&env, &server, "hash -a sha1 f");
     assert_eq!(out.status.code(), Some(1));
     assert!(error_line(&out).contains("the server has no SHA-1 checksum (it offers SHA-256, MD5)"));
-    assert!(!server.commands().iter().any(|c| c.starts_with("HASH")));
+    let sent = server.commands();
+    assert!(sent.iter().any(|c| c == "XSHA256 f") && sent.iter().any(|c| c == "XMD5 f"));
 }
 
 #[test]
@@ -508,6 +568,12 @@ fn verify_on_a_server_without_checksums_says_so_once_and_checks_sizes() {
         "{err}"
     );
     assert_eq!(fs::read(env.local("b")).unwrap(), b"bbbb");
+    // What was checked: the size, and nothing else is claimed.
+    let out = env.run("get --verify a").arg("--json").output().unwrap();
+    let transfers = json_of_type(&stdout_of(&out), "transfer");
+    assert_eq!(transfers.len(), 1, "{}", stdout_of(&out));
+    assert_eq!(transfers[0]["verified"], serde_json::json!(["size"]));
+    assert!(transfers[0].get("checksum").is_none());
     // The setting alone stays quiet: it means "where the server can".
     let out = env
         .run("set verify on; get a; put a -o a2")
@@ -537,4 +603,39 @@ fn hash_argument_errors_are_usage_errors() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// `mirror --checksum`: a file the server will not hash is copied (the safe side) with a
+/// warning naming it, not skipped and not a failure of the run.
+#[test]
+fn mirror_checksum_copies_a_file_the_server_will_not_hash() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "FEAT" => Action::Reply("211-Features:\n SIZE\n EPSV\n HASH SHA-256*\n211 End".into()),
+        "LIST" => Action::Data {
+            preliminary: "150 Here".into(),
+            data: b"-rw-r--r-- 1 u g 6 Jan 01 2024 f\r\n".to_vec(),
+            cut: false,
+            then: "226 Done".into(),
+        },
+        "SIZE" => Action::Reply("213 6".into()),
+        "MDTM" => Action::Reply("550 no".into()),
+        "RETR" => Action::Data {
+            preliminary: "150 Here".into(),
+            data: b"HELLO\n".to_vec(),
+            cut: false,
+            then: "226 Done".into(),
+        },
+        "HASH" => Action::Reply("550 f: digests are off here".into()),
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    env.local_file("m/f", HELLO);
+    let out = run(&env, &server, "mirror --checksum -P 1 . m");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("f: no checksum, copying it: 550 f: digests are off here"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(fs::read(env.local("m/f")).unwrap(), b"HELLO\n");
 }

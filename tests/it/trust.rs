@@ -378,6 +378,26 @@ fn bookmark_pin_holds_for_its_server() {
     assert_eq!(out.status.code(), Some(7), "{err}");
     assert!(err.contains("the pin of bookmark s"), "{err}");
 
+    // A pin removed in the session (the bookmark written again without it) no longer
+    // holds for the next connection; with the wrong one it did.
+    let out = env
+        .cmd()
+        .env("FTPSH_CONFIG_DIR", &config)
+        .args([
+            "-c",
+            &format!(
+                "bookmark rm s; bookmark add s {}; open s; cat f.txt",
+                env.url()
+            ),
+        ])
+        .args(["--tls", "--ca-file"])
+        .arg(env.server.ca_file().unwrap())
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(stdout_of(&out), "bm");
+
     write("sha256:nothex");
     let out = env
         .cmd()
