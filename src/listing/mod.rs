@@ -498,6 +498,24 @@ mod tests {
     use super::*;
     use chrono::{Datelike, TimeDelta, TimeZone};
 
+    /// A VMS entry wrapped over two lines is one entry, and the second line is counted as
+    /// joined (what `left_out` reports; cargo-mutants found the count untested).
+    #[test]
+    fn a_wrapped_vms_entry_is_one_entry_and_one_joined_line() {
+        let mut parser = ListingParser::new(false, now());
+        let mut out = Vec::new();
+        parser.feed("UCX$REXECD_STARTUP.LOG;1098", &mut out);
+        assert!(out.is_empty());
+        parser.feed(
+            "                         4/15         24-FEB-2003 13:17:24  [POSTWARE,LP]    (RWED,RWED,RE,)",
+            &mut out,
+        );
+        parser.finish(&mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].name, "UCX$REXECD_STARTUP.LOG;1098");
+        assert_eq!(parser.left_out(), (0, 1));
+    }
+
     #[test]
     fn bidi_overrides_are_made_visible() {
         assert_eq!(display_name("evil\u{202E}txt.exe"), "evil?txt.exe");
