@@ -250,6 +250,23 @@ mod tests {
         parse_mlsd_line(line).expect("line should yield an entry")
     }
 
+    /// cargo-mutants found these untested: a LIST answered with MLSD lines is read as MLSD
+    /// only through `has_type`, and a time of 15 digits is not a time.
+    #[test]
+    fn list_lines_in_mlsd_form_are_read_and_times_are_exactly_14_digits() {
+        let e = parse_as_list("type=file;size=3;modify=20240129100000; a.txt")
+            .flatten()
+            .expect("an MLSD line in a LIST");
+        assert_eq!(
+            (e.name.as_str(), e.kind, e.size),
+            ("a.txt", Kind::File, Some(3))
+        );
+        assert!(parse_as_list("size=3;modify=20240129100000; a.txt").is_none());
+        assert!(parse_mlsd_time("20240129100000").is_some());
+        assert!(parse_mlsd_time("202401291000001").is_none());
+        assert!(parse_mlsd_time("2024012910000x").is_none());
+    }
+
     #[test]
     fn octal_modes_render_like_ls() {
         assert_eq!(render_octal_mode("0644").as_deref(), Some("rw-r--r--"));
