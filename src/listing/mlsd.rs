@@ -265,6 +265,23 @@ mod tests {
         assert!(parse_mlsd_time("20240129100000").is_some());
         assert!(parse_mlsd_time("202401291000001").is_none());
         assert!(parse_mlsd_time("2024012910000x").is_none());
+        // Signs parse as numbers; they are not digits of a time or of its fraction.
+        assert!(parse_mlsd_time("+0240129100000").is_none());
+        assert!(parse_mlsd_time("20240129100000.+5").is_none());
+        assert!(parse_mlsd_time("20240129100000.").is_none());
+        let t = parse_mlsd_time("20240129100000.5").unwrap();
+        assert_eq!(t.timestamp_subsec_millis(), 500);
+    }
+
+    /// Modes of more than 7 octal digits, or none, are not modes (cargo-mutants survivors:
+    /// the value would parse and render its low bits).
+    #[test]
+    fn octal_modes_have_one_to_seven_octal_digits() {
+        assert_eq!(render_octal_mode("12345670"), None);
+        assert_eq!(render_octal_mode("0o"), None);
+        assert_eq!(render_octal_mode(""), None);
+        assert_eq!(render_octal_mode("9"), None);
+        assert_eq!(render_octal_mode("0000644").as_deref(), Some("rw-r--r--"));
     }
 
     #[test]
