@@ -7,6 +7,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,7 @@ use crate::tls;
 
 pub mod pool;
 pub mod segmented;
+pub mod zerocopy;
 
 const BLOCK: usize = 256 * 1024;
 // Blocks under 128 KiB make large downloads markedly slower (DESIGN.md, measured against
@@ -206,9 +208,11 @@ pub fn download(
             .write(true)
             .open(target)
             .map_err(|e| LocalError::new(target.display().to_string(), e))?;
+        let fd = sink.as_raw_fd();
         let (got, elapsed) = fetch(
             session,
             &mut sink,
+            Some(fd),
             &target.display().to_string(),
             out,
             &Transfer {
@@ -293,7 +297,8 @@ pub fn download(
             to_stdout: false,
             summary: true,
         };
-        let fetched = match fetch(session, &mut file, &part_name, out, &transfer) {
+        let fd = Some(file.as_raw_fd());
+        let fetched = match fetch(session, &mut file, fd, &part_name, out, &transfer) {
             Err(e) if e.is::<RestRefused>() => {
                 // A server without REST (or refusing it here): the whole file again.
                 out.warn(&format!(
@@ -308,6 +313,7 @@ pub fn download(
                 fetch(
                     session,
                     &mut file,
+                    fd,
                     &part_name,
                     out,
                     &Transfer {
@@ -368,9 +374,11 @@ pub fn download(
 /// is known (a server that keeps sending is stopped there); returns the bytes received and
 /// the time taken. The final reply must be 226: a 426 or a cut is a broken transfer (exit 8).
 /// Progress goes to the display `out` picks for `t`, which hears how the transfer ended.
+/// `file` is `sink`'s descriptor when it has one (see [`zerocopy::eligible`]).
 fn fetch(
     session: &mut Session,
     sink: &mut dyn Write,
+    file: Option<RawFd>,
     sink_name: &str,
     out: &Printer,
     t: &Transfer,
@@ -405,7 +413,21 @@ fn fetch(
     let mut progress = out.progress(t);
     let start = Instant::now();
     let limit = size.map(|s| s.saturating_sub(offset));
-    let result = copy_down(&mut stream, sink, &mut *progress, ascii, stall, limit);
+    let result = match zerocopy::eligible(&stream, ascii, file) {
+        Ok(()) => zerocopy::download(
+            &mut stream,
+            file.unwrap_or(-1),
+            sink,
+            sink_name,
+            &mut *progress,
+            stall,
+            limit,
+        ),
+        Err(why) => {
+            zerocopy::trace_blocks(why);
+            copy_down(&mut stream, sink, &mut *progress, ascii, stall, limit)
+        }
+    };
     let got = match result {
         Ok(n) => n,
         Err(stop) => {
@@ -482,7 +504,7 @@ pub fn download_to(
         to_stdout: true,
         summary,
     };
-    let (got, elapsed) = fetch(session, sink, sink_name, out, &transfer)?;
+    let (got, elapsed) = fetch(session, sink, None, sink_name, out, &transfer)?;
     sink.flush()
         .map_err(|e| LocalError::new(sink_name.to_string(), e))?;
     if let Some(total) = size
@@ -568,10 +590,7 @@ fn copy_down<S: Read>(
         total += n as u64;
         progress.advance(n as u64);
         if over {
-            return Err(Stop::Remote(Remote::Protocol(format!(
-                "the server sent more than the {} bytes it announced; stopped there",
-                limit.unwrap_or(0)
-            ))));
+            return Err(Stop::Remote(zerocopy::sent_more(limit.unwrap_or(0))));
         }
     }
     if ascii && conv.pending_cr {
@@ -717,7 +736,19 @@ pub fn upload(
         summary: true,
     });
     let start = Instant::now();
-    let result = copy_up(&mut file, &mut stream, &mut *progress, ascii, stall);
+    let result = match zerocopy::eligible(&stream, ascii, Some(file.as_raw_fd())) {
+        Ok(()) => zerocopy::upload(
+            &mut stream,
+            &mut file,
+            &local.display().to_string(),
+            &mut *progress,
+            stall,
+        ),
+        Err(why) => {
+            zerocopy::trace_blocks(why);
+            copy_up(&mut file, &mut stream, &mut *progress, ascii, stall)
+        }
+    };
     let sent = match result {
         Ok(n) => n,
         Err(stop) => {
@@ -775,25 +806,6 @@ fn copy_up<W: Write>(
     let mut conv = LfToCrlf::default();
     let mut total = 0u64;
     let mut idle = Duration::ZERO;
-    let stalled = |e: io::Error, idle: &mut Duration| -> Result<(), Stop> {
-        if crate::interrupt::requested() {
-            return Err(Stop::Interrupted);
-        }
-        match e.kind() {
-            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-                *idle += DATA_TICK;
-                if *idle >= timeout {
-                    return Err(Stop::Remote(Remote::Incomplete(format!(
-                        "the server took no data for {} s: transfer stalled (--stall-timeout)",
-                        timeout.as_secs()
-                    ))));
-                }
-                Ok(())
-            }
-            io::ErrorKind::Interrupted => Ok(()),
-            _ => Err(Stop::Remote(data_io_error(e))),
-        }
-    };
     loop {
         if crate::interrupt::requested() {
             return Err(Stop::Interrupted);
@@ -818,7 +830,7 @@ fn copy_up<W: Write>(
                     idle = Duration::ZERO;
                 }
                 Err(e) => {
-                    stalled(e, &mut idle)?;
+                    write_stalled(e, &mut idle, timeout)?;
                     progress.advance(0);
                 }
             }
@@ -829,10 +841,33 @@ fn copy_up<W: Write>(
     loop {
         match stream.flush() {
             Ok(()) => break,
-            Err(e) => stalled(e, &mut idle)?,
+            Err(e) => write_stalled(e, &mut idle, timeout)?,
         }
     }
     Ok(total)
+}
+
+/// A write to a data connection that returned an error: `Ok` to write again (a poll tick
+/// passed while the server took nothing, or a signal came), or the end of the transfer:
+/// Ctrl-C, nothing taken for `timeout`, or the connection broke.
+fn write_stalled(e: io::Error, idle: &mut Duration, timeout: Duration) -> Result<(), Stop> {
+    if crate::interrupt::requested() {
+        return Err(Stop::Interrupted);
+    }
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+            *idle += DATA_TICK;
+            if *idle >= timeout {
+                return Err(Stop::Remote(Remote::Incomplete(format!(
+                    "the server took no data for {} s: transfer stalled (--stall-timeout)",
+                    timeout.as_secs()
+                ))));
+            }
+            Ok(())
+        }
+        io::ErrorKind::Interrupted => Ok(()),
+        _ => Err(Stop::Remote(data_io_error(e))),
+    }
 }
 
 /// ASCII downloads: network CRLF to local LF, across block boundaries.

@@ -28,3 +28,4 @@ mod shellc;
 mod soak;
 mod tree;
 mod util;
+mod zerocopy;
