@@ -110,8 +110,8 @@ fn remote_size(session: &mut Session, remote: &str) -> Result<Option<u64>> {
         return Ok(None);
     }
     let conn = session.conn()?;
-    match conn.ftp.size(remote) {
-        Ok(s) => return Ok(Some(s as u64)),
+    match size(&mut conn.ftp, remote) {
+        Ok(s) => return Ok(Some(s)),
         Err(e) => match Session::ftp_err(e) {
             r @ Remote::Reply {
                 code: 550 | 450, ..
@@ -153,8 +153,7 @@ fn remote_mtime(session: &mut Session, remote: &str) -> Option<std::time::System
     if !conn.has_feature("MDTM") {
         return None;
     }
-    let t = conn.ftp.mdtm(remote).ok()?;
-    Some(t.and_utc().into())
+    mdtm(&mut conn.ftp, remote)
 }
 
 /// Download `remote` into `target` (a file path whose directory exists). A regular file is
@@ -694,8 +693,8 @@ pub fn upload(
     let conn = session.conn()?;
     let mut offset = 0;
     if resume {
-        offset = match conn.ftp.size(remote) {
-            Ok(s) => s as u64,
+        offset = match size(&mut conn.ftp, remote) {
+            Ok(s) => s,
             Err(e) => match Session::ftp_err(e) {
                 Remote::Reply { code: 550, .. } => 0,
                 other => return Err(other.into()),
@@ -762,8 +761,8 @@ pub fn upload(
     }
     let elapsed = start.elapsed();
     let verified = !ascii
-        && match conn.ftp.size(remote) {
-            Ok(size) if size as u64 != len => {
+        && match size(&mut conn.ftp, remote) {
+            Ok(size) if size != len => {
                 let err = Remote::Incomplete(format!(
                     "the server has {size} bytes of {len} after the upload; 'put -c' continues it"
                 ));
@@ -918,6 +917,45 @@ impl LfToCrlf {
     }
 }
 
+/// SIZE, read without suppaftp's `size()`: its reply regex (Unicode `\s` and `\d`) takes
+/// about 300 KiB to compile, a large share of a `get`'s peak memory (issue 13).
+fn size(ftp: &mut crate::session::Ftp, path: &str) -> suppaftp::FtpResult<u64> {
+    let reply = ftp.custom_command(format!("SIZE {path}"), &[suppaftp::Status::File])?;
+    reply_number(&reply.body).ok_or(suppaftp::FtpError::BadResponse)
+}
+
+/// `213 12345` → 12345: the reply's last word.
+fn reply_number(body: &[u8]) -> Option<u64> {
+    let text = std::str::from_utf8(body).ok()?;
+    let word = text.trim_end().rsplit(' ').next()?;
+    word.parse().ok()
+}
+
+/// MDTM as a time, read without suppaftp's `mdtm()`, whose regex (a Unicode `\b`) takes
+/// about 500 KiB to compile. `213 YYYYMMDDHHMMSS[.sss]`, UTC (RFC 3659).
+fn mdtm(ftp: &mut crate::session::Ftp, path: &str) -> Option<std::time::SystemTime> {
+    let reply = ftp
+        .custom_command(format!("MDTM {path}"), &[suppaftp::Status::File])
+        .ok()?;
+    reply_time(&reply.body)
+}
+
+fn reply_time(body: &[u8]) -> Option<std::time::SystemTime> {
+    let text = std::str::from_utf8(body).ok()?;
+    let word = text.trim_end().rsplit(' ').next()?;
+    let digits = word.split('.').next()?;
+    if digits.len() != 14 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| digits[r].parse::<u32>().ok();
+    let t = chrono::NaiveDate::from_ymd_opt(n(0..4)? as i32, n(4..6)?, n(6..8)?)?.and_hms_opt(
+        n(8..10)?,
+        n(10..12)?,
+        n(12..14)?,
+    )?;
+    Some(t.and_utc().into())
+}
+
 /// Resolve where a download goes: `-o` (file, or directory for several), else the local
 /// working directory; the name comes from the remote path and must be one safe component.
 pub fn local_target(remote: &str, output: Option<&Path>, several: bool) -> Result<PathBuf> {
@@ -1002,6 +1040,26 @@ mod tests {
         assert!(remote_basename("pub/..").is_err());
         assert!(remote_basename("/").is_err());
         assert!(remote_basename("evil\x1b[2J").is_err());
+    }
+
+    #[test]
+    fn size_and_mdtm_replies_parse_without_a_regex() {
+        assert_eq!(reply_number(b"213 1048576\r\n"), Some(1_048_576));
+        assert_eq!(reply_number(b"213 0"), Some(0));
+        assert_eq!(reply_number(b"213 big"), None);
+        assert_eq!(reply_number(b"213 -1"), None);
+        let t = reply_time(b"213 20260102030405\r\n").unwrap();
+        let want: std::time::SystemTime = chrono::NaiveDate::from_ymd_opt(2026, 1, 2)
+            .unwrap()
+            .and_hms_opt(3, 4, 5)
+            .unwrap()
+            .and_utc()
+            .into();
+        assert_eq!(t, want);
+        assert_eq!(reply_time(b"213 20260102030405.123"), Some(want));
+        assert_eq!(reply_time(b"213 2026010203040"), None);
+        assert_eq!(reply_time(b"213 20261302030405"), None);
+        assert_eq!(reply_time(b"550 no"), None);
     }
 
     #[test]
