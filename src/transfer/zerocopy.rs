@@ -299,3 +299,39 @@ pub(super) fn upload(
     }
     Ok(total)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fallback inside a transfer: a file the kernel will not splice into (O_APPEND
+    /// stands in for a file system without splice support) answers EINVAL, which counts as
+    /// "unsupported", and the bytes already in the pipe reach the file through `drain`.
+    #[test]
+    fn bytes_in_the_pipe_survive_a_file_that_refuses_splice() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("f.part");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .unwrap();
+        let pipe = Pipe::new().unwrap();
+        let data: Vec<u8> = (0..50_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let wrote = unsafe { libc::write(pipe.w.as_raw_fd(), data.as_ptr().cast(), data.len()) };
+        assert_eq!(wrote, data.len() as isize);
+        let err = splice(pipe.r.as_raw_fd(), file.as_raw_fd(), data.len()).unwrap_err();
+        assert!(unsupported(&err), "{err}");
+        let mut sink = file;
+        drain(&pipe, data.len(), &mut sink).ok().unwrap();
+        drop(sink);
+        assert_eq!(std::fs::read(&path).unwrap(), data);
+    }
+
+    #[test]
+    fn a_broken_connection_is_not_taken_for_an_unsupported_splice() {
+        for errno in [libc::ECONNRESET, libc::EPIPE, libc::EAGAIN, libc::EIO] {
+            assert!(!unsupported(&io::Error::from_raw_os_error(errno)));
+        }
+    }
+}
