@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Loopback transfer benchmark: ftpsh vs curl vs lftp against a private vsftpd.
+# Loopback transfer benchmark: ftpsh vs curl, lftp and tnftp against a private vsftpd.
 #
 #   cargo build --release && sudo benches/compare.sh
 #
 # Needs root (vsftpd binds, chowns the upload dir to the local user), vsftpd, curl, lftp,
-# the local user ftpsh-test / ftpsh-test-pw, and hyperfine (falls back to /usr/bin/time).
-# Rows (ROWS, default "file tree pget"): `file` times one big download and upload against
-# curl and lftp; `tree` a 10,000-file tree (TREE_FILES, 4 KiB each in 100 directories)
+# the local user ftpsh-test / ftpsh-test-pw, tnftp, openssl, and hyperfine (falls back to
+# /usr/bin/time).
+# Rows (ROWS, default "file zc tls tree pget"): `file` times one big download against curl,
+# lftp and tnftp and one upload against curl and lftp; `zc` (interleaved pairs) ftpsh's get
+# against tnftp and its put against lftp, and each against ftpsh with FTPSH_NO_ZEROCOPY=1
+# (the block loop), with the CPU time of each side; `tls` a get over explicit FTPS against
+# lftp and curl (certificates not verified by anyone); `tree` a 10,000-file tree (TREE_FILES, 4 KiB each in 100 directories)
 # mirrored down and up against lftp's `mirror --parallel=8`, in interleaved pairs; `pget`
 # ftpsh's `pget -n 4` against its own `get` of the big file, interleaved too.
 # Knobs (environment): SIZE_MIB (default 1024), RUNS (5), FTPSH (target/release/ftpsh),
@@ -18,7 +22,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 SIZE_MIB=${SIZE_MIB:-1024}
-ROWS=${ROWS:-file tree pget}
+ROWS=${ROWS:-file zc tls tree pget}
 TREE_FILES=${TREE_FILES:-10000}
 PARALLEL=${PARALLEL:-8}
 has_row() { case " $ROWS " in *" $1 "*) return 0;; *) return 1;; esac; }
@@ -32,7 +36,7 @@ die() { echo "compare.sh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root (vsftpd needs it)"
 [ -x "$FTPSH" ] || die "$FTPSH missing: run 'cargo build --release' first"
 [ -x "$VSFTPD" ] || die "vsftpd not found at $VSFTPD"
-for tool in curl lftp jq ss /usr/bin/time cmp; do
+for tool in curl lftp tnftp openssl jq ss /usr/bin/time cmp; do
     command -v "$tool" >/dev/null || die "$tool not installed"
 done
 id "$FTP_USER" >/dev/null 2>&1 || die "local user $FTP_USER does not exist"
@@ -79,6 +83,10 @@ for _ in $(seq 1 50); do
 done
 [ -n "$port" ] || die "no free port found"
 conf=$tmp/vsftpd.conf
+# A throwaway self-signed certificate: every client runs with verification off.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+    -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null || die "openssl failed"
+chmod 600 "$tmp/key.pem"
 cat > "$conf" <<EOF
 listen=YES
 listen_ipv6=NO
@@ -108,7 +116,20 @@ use_localtime=NO
 idle_session_timeout=120
 data_connection_timeout=60
 xferlog_enable=NO
-ssl_enable=NO
+# Explicit FTPS for the tls row; nothing forces it, so the plain rows stay plain.
+ssl_enable=YES
+rsa_cert_file=$tmp/cert.pem
+rsa_private_key_file=$tmp/key.pem
+ssl_ciphers=HIGH
+allow_anon_ssl=YES
+force_local_logins_ssl=NO
+force_local_data_ssl=NO
+force_anon_logins_ssl=NO
+force_anon_data_ssl=NO
+require_ssl_reuse=NO
+ssl_sslv2=NO
+ssl_sslv3=NO
+ssl_tlsv1=NO
 EOF
 chmod 600 "$conf"
 "$VSFTPD" "$conf" </dev/null >"$tmp/vsftpd.stderr" 2>&1 &
@@ -125,11 +146,14 @@ export FTPSH_PASSWORD=$FTP_PASS
 # --- the commands ------------------------------------------------------------------------
 # Plain FTP everywhere (no AUTH TLS attempt from lftp), passive mode, binary.
 lftp_set="set ftp:ssl-allow no; set net:max-retries 1; set net:timeout 30; set cmd:fail-exit yes"
-names=(ftpsh curl lftp)
+get_names=(ftpsh curl lftp tnftp)
+put_names=(ftpsh curl lftp)
 declare -A get_cmd put_cmd
 get_cmd[ftpsh]="$FTPSH -q $url -c 'get -o $dl big.bin'"
 get_cmd[curl]="curl -sS --max-time 600 -o $dl $url/big.bin"
 get_cmd[lftp]="lftp -c '$lftp_set; open $url; get big.bin -o $dl'"
+# tnftp's auto-fetch (anonymous, binary, passive): the best peer for a download to a file.
+get_cmd[tnftp]="tnftp -V -o $dl $url/big.bin"
 put_cmd[ftpsh]="$FTPSH -q -u $FTP_USER --no-tls $url -c 'put -o up.bin $src'"
 put_cmd[curl]="curl -sS --max-time 600 --user $FTP_USER:$FTP_PASS -T $src $url/up.bin"
 put_cmd[lftp]="lftp -c '$lftp_set; open -u $FTP_USER,$FTP_PASS $url; put $src -o up.bin'"
@@ -139,12 +163,18 @@ get_prep="rm -f $dl $dl.part; sync"
 put_prep="rm -f $up; sync"
 
 declare -A rss median mean stddev
+# A binary the linker (or cp) has just written sits in the page cache in large folios, which
+# the kernel maps whole on a page fault: its RSS then reads 1 to 1.5 MiB higher than the same
+# binary read back from disk. Dropping it from the cache before each RSS run measures what
+# an installed binary costs.
+uncache_ftpsh() { dd if="$FTPSH" iflag=nocache count=0 status=none 2>/dev/null || true; }
 # One run per client and direction under /usr/bin/time -v: peak RSS, and the checksum.
 check() { # dir name
     local dir=$1 name=$2 cmd prep result
     if [ "$dir" = get ]; then cmd=${get_cmd[$name]}; prep=$get_prep; result=$dl
     else cmd=${put_cmd[$name]}; prep=$put_prep; result=$up; fi
     sh -c "$prep"
+    uncache_ftpsh
     /usr/bin/time -v -o "$tmp/time.txt" sh -c "exec $cmd" \
         || die "$dir with $name failed: $cmd"
     rss[$dir.$name]=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tmp/time.txt")
@@ -173,6 +203,8 @@ time_runs() { # dir name
 bench() { # dir
     local dir=$1 name cmd prep args=() json=$tmp/$1.json i=0
     if [ "$dir" = get ]; then prep=$get_prep; else prep=$put_prep; fi
+    local names=("${put_names[@]}")
+    [ "$dir" = get ] && names=("${get_names[@]}")
     if [ "$have_hyperfine" = 1 ]; then
         for name in "${names[@]}"; do
             if [ "$dir" = get ]; then cmd=${get_cmd[$name]}; else cmd=${put_cmd[$name]}; fi
@@ -197,10 +229,10 @@ bench() { # dir
 
 echo "vsftpd on 127.0.0.1:$port, $size_bytes bytes, load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 if has_row file; then
-for dir in get put; do
-    for name in "${names[@]}"; do check "$dir" "$name"; done
-    bench "$dir"
-done
+for name in "${get_names[@]}"; do check get "$name"; done
+bench get
+for name in "${put_names[@]}"; do check put "$name"; done
+bench put
 sh -c "$get_prep; $put_prep"
 fi
 
@@ -208,16 +240,19 @@ fi
 # Each pair runs the two commands back to back (the order alternating), after an untimed
 # prepare step each; the ratio of a pair is ftpsh's time over the peer's. Reported: the
 # median of the pair ratios, and the median time of each side.
-declare -A pair_ratio pair_a pair_b pair_rss
-wall() { # cmd -> seconds on stdout
-    /usr/bin/time -f %e -o "$tmp/wall.txt" sh -c "exec $1" >/dev/null 2>"$tmp/wall.err" \
+declare -A pair_ratio pair_a pair_b pair_rss pair_cpu_a pair_cpu_b
+# cmd -> "wall user+sys" in seconds on stdout (the CPU time is the client's own: vsftpd's
+# processes are not its children).
+wall() {
+    /usr/bin/time -f '%e %U %S' -o "$tmp/wall.txt" sh -c "exec $1" >/dev/null 2>"$tmp/wall.err" \
         || die "failed: $1: $(tail -3 "$tmp/wall.err")"
-    cat "$tmp/wall.txt"
+    awk '{printf "%s %.2f\n", $1, $2 + $3}' "$tmp/wall.txt"
 }
 median_of() { sort -g | awk '{a[NR]=$1} END {print NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 paired() { # row prep a_cmd b_cmd verify
-    local row=$1 prep=$2 a=$3 b=$4 verify=$5 i ta tb ratios=() as=() bs=()
+    local row=$1 prep=$2 a=$3 b=$4 verify=$5 i ta tb ca cb ratios=() as=() bs=() cas=() cbs=()
     sh -c "$prep"
+    uncache_ftpsh
     /usr/bin/time -v -o "$tmp/time.txt" sh -c "exec $a" >/dev/null 2>&1 || die "$row: $a failed"
     pair_rss[$row]=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tmp/time.txt")
     sh -c "$verify" || die "$row: ftpsh's result differs from the source"
@@ -225,19 +260,40 @@ paired() { # row prep a_cmd b_cmd verify
     sh -c "$verify" || die "$row: the peer's result differs from the source"
     for i in $(seq 1 "$RUNS"); do
         if [ $((i % 2)) = 1 ]; then
-            sh -c "$prep"; ta=$(wall "$a"); sh -c "$prep"; tb=$(wall "$b")
+            sh -c "$prep"; read -r ta ca < <(wall "$a"); sh -c "$prep"; read -r tb cb < <(wall "$b")
         else
-            sh -c "$prep"; tb=$(wall "$b"); sh -c "$prep"; ta=$(wall "$a")
+            sh -c "$prep"; read -r tb cb < <(wall "$b"); sh -c "$prep"; read -r ta ca < <(wall "$a")
         fi
-        echo "$row pair $i: ftpsh $ta s, peer $tb s" >&2
-        as+=("$ta"); bs+=("$tb")
+        echo "$row pair $i: ftpsh $ta s ($ca s CPU), peer $tb s ($cb s CPU), load $(cut -d' ' -f1 /proc/loadavg)" >&2
+        as+=("$ta"); bs+=("$tb"); cas+=("$ca"); cbs+=("$cb")
         ratios+=("$(awk -v x="$ta" -v y="$tb" 'BEGIN {printf "%.3f", x / y}')")
     done
     pair_ratio[$row]=$(printf '%s\n' "${ratios[@]}" | median_of)
     pair_a[$row]=$(printf '%s\n' "${as[@]}" | median_of)
     pair_b[$row]=$(printf '%s\n' "${bs[@]}" | median_of)
+    pair_cpu_a[$row]=$(printf '%s\n' "${cas[@]}" | median_of)
+    pair_cpu_b[$row]=$(printf '%s\n' "${cbs[@]}" | median_of)
     sh -c "$prep"
 }
+
+get_prep1="rm -f $dl $dl.part; sync"
+put_prep1="rm -f $up; sync"
+same_dl="cmp -s $src $dl"
+same_up="cmp -s $src $up"
+if has_row zc; then
+    paired get-tnftp "$get_prep1" "${get_cmd[ftpsh]}" "${get_cmd[tnftp]}" "$same_dl"
+    paired get-blocks "$get_prep1" "${get_cmd[ftpsh]}" "env FTPSH_NO_ZEROCOPY=1 ${get_cmd[ftpsh]}" "$same_dl"
+    paired put-lftp "$put_prep1" "${put_cmd[ftpsh]}" "${put_cmd[lftp]}" "$same_up"
+    paired put-blocks "$put_prep1" "${put_cmd[ftpsh]}" "env FTPSH_NO_ZEROCOPY=1 ${put_cmd[ftpsh]}" "$same_up"
+fi
+if has_row tls; then
+    # Explicit FTPS (AUTH TLS, PROT P) for the control and data connections, anonymous.
+    tls_ftpsh="$FTPSH -q --tls --insecure $url -c 'get -o $dl big.bin'"
+    tls_lftp="lftp -c 'set ftp:ssl-force yes; set ftp:ssl-protect-data yes; set ssl:verify-certificate no; set net:max-retries 1; set cmd:fail-exit yes; open $url; get big.bin -o $dl'"
+    tls_curl="curl -sS --max-time 600 --ssl-reqd -k -o $dl $url/big.bin"
+    paired tls-get-lftp "$get_prep1" "$tls_ftpsh" "$tls_lftp" "$same_dl"
+    paired tls-get-curl "$get_prep1" "$tls_ftpsh" "$tls_curl" "$same_dl"
+fi
 
 if has_row tree; then
     tree_src=$anon/tree; tree_up=$tmp/tree-src; tree_out=$out/tree
@@ -283,17 +339,23 @@ if [ ${#pair_ratio[@]} -gt 0 ]; then
     echo
     echo "Paired rows: $RUNS interleaved pairs each; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo
-    echo "| row | ftpsh command | peer | ftpsh median (s) | peer median (s) | median of pair ratios ftpsh/peer | ftpsh max RSS (KiB) |"
-    echo "|---|---|---|---:|---:|---:|---:|"
-    for row in tree-get tree-put tree-rerun pget; do
+    echo "| row | ftpsh command | peer | ftpsh median (s) | peer median (s) | median of pair ratios ftpsh/peer | ftpsh CPU user+sys (s) | peer CPU user+sys (s) | ftpsh max RSS (KiB) |"
+    echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
+    for row in get-tnftp get-blocks put-lftp put-blocks tls-get-lftp tls-get-curl tree-get tree-put tree-rerun pget; do
         [ -n "${pair_ratio[$row]:-}" ] || continue
         case $row in
             tree-get) what="mirror -P $PARALLEL ($TREE_FILES files)"; peer="lftp mirror --parallel=$PARALLEL";;
             tree-put) what="mirror -R -P $PARALLEL"; peer="lftp mirror -R --parallel=$PARALLEL";;
             tree-rerun) what="mirror -P $PARALLEL, nothing changed"; peer="lftp mirror, nothing changed";;
             pget) what="pget -n 4 ($mib MiB)"; peer="ftpsh get";;
+            get-tnftp) what="get ($mib MiB, splice)"; peer="tnftp";;
+            get-blocks) what="get ($mib MiB, splice)"; peer="ftpsh get, FTPSH_NO_ZEROCOPY=1";;
+            put-lftp) what="put ($mib MiB, sendfile)"; peer="lftp put";;
+            put-blocks) what="put ($mib MiB, sendfile)"; peer="ftpsh put, FTPSH_NO_ZEROCOPY=1";;
+            tls-get-lftp) what="get over FTPS ($mib MiB)"; peer="lftp (FTPS)";;
+            tls-get-curl) what="get over FTPS ($mib MiB)"; peer="curl --ssl-reqd";;
         esac
-        echo "| $row | $what | $peer | ${pair_a[$row]} | ${pair_b[$row]} | ${pair_ratio[$row]} | ${pair_rss[$row]} |"
+        echo "| $row | $what | $peer | ${pair_a[$row]} | ${pair_b[$row]} | ${pair_ratio[$row]} | ${pair_cpu_a[$row]} | ${pair_cpu_b[$row]} | ${pair_rss[$row]} |"
     done
 fi
 has_row file || exit 0
@@ -305,6 +367,8 @@ echo
 echo "| direction | client | median (s) | mean ± sd (s) | MiB/s (median) | ftpsh/client time | max RSS (KiB) |"
 echo "|---|---|---:|---:|---:|---:|---:|"
 for dir in get put; do
+    names=("${put_names[@]}")
+    [ "$dir" = get ] && names=("${get_names[@]}")
     for name in "${names[@]}"; do
         awk -v d="$dir" -v n="$name" -v m="${median[$dir.$name]}" -v mu="${mean[$dir.$name]}" \
             -v sd="${stddev[$dir.$name]}" -v f="${median[$dir.ftpsh]}" -v mib="$mib" \

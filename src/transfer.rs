@@ -7,6 +7,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -22,6 +23,7 @@ use crate::tls;
 
 pub mod pool;
 pub mod segmented;
+pub mod zerocopy;
 
 const BLOCK: usize = 256 * 1024;
 // Blocks under 128 KiB make large downloads markedly slower (DESIGN.md, measured against
@@ -133,8 +135,8 @@ fn remote_size(session: &mut Session, remote: &str) -> Result<Option<u64>> {
         return Ok(None);
     }
     let conn = session.conn()?;
-    match conn.ftp.size(remote) {
-        Ok(s) => return Ok(Some(s as u64)),
+    match size(&mut conn.ftp, remote) {
+        Ok(s) => return Ok(Some(s)),
         Err(e) => match Session::ftp_err(e) {
             r @ Remote::Reply {
                 code: 550 | 450, ..
@@ -176,8 +178,7 @@ fn remote_mtime(session: &mut Session, remote: &str) -> Option<std::time::System
     if !conn.has_feature("MDTM") {
         return None;
     }
-    let t = conn.ftp.mdtm(remote).ok()?;
-    Some(t.and_utc().into())
+    mdtm(&mut conn.ftp, remote)
 }
 
 /// Download `remote` into `target` (a file path whose directory exists). A regular file is
@@ -233,9 +234,11 @@ pub fn download(
             .open(target)
             .map_err(|e| LocalError::new(target.display().to_string(), e))?;
         let mut hasher = verify.map(Algo::hasher);
+        let fd = sink.as_raw_fd();
         let (got, elapsed) = fetch_hashed(
             session,
             &mut sink,
+            fd,
             hasher.as_mut(),
             &target.display().to_string(),
             out,
@@ -335,9 +338,11 @@ pub fn download(
             to_stdout: false,
             summary: true,
         };
+        let fd = file.as_raw_fd();
         let fetched = match fetch_hashed(
             session,
             &mut file,
+            fd,
             hasher.as_mut(),
             &part_name,
             out,
@@ -358,6 +363,7 @@ pub fn download(
                 fetch_hashed(
                     session,
                     &mut file,
+                    fd,
                     hasher.as_mut(),
                     &part_name,
                     out,
@@ -430,10 +436,15 @@ pub(super) fn verify_algo(session: &mut Session, out: &Printer) -> Result<Option
     Ok(session.verify.algo(&offer, session.ascii, |m| out.warn(m)))
 }
 
-/// [`fetch`], hashing what is written when `hasher` is given.
+/// Why a transfer under `--verify` takes the block loop (see [`zerocopy::eligible`]).
+const HASHED: &str = "--verify hashes the bytes as they pass";
+
+/// [`fetch`] into the file `sink` (its descriptor `fd`, for zero-copy), hashing what is
+/// written when `hasher` is given (the bytes then pass through user space).
 fn fetch_hashed(
     session: &mut Session,
     sink: &mut dyn Write,
+    fd: RawFd,
     hasher: Option<&mut Hasher>,
     sink_name: &str,
     out: &Printer,
@@ -446,11 +457,12 @@ fn fetch_hashed(
                 inner: sink,
                 hasher,
             },
+            Err(HASHED),
             sink_name,
             out,
             t,
         ),
-        None => fetch(session, sink, sink_name, out, t),
+        None => fetch(session, sink, Ok(fd), sink_name, out, t),
     }
 }
 
@@ -496,9 +508,11 @@ pub(super) fn compare(
 /// is known (a server that keeps sending is stopped there); returns the bytes received and
 /// the time taken. The final reply must be 226: a 426 or a cut is a broken transfer (exit 8).
 /// Progress goes to the display `out` picks for `t`, which hears how the transfer ended.
+/// `file` is `sink`'s descriptor when it has one (see [`zerocopy::eligible`]).
 fn fetch(
     session: &mut Session,
     sink: &mut dyn Write,
+    file: Result<RawFd, &'static str>,
     sink_name: &str,
     out: &Printer,
     t: &Transfer,
@@ -533,7 +547,21 @@ fn fetch(
     let mut progress = out.progress(t);
     let start = Instant::now();
     let limit = size.map(|s| s.saturating_sub(offset));
-    let result = copy_down(&mut stream, sink, &mut *progress, ascii, stall, limit);
+    let result = match zerocopy::eligible(&stream, ascii, file) {
+        Ok(()) => zerocopy::download(
+            &mut stream,
+            file.unwrap_or(-1),
+            sink,
+            sink_name,
+            &mut *progress,
+            stall,
+            limit,
+        ),
+        Err(why) => {
+            zerocopy::trace_blocks(why);
+            copy_down(&mut stream, sink, &mut *progress, ascii, stall, limit)
+        }
+    };
     let got = match result {
         Ok(n) => n,
         Err(stop) => {
@@ -612,7 +640,27 @@ pub fn download_to(
     };
     let verify = verify_algo(session, out)?;
     let mut hasher = verify.map(Algo::hasher);
-    let (got, elapsed) = fetch_hashed(session, sink, hasher.as_mut(), sink_name, out, &transfer)?;
+    let (got, elapsed) = match hasher.as_mut() {
+        Some(hasher) => fetch(
+            session,
+            &mut Tee {
+                inner: sink,
+                hasher,
+            },
+            Err("not a regular file"),
+            sink_name,
+            out,
+            &transfer,
+        )?,
+        None => fetch(
+            session,
+            sink,
+            Err("not a regular file"),
+            sink_name,
+            out,
+            &transfer,
+        )?,
+    };
     sink.flush()
         .map_err(|e| LocalError::new(sink_name.to_string(), e))?;
     if let Some(total) = size
@@ -702,10 +750,7 @@ fn copy_down<S: Read>(
         total += n as u64;
         progress.advance(n as u64);
         if over {
-            return Err(Stop::Remote(Remote::Protocol(format!(
-                "the server sent more than the {} bytes it announced; stopped there",
-                limit.unwrap_or(0)
-            ))));
+            return Err(Stop::Remote(zerocopy::sent_more(limit.unwrap_or(0))));
         }
     }
     if ascii && conv.pending_cr {
@@ -810,8 +855,8 @@ pub fn upload(
     let conn = session.conn()?;
     let mut offset = 0;
     if resume {
-        offset = match conn.ftp.size(remote) {
-            Ok(s) => s as u64,
+        offset = match size(&mut conn.ftp, remote) {
+            Ok(s) => s,
             Err(e) => match Session::ftp_err(e) {
                 Remote::Reply { code: 550, .. } => 0,
                 other => return Err(other.into()),
@@ -861,14 +906,31 @@ pub fn upload(
         summary: true,
     });
     let start = Instant::now();
-    let result = copy_up(
-        &mut file,
-        &mut stream,
-        &mut *progress,
-        ascii,
-        stall,
-        hasher.as_mut(),
-    );
+    // --verify hashes what is read, so its bytes must pass through here.
+    let local_fd = match hasher {
+        Some(_) => Err(HASHED),
+        None => Ok(file.as_raw_fd()),
+    };
+    let result = match zerocopy::eligible(&stream, ascii, local_fd) {
+        Ok(()) => zerocopy::upload(
+            &mut stream,
+            &mut file,
+            &local.display().to_string(),
+            &mut *progress,
+            stall,
+        ),
+        Err(why) => {
+            zerocopy::trace_blocks(why);
+            copy_up(
+                &mut file,
+                &mut stream,
+                &mut *progress,
+                ascii,
+                stall,
+                hasher.as_mut(),
+            )
+        }
+    };
     let sent = match result {
         Ok(n) => n,
         Err(stop) => {
@@ -882,8 +944,8 @@ pub fn upload(
     }
     let elapsed = start.elapsed();
     let verified = !ascii
-        && match conn.ftp.size(remote) {
-            Ok(size) if size as u64 != len => {
+        && match size(&mut conn.ftp, remote) {
+            Ok(size) if size != len => {
                 let err = Remote::Incomplete(format!(
                     "the server has {size} bytes of {len} after the upload; 'put -c' continues it"
                 ));
@@ -934,25 +996,6 @@ fn copy_up<W: Write>(
     let mut conv = LfToCrlf::default();
     let mut total = 0u64;
     let mut idle = Duration::ZERO;
-    let stalled = |e: io::Error, idle: &mut Duration| -> Result<(), Stop> {
-        if crate::interrupt::requested() {
-            return Err(Stop::Interrupted);
-        }
-        match e.kind() {
-            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-                *idle += DATA_TICK;
-                if *idle >= timeout {
-                    return Err(Stop::Remote(Remote::Incomplete(format!(
-                        "the server took no data for {} s: transfer stalled (--stall-timeout)",
-                        timeout.as_secs()
-                    ))));
-                }
-                Ok(())
-            }
-            io::ErrorKind::Interrupted => Ok(()),
-            _ => Err(Stop::Remote(data_io_error(e))),
-        }
-    };
     loop {
         if crate::interrupt::requested() {
             return Err(Stop::Interrupted);
@@ -980,7 +1023,7 @@ fn copy_up<W: Write>(
                     idle = Duration::ZERO;
                 }
                 Err(e) => {
-                    stalled(e, &mut idle)?;
+                    write_stalled(e, &mut idle, timeout)?;
                     progress.advance(0);
                 }
             }
@@ -991,10 +1034,33 @@ fn copy_up<W: Write>(
     loop {
         match stream.flush() {
             Ok(()) => break,
-            Err(e) => stalled(e, &mut idle)?,
+            Err(e) => write_stalled(e, &mut idle, timeout)?,
         }
     }
     Ok(total)
+}
+
+/// A write to a data connection that returned an error: `Ok` to write again (a poll tick
+/// passed while the server took nothing, or a signal came), or the end of the transfer:
+/// Ctrl-C, nothing taken for `timeout`, or the connection broke.
+fn write_stalled(e: io::Error, idle: &mut Duration, timeout: Duration) -> Result<(), Stop> {
+    if crate::interrupt::requested() {
+        return Err(Stop::Interrupted);
+    }
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+            *idle += DATA_TICK;
+            if *idle >= timeout {
+                return Err(Stop::Remote(Remote::Incomplete(format!(
+                    "the server took no data for {} s: transfer stalled (--stall-timeout)",
+                    timeout.as_secs()
+                ))));
+            }
+            Ok(())
+        }
+        io::ErrorKind::Interrupted => Ok(()),
+        _ => Err(Stop::Remote(data_io_error(e))),
+    }
 }
 
 /// ASCII downloads: network CRLF to local LF, across block boundaries.
@@ -1043,6 +1109,45 @@ impl LfToCrlf {
         }
         &self.out
     }
+}
+
+/// SIZE, read without suppaftp's `size()`: its reply regex (Unicode `\s` and `\d`) takes
+/// about 300 KiB to compile, a large share of a `get`'s peak memory (issue 13).
+fn size(ftp: &mut crate::session::Ftp, path: &str) -> suppaftp::FtpResult<u64> {
+    let reply = ftp.custom_command(format!("SIZE {path}"), &[suppaftp::Status::File])?;
+    reply_number(&reply.body).ok_or(suppaftp::FtpError::BadResponse)
+}
+
+/// `213 12345` → 12345: the reply's last word.
+fn reply_number(body: &[u8]) -> Option<u64> {
+    let text = std::str::from_utf8(body).ok()?;
+    let word = text.trim_end().rsplit(' ').next()?;
+    word.parse().ok()
+}
+
+/// MDTM as a time, read without suppaftp's `mdtm()`, whose regex (a Unicode `\b`) takes
+/// about 500 KiB to compile. `213 YYYYMMDDHHMMSS[.sss]`, UTC (RFC 3659).
+fn mdtm(ftp: &mut crate::session::Ftp, path: &str) -> Option<std::time::SystemTime> {
+    let reply = ftp
+        .custom_command(format!("MDTM {path}"), &[suppaftp::Status::File])
+        .ok()?;
+    reply_time(&reply.body)
+}
+
+fn reply_time(body: &[u8]) -> Option<std::time::SystemTime> {
+    let text = std::str::from_utf8(body).ok()?;
+    let word = text.trim_end().rsplit(' ').next()?;
+    let digits = word.split('.').next()?;
+    if digits.len() != 14 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| digits[r].parse::<u32>().ok();
+    let t = chrono::NaiveDate::from_ymd_opt(n(0..4)? as i32, n(4..6)?, n(6..8)?)?.and_hms_opt(
+        n(8..10)?,
+        n(10..12)?,
+        n(12..14)?,
+    )?;
+    Some(t.and_utc().into())
 }
 
 /// Resolve where a download goes: `-o` (file, or directory for several), else the local
@@ -1129,6 +1234,26 @@ mod tests {
         assert!(remote_basename("pub/..").is_err());
         assert!(remote_basename("/").is_err());
         assert!(remote_basename("evil\x1b[2J").is_err());
+    }
+
+    #[test]
+    fn size_and_mdtm_replies_parse_without_a_regex() {
+        assert_eq!(reply_number(b"213 1048576\r\n"), Some(1_048_576));
+        assert_eq!(reply_number(b"213 0"), Some(0));
+        assert_eq!(reply_number(b"213 big"), None);
+        assert_eq!(reply_number(b"213 -1"), None);
+        let t = reply_time(b"213 20260102030405\r\n").unwrap();
+        let want: std::time::SystemTime = chrono::NaiveDate::from_ymd_opt(2026, 1, 2)
+            .unwrap()
+            .and_hms_opt(3, 4, 5)
+            .unwrap()
+            .and_utc()
+            .into();
+        assert_eq!(t, want);
+        assert_eq!(reply_time(b"213 20260102030405.123"), Some(want));
+        assert_eq!(reply_time(b"213 2026010203040"), None);
+        assert_eq!(reply_time(b"213 20261302030405"), None);
+        assert_eq!(reply_time(b"550 no"), None);
     }
 
     #[test]

@@ -16,6 +16,14 @@ pub fn trace_on() -> bool {
     TRACE.load(Ordering::Relaxed)
 }
 
+/// A trace line saying how a transfer's bytes moved (`data: splice(2) to x.part`, `data: 256
+/// KiB blocks (ascii mode ...)`): which copy path ran, for `-v` and the tests.
+pub fn data_path(what: &str) {
+    if trace_on() {
+        eprintln!("data: {}", display_name(what));
+    }
+}
+
 /// Prints suppaftp's control-channel log lines as a protocol trace (see [`TraceFilter`]).
 struct TraceLogger;
 

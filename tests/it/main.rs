@@ -30,3 +30,4 @@ mod soak;
 mod tree;
 mod trust;
 mod util;
+mod zerocopy;
