@@ -288,8 +288,10 @@ if has_row zc; then
 fi
 if has_row tls; then
     # Explicit FTPS (AUTH TLS, PROT P) for the control and data connections, anonymous.
+    # lftp uses no TLS for an anonymous login unless ftp:ssl-allow-anonymous is set (then
+    # ssl-force and ssl-protect-data apply): without it this row timed plain FTP for lftp.
     tls_ftpsh="$FTPSH -q --tls --insecure $url -c 'get -o $dl big.bin'"
-    tls_lftp="lftp -c 'set ftp:ssl-force yes; set ftp:ssl-protect-data yes; set ssl:verify-certificate no; set net:max-retries 1; set cmd:fail-exit yes; open $url; get big.bin -o $dl'"
+    tls_lftp="lftp -c 'set ftp:ssl-force yes; set ftp:ssl-allow-anonymous yes; set ftp:ssl-protect-data yes; set ssl:verify-certificate no; set net:max-retries 1; set cmd:fail-exit yes; open $url; get big.bin -o $dl'"
     tls_curl="curl -sS --max-time 600 --ssl-reqd -k -o $dl $url/big.bin"
     paired tls-get-lftp "$get_prep1" "$tls_ftpsh" "$tls_lftp" "$same_dl"
     paired tls-get-curl "$get_prep1" "$tls_ftpsh" "$tls_curl" "$same_dl"
