@@ -247,6 +247,13 @@ fn stall(s: &TcpStream, shared: &Shared) {
 #[derive(Default)]
 struct SessionState {
     verb: Mutex<Option<String>>,
+    /// The data verb and the REST offset before it, for the next data connection, which
+    /// takes it (so a retry's connection never reads the verb of the transfer before it).
+    /// A data offset in the plan is a byte of the file, so a resumed transfer's connection
+    /// starts counting at its REST. (Counting from 0 on every connection made an "always"
+    /// fault depend on how many bytes a reset had discarded in flight: a flaky cell.)
+    pending: Mutex<Option<(String, u64)>>,
+    rest: Mutex<u64>,
     /// A data phase fault closed the session: the final reply must not get through.
     dead: AtomicBool,
     /// The client's control connection, for a data fault that closes it.
@@ -284,10 +291,20 @@ fn control(client: TcpStream, shared: &Arc<Shared>) {
                     .next()
                     .unwrap_or("")
                     .to_ascii_uppercase();
+                if verb == "REST" {
+                    let n = String::from_utf8_lossy(&line)
+                        .split_whitespace()
+                        .nth(1)
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or(0);
+                    *state.rest.lock().unwrap() = n;
+                }
                 if matches!(
                     verb.as_str(),
                     "RETR" | "STOR" | "APPE" | "LIST" | "MLSD" | "NLST"
                 ) {
+                    let rest = std::mem::take(&mut *state.rest.lock().unwrap());
+                    *state.pending.lock().unwrap() = Some((verb.clone(), rest));
                     *state.verb.lock().unwrap() = Some(verb);
                 }
                 if server.write_all(&line).is_err() || shared.stopped() {
@@ -452,8 +469,8 @@ fn data(listener: TcpListener, upstream: u16, shared: &Arc<Shared>, state: &Sess
     shared.register(&server);
     // Which way the data flows: from the verb the client sends after connecting.
     let start = Instant::now();
-    let verb = loop {
-        if let Some(v) = state.verb.lock().unwrap().clone() {
+    let (verb, offset) = loop {
+        if let Some(v) = state.pending.lock().unwrap().take() {
             break v;
         }
         if start.elapsed() > Duration::from_secs(10) || shared.stopped() {
@@ -469,7 +486,7 @@ fn data(listener: TcpListener, upstream: u16, shared: &Arc<Shared>, state: &Sess
         (server.try_clone().unwrap(), client.try_clone().unwrap())
     };
     // The side the fault is done to is always the client's.
-    let reset_it = pump(from, to, &client, planned, shared, state);
+    let reset_it = pump(from, to, &client, planned, offset, shared, state);
     let _ = server.shutdown(Shutdown::Both);
     if reset_it {
         reset(client, shared, state);
@@ -484,6 +501,7 @@ fn pump(
     mut to: TcpStream,
     client: &TcpStream,
     planned: bool,
+    offset: u64,
     shared: &Arc<Shared>,
     state: &SessionState,
 ) -> bool {
@@ -491,7 +509,8 @@ fn pump(
         Phase::Data(n) if planned => Some(n),
         _ => None,
     };
-    let mut sent = 0u64;
+    // The file offset of the next byte (a resumed transfer starts at its REST).
+    let mut sent = offset;
     let mut buf = vec![0u8; 16 * 1024];
     let _ = from.set_read_timeout(Some(LIMIT));
     loop {
