@@ -394,6 +394,87 @@ mod tests {
         assert!(parse_mode("rwx").is_none());
     }
 
+    fn now() -> DateTime<Utc> {
+        chrono::TimeZone::with_ymd_and_hms(&Utc, 2024, 6, 1, 12, 0, 0).unwrap()
+    }
+
+    /// What the line parses to: (name, size), or None when it is not a Unix entry.
+    fn read(line: &str) -> Option<(String, Option<u64>)> {
+        let tokens = crate::listing::tokenize(line);
+        parse(line, &tokens, now()).map(|e| (e.name, e.size))
+    }
+
+    /// Found by cargo-mutants (src/listing/unix.rs, 31 survivors): the rules that a date
+    /// leaves a name after it, the dateless form's column checks, the device size, the
+    /// index of a glued size, the Connect:Enterprise mode and the numeric date guards.
+    #[test]
+    fn a_date_must_leave_a_name_and_columns_must_fit() {
+        let named = |n: &str, s: u64| Some((n.to_string(), Some(s)));
+        // A date with nothing after it: no entry, whatever the date's form. (A dated line
+        // whose time is followed by nothing is a date and a name: "2024-01-29 10:00".)
+        for line in [
+            "-rw-r--r-- 1 u g 5 Jan 29 10:00",
+            "-rw-r--r-- 1 u g 5 29 Jan 2024",
+            "-rw-r--r-- 1 u g 5 2024-01-29",
+            "-rw-r--r-- 1 u g 5 09-26 2000",
+            "-rw-r--r-- 1 u g 5 01-29 10:00",
+            "-rw-r--r-- 1 u g 5 3 29 03:26",
+            "-rw-r--r-- 1 u g 5 2005년 1월 6일",
+        ] {
+            assert_eq!(read(line).map(|(n, _)| n), None, "{line}");
+        }
+        // ... and with one, an entry.
+        assert_eq!(read("-rw-r--r-- 1 u g 5 Jan 29 10:00 f"), named("f", 5));
+        assert_eq!(read("-rw-r--r-- 1 u g 5 2024-01-29 f"), named("f", 5));
+        assert_eq!(read("-rw-r--r-- 1 u g 5 09-26 2000 f"), named("f", 5));
+        assert_eq!(read("-rw-r--r-- 1 u g 5 01-29 10:00 f"), named("f", 5));
+        assert_eq!(read("-rw-r--r-- 1 u g 5 --- -- --:-- f"), named("f", 5));
+        assert_eq!(read("-rw-r--r-- 1 u g 5 2005년 1월 6일 f"), named("f", 5));
+        assert_eq!(
+            read("-rw-r--r-- 1 u g 5 Oct 08, 2002 09:47 f"),
+            named("f", 5)
+        );
+        assert_eq!(
+            read("-rw-r--r-- 1 u g 5 2024-01-29 10:00:00 +0100 f"),
+            named("f", 5)
+        );
+
+        // Dateless lines: a link count, then the size in column 4 (owner and group) or 3.
+        assert_eq!(read("drwxr-xr-x 3 owner 512 name"), named("name", 512));
+        assert_eq!(
+            read("drwxr-xr-x 3 owner 512 name more"),
+            named("name more", 512)
+        );
+        assert_eq!(read("drwxr-xr-x owner group 512 name"), None);
+        assert_eq!(read("drwxr-xr-x 3 owner group 512 Jan"), None);
+        assert_eq!(read("drwxr-xr-x 3 owner group 512 2024"), None);
+
+        // A device's "size" is its major and minor numbers, digits and commas only.
+        assert_eq!(
+            read("crw-rw-rw- 1 root root 1, 3 Jan 29 10:00 null"),
+            Some(("null".to_string(), None))
+        );
+        assert_eq!(read("crw-rw-rw- 1 root root 1a Jan 29 10:00 null"), None);
+        // A size glued to the group needs a group before it (not the mode's neighbour).
+        assert_eq!(read("-rw-r--r-- 1 grp8 Jan 29 10:00 f"), named("f", 8));
+        assert_ne!(read("-rw-r--r-- ftp8 Jan 29 10:00 f"), named("f", 8));
+
+        // Modes: 13 characters are Connect:Enterprise only with its shape; two marks fit.
+        assert_eq!(
+            parse_mode("-rw-r--r--@12").map(|m| m.perms),
+            Some("rw-r--r--")
+        );
+        assert_eq!(
+            parse_mode("-rw-r--r--+@").map(|m| m.perms),
+            Some("rw-r--r--")
+        );
+
+        // Numeric dates: a 2-digit year is no year, day-first unless the day cannot be.
+        assert_eq!(parse_numeric_date("24-04-03"), None);
+        assert_eq!(parse_numeric_date("05-12-2003"), Some((Some(2003), 12, 5)));
+        assert_eq!(parse_numeric_date("01/29"), None);
+    }
+
     #[test]
     fn glued_sizes() {
         assert_eq!(size_digits("longgroup123456", 3), Some("123456"));
