@@ -209,7 +209,7 @@ fn set_and_unset_follow_the_precedence_and_say_where_values_came_from() {
         })
         .collect();
     // `set` lists every setting once, in table order.
-    let listed: Vec<&str> = got[..16].iter().map(|g| g.0.as_str()).collect();
+    let listed: Vec<&str> = got[..17].iter().map(|g| g.0.as_str()).collect();
     assert_eq!(
         listed,
         [
@@ -220,6 +220,7 @@ fn set_and_unset_follow_the_precedence_and_say_where_values_came_from() {
             "progress",
             "json",
             "clobber",
+            "verify",
             "retries",
             "retry_delay",
             "retry_max_time",
@@ -238,7 +239,7 @@ fn set_and_unset_follow_the_precedence_and_say_where_values_came_from() {
     assert_eq!(got[2], ("passive".into(), "on".into(), "default".into()));
     assert_eq!(got[5], ("json".into(), "on".into(), "flag".into()));
     assert_eq!(
-        got[16..],
+        got[17..],
         [
             t("9", "flag"),
             t("11", "set"),
