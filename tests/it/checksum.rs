@@ -314,27 +314,42 @@ fn proftpd_mirror_checksum_copies_same_size_files_whose_content_differs() {
 
 // --- servers that lie (the scripted fake) ---------------------------------------------------
 
-/// A server that offers HASH SHA-256, serves `served` for `f` and answers HASH with
-/// `digest`; STOR is accepted (and SIZE answers `size`).
+/// A server whose FEAT lists `features`, whose files all hold `served` (SIZE, RETR; MDTM
+/// refused), which takes uploads (STOR), and which answers every other command with
+/// `script` first (HASH, X commands, LIST), then the login chatter.
+fn checksum_server(
+    features: &'static str,
+    served: &'static [u8],
+    script: impl Fn(&str) -> Option<Action> + Send + Sync + 'static,
+) -> FakeServer {
+    FakeServer::start(move |c| {
+        if let Some(a) = script(c) {
+            return a;
+        }
+        match verb(c).as_str() {
+            "FEAT" => Action::Reply(format!("211-Features:\n SIZE\n EPSV\n{features}\n211 End")),
+            "SIZE" => Action::Reply(format!("213 {}", served.len())),
+            "MDTM" => Action::Reply("550 no".into()),
+            "RETR" => Action::Data {
+                preliminary: "150 Here".into(),
+                data: served.to_vec(),
+                cut: false,
+                then: "226 Done".into(),
+            },
+            "STOR" => Action::Upload {
+                preliminary: "150 Go ahead".into(),
+                then: "226 Done".into(),
+            },
+            _ => fallback(c),
+        }
+    })
+}
+
+/// A server that offers HASH SHA-256, serves `served` and answers HASH with `digest` (for
+/// a file of `size` bytes).
 fn lying_server(served: &'static [u8], digest: &'static str, size: usize) -> FakeServer {
-    FakeServer::start(move |c| match verb(c).as_str() {
-        "FEAT" => Action::Reply(
-            "211-Features:\n SIZE\n EPSV\n REST STREAM\n HASH SHA-1;SHA-256*\n211 End".into(),
-        ),
-        "SIZE" => Action::Reply(format!("213 {size}")),
-        "MDTM" => Action::Reply("550 no".into()),
-        "RETR" => Action::Data {
-            preliminary: "150 Here".into(),
-            data: served.to_vec(),
-            cut: false,
-            then: "226 Done".into(),
-        },
-        "STOR" => Action::Upload {
-            preliminary: "150 Go ahead".into(),
-            then: "226 Done".into(),
-        },
-        "HASH" => Action::Reply(format!("213 SHA-256 0-{size} {digest} f")),
-        _ => fallback(c),
+    checksum_server(" REST STREAM\n HASH SHA-1;SHA-256*", served, move |c| {
+        (verb(c) == "HASH").then(|| Action::Reply(format!("213 SHA-256 0-{size} {digest} f")))
     })
 }
 
@@ -404,18 +419,8 @@ fn a_wrong_digest_keeps_the_bytes_aside_and_shows_both_sums() {
 /// checksum: no checksum is an error, and the download stays `.part` (it is not known bad).
 #[test]
 fn the_verify_setting_checks_sizes_where_the_server_will_not_hash_a_file() {
-    let server = FakeServer::start(|c| match verb(c).as_str() {
-        "FEAT" => Action::Reply("211-Features:\n SIZE\n EPSV\n HASH SHA-256*\n211 End".into()),
-        "SIZE" => Action::Reply("213 6".into()),
-        "MDTM" => Action::Reply("550 no".into()),
-        "RETR" => Action::Data {
-            preliminary: "150 Here".into(),
-            data: HELLO.to_vec(),
-            cut: false,
-            then: "226 Done".into(),
-        },
-        "HASH" => Action::Reply("550 f: digests are off here".into()),
-        _ => fallback(c),
+    let server = checksum_server(" HASH SHA-256*", HELLO, |c| {
+        (verb(c) == "HASH").then(|| Action::Reply("550 f: digests are off here".into()))
     });
     let env = Env::new();
     let out = run(&env, &server, "set verify on; get f");
@@ -474,19 +479,13 @@ fn put_verify_reports_a_bad_copy_on_the_server() {
 
 #[test]
 fn a_server_with_only_x_commands_is_asked_with_them() {
-    let server = FakeServer::start(|c| match verb(c).as_str() {
-        "FEAT" => Action::Reply("211-Features:\n SIZE\n EPSV\n XMD5\n XSHA256\n211 End".into()),
-        "SIZE" => Action::Reply("213 6".into()),
-        "MDTM" => Action::Reply("550 no".into()),
-        "RETR" => Action::Data {
-            preliminary: "150 Here".into(),
-            data: HELLO.to_vec(),
-            cut: false,
-            then: "226 Done".into(),
-        },
-        "XSHA256" => Action::Reply(format!("250 {}", HELLO_SHA256.to_uppercase())),
-        "XMD5" => Action::Reply("250 B1946AC92492D2347C6235B4D2611184".into()),
-        _ => fallback(c),
+    let server = checksum_server(" XMD5\n XSHA256", HELLO, |c| match verb(c).as_str() {
+        "XSHA256" => Some(Action::Reply(format!(
+            "250 {}",
+            HELLO_SHA256.to_uppercase()
+        ))),
+        "XMD5" => Some(Action::Reply("250 B1946AC92492D2347C6235B4D2611184".into())),
+        _ => None,
     });
     let env = Env::new();
     let out = run(&env, &server, "hash f; hash -a md5 f; get --verify f");
@@ -609,24 +608,15 @@ fn hash_argument_errors_are_usage_errors() {
 /// warning naming it, not skipped and not a failure of the run.
 #[test]
 fn mirror_checksum_copies_a_file_the_server_will_not_hash() {
-    let server = FakeServer::start(|c| match verb(c).as_str() {
-        "FEAT" => Action::Reply("211-Features:\n SIZE\n EPSV\n HASH SHA-256*\n211 End".into()),
-        "LIST" => Action::Data {
+    let server = checksum_server(" HASH SHA-256*", b"HELLO\n", |c| match verb(c).as_str() {
+        "LIST" => Some(Action::Data {
             preliminary: "150 Here".into(),
             data: b"-rw-r--r-- 1 u g 6 Jan 01 2024 f\r\n".to_vec(),
             cut: false,
             then: "226 Done".into(),
-        },
-        "SIZE" => Action::Reply("213 6".into()),
-        "MDTM" => Action::Reply("550 no".into()),
-        "RETR" => Action::Data {
-            preliminary: "150 Here".into(),
-            data: b"HELLO\n".to_vec(),
-            cut: false,
-            then: "226 Done".into(),
-        },
-        "HASH" => Action::Reply("550 f: digests are off here".into()),
-        _ => fallback(c),
+        }),
+        "HASH" => Some(Action::Reply("550 f: digests are off here".into())),
+        _ => None,
     });
     let env = Env::new();
     env.local_file("m/f", HELLO);

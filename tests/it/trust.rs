@@ -45,6 +45,16 @@ fn write_known_hosts(env: &Env, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
+/// `ftpsh ARGS URL -c CMDS` against the test server.
+fn run(env: &Env, args: &[&str], cmds: &str) -> std::process::Output {
+    env.cmd()
+        .args(args)
+        .arg(env.url())
+        .args(["-c", cmds])
+        .output()
+        .unwrap()
+}
+
 /// A fingerprint that is no certificate's.
 const OTHER_FP: &str = "sha256:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
@@ -52,13 +62,7 @@ const OTHER_FP: &str = "sha256:00112233445566778899aabbccddeeff00112233445566778
 fn batch_run_refuses_an_unknown_certificate_with_its_fingerprint_and_saves_nothing() {
     let env = tls_env();
     env.remote_file("f.txt", b"x");
-    let out = env
-        .cmd()
-        .arg("--tls")
-        .arg(env.url())
-        .args(["-c", "ls"])
-        .output()
-        .unwrap();
+    let out = run(&env, &["--tls"], "ls");
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(7), "{err}");
     let fp = server_fp(&env);
@@ -77,13 +81,7 @@ fn pinned_certificate_lists_and_downloads_byte_identical() {
     let data = pattern(300_000, 7);
     env.remote_file("big.bin", &data);
     let fp = server_fp(&env);
-    let out = env
-        .cmd()
-        .args(["--tls", "--pin", &fp])
-        .arg(env.url())
-        .args(["-c", "ls; get big.bin"])
-        .output()
-        .unwrap();
+    let out = run(&env, &["--tls", "--pin", &fp], "ls; get big.bin");
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert!(stdout_of(&out).contains("big.bin"));
     assert_eq!(std::fs::read(env.local("big.bin")).unwrap(), data);
@@ -95,13 +93,7 @@ fn several_pins_comma_separated_accept_any_of_them() {
     let env = tls_env();
     env.remote_file("f.txt", b"pinned");
     let pins = format!("{OTHER_FP},{}", server_fp(&env));
-    let out = env
-        .cmd()
-        .args(["--tls", "--pin", &pins])
-        .arg(env.url())
-        .args(["-c", "cat f.txt"])
-        .output()
-        .unwrap();
+    let out = run(&env, &["--tls", "--pin", &pins], "cat f.txt");
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(stdout_of(&out), "pinned");
 }
@@ -124,13 +116,7 @@ fn wrong_pin_is_refused_even_when_a_ca_vouches_or_with_insecure() {
     assert_eq!(err.lines().count(), 1, "{err}");
 
     // --insecure checks nothing else, but a pin still holds.
-    let out = env
-        .cmd()
-        .args(["--tls", "--insecure", "--pin", OTHER_FP])
-        .arg(env.url())
-        .args(["-c", "ls"])
-        .output()
-        .unwrap();
+    let out = run(&env, &["--tls", "--insecure", "--pin", OTHER_FP], "ls");
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(7), "{err}");
     assert!(err.contains("which is not pinned (--pin:"), "{err}");
@@ -146,13 +132,7 @@ fn parallel_workers_pass_with_a_known_hosts_certificate() {
     env.remote_file("b.bin", &b);
     let port = env.server.port();
     write_known_hosts(&env, &format!("127.0.0.1 {port} {}\n", server_fp(&env)));
-    let out = env
-        .cmd()
-        .args(["-q", "--tls"])
-        .arg(env.url())
-        .args(["-c", "get -P 2 a.bin b.bin"])
-        .output()
-        .unwrap();
+    let out = run(&env, &["-q", "--tls"], "get -P 2 a.bin b.bin");
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     // A worker that cannot log in is a warning (and the shell's connection does its jobs).
     assert_eq!(stderr_of(&out), "", "every worker logged in");
@@ -164,13 +144,7 @@ fn parallel_workers_pass_with_a_known_hosts_certificate() {
 fn bad_pin_syntax_is_a_one_line_usage_error() {
     let env = tls_env();
     for bad in ["sha256:abc", "md5:00", "00112233", &format!("{OTHER_FP},")] {
-        let out = env
-            .cmd()
-            .args(["--tls", "--pin", bad])
-            .arg(env.url())
-            .args(["-c", "ls"])
-            .output()
-            .unwrap();
+        let out = run(&env, &["--tls", "--pin", bad], "ls");
         let err = stderr_of(&out);
         assert_eq!(out.status.code(), Some(2), "{bad}: {err}");
         assert_eq!(err.lines().count(), 1, "{bad}: {err}");
@@ -184,13 +158,7 @@ fn known_hosts_entry_connects_silently() {
     env.remote_file("f.txt", b"known");
     let port = env.server.port();
     write_known_hosts(&env, &format!("127.0.0.1 {port} {}\n", server_fp(&env)));
-    let out = env
-        .cmd()
-        .args(["-q", "--tls"])
-        .arg(env.url())
-        .args(["-c", "cat f.txt"])
-        .output()
-        .unwrap();
+    let out = run(&env, &["-q", "--tls"], "cat f.txt");
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(stdout_of(&out), "known");
     assert_eq!(stderr_of(&out), "", "a known certificate passes silently");
@@ -324,13 +292,7 @@ fn malformed_known_hosts_line_is_a_warning_naming_file_and_line() {
             server_fp(&env)
         ),
     );
-    let out = env
-        .cmd()
-        .args(["-q", "--tls"])
-        .arg(env.url())
-        .args(["-c", "cat f.txt"])
-        .output()
-        .unwrap();
+    let out = run(&env, &["-q", "--tls"], "cat f.txt");
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert_eq!(stdout_of(&out), "still works");
@@ -442,13 +404,7 @@ fn first_use_prompt_answered_always_saves_the_certificate() {
     let entries: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
     assert_eq!(entries, [format!("127.0.0.1 {port} {fp}")]);
 
-    let out = env
-        .cmd()
-        .args(["-q", "--tls"])
-        .arg(env.url())
-        .args(["-c", "ls"])
-        .output()
-        .unwrap();
+    let out = run(&env, &["-q", "--tls"], "ls");
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(stderr_of(&out), "");
     assert!(stdout_of(&out).contains("f.bin"));
