@@ -468,6 +468,7 @@ mod tests {
             parse_mode("-rw-r--r--+@").map(|m| m.perms),
             Some("rw-r--r--")
         );
+        assert!(parse_mode("-C--E-----XYZ").is_none());
 
         // Numeric dates: a 2-digit year is no year, day-first unless the day cannot be.
         assert_eq!(parse_numeric_date("24-04-03"), None);
