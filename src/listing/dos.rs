@@ -130,3 +130,29 @@ fn parse_dos_time(tokens: &[Token]) -> Option<((u32, u32, u32, u32), usize)> {
     }
     Some(((hour, minute, second, 0), next))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// cargo-mutants survivors (src/listing/dos.rs, which had no tests of its own): signs are
+    /// not digits, the two-digit year's pivot, month and day both in range, a size that
+    /// starts with a separator.
+    #[test]
+    fn dates_and_sizes_are_digits_in_range() {
+        assert_eq!(parse_dos_date("+1-29-24"), None);
+        assert_eq!(parse_dos_date("01-+9-24"), None);
+        assert_eq!(parse_dos_date("01-29-+4"), None);
+        assert_eq!(parse_dos_date("01-29-24-1"), None);
+        assert_eq!(parse_dos_date("13-13-24"), None);
+        assert_eq!(parse_dos_date("01-29-70"), Some((1970, 1, 29)));
+        assert_eq!(parse_dos_date("01-29-69"), Some((2069, 1, 29)));
+        assert_eq!(parse_dos_date("29-01-24"), Some((2024, 1, 29)));
+        let read = |line: &str| parse(line, &crate::listing::tokenize(line));
+        assert!(read("01-29-24  10:00AM  ,123 f").is_none());
+        assert_eq!(
+            read("01-29-24  10:00AM  1,234 f").and_then(|e| e.size),
+            Some(1234)
+        );
+    }
+}

@@ -183,6 +183,52 @@ mod tests {
         assert_eq!(complex_size("2KB"), Some(2048));
     }
 
+    /// cargo-mutants survivors (src/listing/vms.rs): every unit, the bounds of a number
+    /// with a unit, the shape of `NAME;VERSION`, the header and trailer lines.
+    #[test]
+    fn units_bounds_versions_and_trailers() {
+        assert_eq!(complex_size("3G"), Some(3 << 30));
+        assert_eq!(complex_size("2T"), Some(2 << 40));
+        assert_eq!(complex_size("0.5KB"), Some(512));
+        assert_eq!(complex_size("1.125K"), Some(1152));
+        // Twelve digits of a whole, three of a fraction, digits only; nothing more.
+        assert_eq!(complex_size("123456789012K"), Some(123_456_789_012 << 10));
+        assert_eq!(complex_size("1234567890123K"), None);
+        assert_eq!(complex_size("1.1234K"), None);
+        assert_eq!(complex_size(".5K"), None);
+        assert_eq!(complex_size("1x5K"), None);
+        assert_eq!(complex_size("1.5xK"), None);
+
+        assert_eq!(split_version("FILE.TXT;3"), Some(("FILE.TXT", "3")));
+        assert_eq!(split_version(";3"), None);
+        assert_eq!(split_version("A;B;3"), None);
+        assert_eq!(split_version("FILE;123456"), None);
+        assert_eq!(split_version("FILE;"), None);
+        assert_eq!(split_version("FILE;3a"), None);
+
+        let t = |line: &'static str| crate::listing::tokenize(line);
+        assert!(is_header_or_trailer(&t("Directory USER1:[TEMP]")));
+        assert!(is_header_or_trailer(&t("Total of 6 files, 54/54 blocks.")));
+        assert!(is_header_or_trailer(&t("Total 6 files")));
+        assert!(!is_header_or_trailer(&t("Directory USER1:TEMP")));
+        assert!(!is_header_or_trailer(&t("Directory USER1:[TEMP] extra")));
+        assert!(!is_header_or_trailer(&t("Totally 6 files")));
+        // A file may be called "Total" on some other line shape.
+        assert!(!is_header_or_trailer(&t("Total 6 blocks")));
+
+        // ".DIR" alone is no directory name: a file of that name.
+        let e = parse(&t(
+            ".DIR;1  1/9  2-JUN-1998 07:32:04  [GROUP,OWNER]  (RWED,RWED,RWED,RE)",
+        ))
+        .unwrap();
+        assert_eq!((e.name.as_str(), e.kind), (".DIR;1", Kind::File));
+        let e = parse(&t(
+            "DATA.DIR;1  1/9  2-JUN-1998 07:32:04  [GROUP,OWNER]  (RWED,RWED,RWED,RE)",
+        ))
+        .unwrap();
+        assert_eq!((e.name.as_str(), e.kind), ("DATA", Kind::Dir));
+    }
+
     #[test]
     fn local_names_lose_the_version() {
         assert_eq!(local_name("FILE.TXT;3"), "FILE.TXT");
