@@ -439,6 +439,21 @@ mod tests {
             named("f", 5)
         );
 
+        // libunftp's "--- -- --:--" is a date only whole and with a name after it; else the
+        // line is read without a date (the columns before it give the size).
+        assert_eq!(
+            read("-rw-r--r-- 1 u g 5 --- -- --:--"),
+            named("--- -- --:--", 5)
+        );
+        assert_eq!(
+            read("-rw-r--r-- 1 u g 5 --- x --:-- f"),
+            named("--- x --:-- f", 5)
+        );
+        assert_eq!(
+            read("-rw-r--r-- 1 u g 5 --- -- xx f"),
+            named("--- -- xx f", 5)
+        );
+
         // Dateless lines: a link count, then the size in column 4 (owner and group) or 3.
         assert_eq!(read("drwxr-xr-x 3 owner 512 name"), named("name", 512));
         assert_eq!(
