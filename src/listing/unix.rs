@@ -439,6 +439,26 @@ mod tests {
             named("f", 5)
         );
 
+        // Where the longer date would leave no name, the shorter reading stands: the last
+        // column is the name ("10:00" after a date alone, "+0100" after a date and a time).
+        assert_eq!(
+            read("-rw-r--r-- 1 u g 5 2024-01-29 10:00"),
+            named("10:00", 5)
+        );
+        assert_eq!(
+            read("-rw-r--r-- 1 u g 5 2024-01-29 10:00:00 +0100"),
+            named("+0100", 5)
+        );
+        assert_eq!(
+            read("-rw-r--r-- 1 u g 5 Oct 08, 2002 09:47"),
+            named("09:47", 5)
+        );
+        // And a date that would leave none is no date: the line is read without one.
+        assert_eq!(
+            read("-rw-r--r-- 1 u g 5 29. Jan 10:00"),
+            named("29. Jan 10:00", 5)
+        );
+
         // libunftp's "--- -- --:--" is a date only whole and with a name after it; else the
         // line is read without a date (the columns before it give the size).
         assert_eq!(
