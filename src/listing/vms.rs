@@ -213,6 +213,7 @@ mod tests {
         assert!(!is_header_or_trailer(&t("Directory USER1:TEMP")));
         assert!(!is_header_or_trailer(&t("Directory USER1:[TEMP] extra")));
         assert!(!is_header_or_trailer(&t("Totally 6 files")));
+        assert!(!is_header_or_trailer(&t("Pieces of eight")));
         // A file may be called "Total" on some other line shape.
         assert!(!is_header_or_trailer(&t("Total 6 blocks")));
 
