@@ -1113,7 +1113,7 @@ impl LfToCrlf {
 
 /// SIZE, read without suppaftp's `size()`: its reply regex (Unicode `\s` and `\d`) takes
 /// about 300 KiB to compile, a large share of a `get`'s peak memory (issue 13).
-fn size(ftp: &mut crate::session::Ftp, path: &str) -> suppaftp::FtpResult<u64> {
+pub(crate) fn size(ftp: &mut crate::session::Ftp, path: &str) -> suppaftp::FtpResult<u64> {
     let reply = ftp.custom_command(format!("SIZE {path}"), &[suppaftp::Status::File])?;
     reply_number(&reply.body).ok_or(suppaftp::FtpError::BadResponse)
 }

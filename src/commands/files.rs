@@ -235,14 +235,12 @@ pub fn mv(ctx: &mut Ctx, a: MvArgs) -> Result<()> {
 pub fn size(ctx: &mut Ctx, a: OneRemoteArg) -> Result<()> {
     for m in glob::expand_remote(ctx.session, ctx.out, &a.path.0, Want::Files)? {
         let conn = ctx.session.conn()?;
-        let n = conn
-            .ftp
-            .size(&m.path)
+        let n = crate::transfer::size(&mut conn.ftp, &m.path)
             .map_err(Session::ftp_err)
             .with_context(|| Subject::new(&m.path))?;
         ctx.out.emit(&Report::Size(model::Size {
             path: m.path,
-            bytes: n as u64,
+            bytes: n,
         }))?;
     }
     Ok(())
@@ -296,7 +294,7 @@ pub fn hash(ctx: &mut Ctx, a: HashArgs) -> Result<()> {
             // has no listing entry: SIZE asks).
             let size = match m.entry.as_ref().and_then(|e| e.size) {
                 Some(s) => Some(s),
-                None => conn.ftp.size(&m.path).ok().map(|s| s as u64),
+                None => crate::transfer::size(&mut conn.ftp, &m.path).ok(),
             };
             let (algo, hex) = conn
                 .checksum(&m.path, a.algorithm, size)
