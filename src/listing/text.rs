@@ -361,6 +361,28 @@ pub(super) fn parse_day_month_year(s: &str) -> Option<(i32, u32, u32)> {
 mod tests {
     use super::*;
 
+    /// cargo-mutants survivors (src/listing/text.rs): signs and lengths in times, offsets
+    /// and small numbers (`parse::<u32>` takes "+1", so the digit checks matter).
+    #[test]
+    fn clocks_offsets_and_small_numbers_are_exact() {
+        assert_eq!(small_number("12", 2), Some(12));
+        assert_eq!(small_number("123", 2), None);
+        assert_eq!(small_number("+1", 2), None);
+        assert_eq!(parse_clock("10:05").map(|c| c.0), Some((10, 5, 0, 0)));
+        assert_eq!(parse_clock("10:05:07").map(|c| c.0), Some((10, 5, 7, 0)));
+        for bad in [
+            "1:2:3:4", "123:00", "10:0", "+1:00", "10:+1", "10:00:5", "10:00:+5",
+        ] {
+            assert_eq!(parse_clock(bad), None, "{bad}");
+        }
+        assert_eq!(parse_utc_offset("+0100"), Some(3600));
+        assert_eq!(parse_utc_offset("-0130"), Some(-5400));
+        assert_eq!(parse_utc_offset("+2359"), Some(23 * 3600 + 59 * 60));
+        for bad in ["+2400", "+0060", "+010", "+01a0", "0100", "+", "-+100"] {
+            assert_eq!(parse_utc_offset(bad), None, "{bad}");
+        }
+    }
+
     #[test]
     fn clocks_and_midnight_at_24() {
         assert_eq!(parse_clock("9:05"), Some(((9, 5, 0, 0), false)));
