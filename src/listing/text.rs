@@ -383,6 +383,22 @@ mod tests {
         }
     }
 
+    /// More survivors: the two-digit year's pivot, and a month's suffix of at most three
+    /// characters (a CJK "月" that arrived undecodable is three replacement characters).
+    #[test]
+    fn year_pivot_and_suffixed_months() {
+        assert_eq!(expand_year("69"), Some(2069));
+        assert_eq!(expand_year("70"), Some(1970));
+        assert_eq!(expand_year("103"), Some(2003));
+        assert_eq!(parse_suffixed_month("3月"), Some(3));
+        assert_eq!(parse_suffixed_month("3\u{fffd}\u{fffd}\u{fffd}"), Some(3));
+        assert_eq!(
+            parse_suffixed_month("3\u{fffd}\u{fffd}\u{fffd}\u{fffd}"),
+            None
+        );
+        assert_eq!(parse_suffixed_month("13月"), None);
+    }
+
     #[test]
     fn clocks_and_midnight_at_24() {
         assert_eq!(parse_clock("9:05"), Some(((9, 5, 0, 0), false)));
