@@ -9,8 +9,8 @@
 //!
 //! Bounds, checked for each load: memory does not grow (the peak of the last quarter of the
 //! samples is within [`RSS_GROWTH_LIMIT_KIB`] of the peak of the first quarter) and stays under
-//! [`RSS_LIMIT_KIB`]; descriptors stay within a few of the idle count while it works and are back to
-//! it at the end, with one socket (the control connection) again; the server has as many
+//! [`RSS_LIMIT_KIB`]; descriptors stay within what the load holds at once (4 over the idle count
+//! for one transfer, 6 a worker for the mirror) and are back to the idle count at the end, with one socket (the control connection) again; the server has as many
 //! sessions as before; no `.part` file is left and every file has the server's bytes.
 //! The measured numbers of a full run are in benches/README.md ("Soak").
 //!
@@ -258,7 +258,11 @@ fn soak_sequential_gets_hold_memory_descriptors_and_sockets() {
         part_files(env.local.path()),
         Vec::<std::path::PathBuf>::new()
     );
-    let r = check("gets", &samples, idle, end, 4);
+    // One get holds a data socket, its file and the two ends of the splice pipe (a full run
+    // peaked at exactly 4 over the idle count); 2 more because a sample reads /proc/PID/fd
+    // while descriptors close and open, and may see one closed and its successor both. A
+    // leak of one per get is 100 over.
+    let r = check("gets", &samples, idle, end, 4 + 2);
     assert_eq!(server_sessions(env.server.port()), sessions);
     let (code, _, err) = sh.finish();
     assert_eq!(code, Some(0), "{err}");
@@ -310,9 +314,11 @@ fn soak_mirror_with_8_workers_holds_memory_descriptors_and_sockets() {
         Vec::<std::path::PathBuf>::new()
     );
     // 8 workers, each with its control socket (held twice: a clone for the watchdog), a data
-    // socket and a file open at a time, and the mirror's own listing connection: 8 * 4 + a
-    // few (a full run peaked at 32 over the idle count).
-    let r = check("mirror", &samples, idle, end, 8 * 4 + 8);
+    // socket, a file and the two ends of the splice(2) pipe (src/transfer/zerocopy.rs) open
+    // at a time, and the mirror's own listing connection and directory handles: 8 * 6 + a
+    // few. How many workers hold all six at the same moment is up to the scheduler: runs
+    // here peaked between 32 and 42 over the idle count.
+    let r = check("mirror", &samples, idle, end, 8 * 6 + 8);
     let (code, _, err) = sh.finish();
     assert_eq!(code, Some(0), "{err}");
     eprintln!(
