@@ -52,7 +52,8 @@ pub(super) fn parse_netware(line: &str, tokens: &[Token], now: DateTime<Utc>) ->
 fn os2_date(s: &str) -> Option<(i32, u32, u32)> {
     let mut parts = s.split('-');
     let (m, d, y) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || m.len() != 2 || d.len() != 2 || y.len() < 2 {
+    // The year's length is expand_year's to judge (2, 3 or 4 digits).
+    if parts.next().is_some() || m.len() != 2 || d.len() != 2 {
         return None;
     }
     Some((expand_year(y)?, small_number(m, 2)?, small_number(d, 2)?))
@@ -175,4 +176,91 @@ pub(super) fn parse_hp_nonstop(line: &str, tokens: &[Token]) -> Option<Entry> {
         permissions: Some(security.to_string()),
         ..entry(name, Kind::File, Some(size))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::text::tokenize;
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2025-03-15T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn netware(line: &str) -> Option<Entry> {
+        parse_netware(line, &tokenize(line), now())
+    }
+
+    fn os2(line: &str) -> Option<Entry> {
+        parse_os2(line, &tokenize(line))
+    }
+
+    #[test]
+    fn netware_keeps_the_trustee_rights_and_wants_eight_known_letters() {
+        let e = netware("- [RWCEAFMS] rwinston  19968 Mar 12 15:20 Summary.doc").unwrap();
+        assert_eq!(e.name, "Summary.doc");
+        assert_eq!(e.permissions.as_deref(), Some("[RWCEAFMS]"));
+        // Known letters, but not eight of them; eight, but one unknown.
+        assert!(netware("- [RWC] rwinston  19968 Mar 12 15:20 Summary.doc").is_none());
+        assert!(netware("- [RWCEAFMX] rwinston  19968 Mar 12 15:20 Summary.doc").is_none());
+    }
+
+    #[test]
+    fn os2_dates_want_two_digit_months_and_days_and_three_parts() {
+        assert_eq!(os2_date("05-12-97"), Some((1997, 5, 12)));
+        assert_eq!(os2_date("04-23-103"), Some((2003, 4, 23)));
+        assert_eq!(os2_date("5-12-97"), None);
+        assert_eq!(os2_date("05-1-97"), None);
+        assert_eq!(os2_date("05-12-9"), None);
+        assert_eq!(os2_date("05-12-97-1"), None);
+    }
+
+    #[test]
+    fn os2_attribute_columns_are_up_to_four_known_letters() {
+        let e = os2(" 1123    ARSH    07-14-99   12:37  hidden.sys").unwrap();
+        assert_eq!((e.name.as_str(), e.kind), ("hidden.sys", Kind::File));
+        assert!(os2(" 1123    ARSHA   07-14-99   12:37  hidden.sys").is_none());
+        assert!(os2(" 1123    AX      07-14-99   12:37  hidden.sys").is_none());
+        let d = os2("    0     RSA    DIR   01-08-97   13:58  OS2KRNL").unwrap();
+        assert_eq!(d.kind, Kind::Dir);
+    }
+
+    #[test]
+    fn eplf_reads_only_the_facts_it_knows() {
+        let e = parse_eplf("+i8388621.48594,m825718503,r,s280,up755\t14-eplf file").unwrap();
+        assert_eq!(e.name, "14-eplf file");
+        assert_eq!(e.kind, Kind::File);
+        assert_eq!(e.size, Some(280));
+        assert_eq!(e.permissions.as_deref(), Some("rwxr-xr-x"));
+        // Facts that only begin like `r`, `/` or `up` are someone else's: ignored.
+        let e = parse_eplf("+rx,/y,u644,s1\tname").unwrap();
+        assert_eq!(e.kind, Kind::Other);
+        assert_eq!(e.permissions, None);
+        assert_eq!(parse_eplf("+/,\tdir").unwrap().kind, Kind::Dir);
+    }
+
+    #[test]
+    fn vshell_never_makes_an_empty_name_of_a_lone_slash() {
+        let line = "0  Dec 12, 2002 02:13 dir/";
+        let e = parse_vshell(line, &tokenize(line)).unwrap();
+        assert_eq!((e.name.as_str(), e.kind), ("dir", Kind::Dir));
+        let line = "0  Dec 12, 2002 02:13 /";
+        let e = parse_vshell(line, &tokenize(line)).unwrap();
+        assert_eq!((e.name.as_str(), e.kind), ("/", Kind::File));
+    }
+
+    #[test]
+    fn hp_nonstop_wants_an_owner_and_a_quoted_security_string() {
+        let nonstop = |line: &str| parse_hp_nonstop(line, &tokenize(line));
+        let e = nonstop("58-HP_NonStop 101 528 6-Apr-07 14:21:18 255,255 \"oooo\"").unwrap();
+        assert_eq!(e.name, "58-HP_NonStop");
+        assert_eq!(e.permissions.as_deref(), Some("\"oooo\""));
+        // No owner column; a lone quote; a string open at one end only.
+        assert!(nonstop("58-HP_NonStop 101 528 6-Apr-07 14:21:18 \"oooo\"").is_none());
+        assert!(nonstop("58-HP_NonStop 101 528 6-Apr-07 14:21:18 255,255 \"").is_none());
+        assert!(nonstop("58-HP_NonStop 101 528 6-Apr-07 14:21:18 255,255 \"oooo").is_none());
+        assert!(nonstop("58-HP_NonStop 101 528 6-Apr-07 14:21:18 255,255 oooo\"").is_none());
+    }
 }
