@@ -334,4 +334,148 @@ mod tests {
         assert!(!is_job_id("JOB1"));
         assert!(!is_job_id("IBMUSER"));
     }
+
+    #[test]
+    fn os400_dates_want_three_two_digit_parts() {
+        assert_eq!(os400_date("4/03/18"), None);
+        assert_eq!(os400_date("04/3/18"), None);
+        // Day last (yy/mm/dd): a one-digit day is not a date either.
+        assert_eq!(os400_date("99/12/1"), None);
+        assert_eq!(os400_date("04/03/18/1"), None);
+    }
+
+    #[test]
+    fn os400_dates_switch_order_just_past_the_largest_day_and_month() {
+        // 31 is still a day (dd/mm/yy), 32 a year (yy/mm/dd).
+        assert_eq!(os400_date("31/12/99"), Some((1999, 12, 31)));
+        assert_eq!(os400_date("32/12/31"), Some((2032, 12, 31)));
+        // 12 is still a month (mm/dd/yy), 13 a day (dd/mm/yy).
+        assert_eq!(os400_date("12/11/05"), Some((2005, 12, 11)));
+        assert_eq!(os400_date("13/11/05"), Some((2005, 11, 13)));
+    }
+
+    #[test]
+    fn os400_object_types_are_a_star_and_letters() {
+        assert_eq!(os400_kind("*DIR"), Some(Kind::Dir));
+        assert_eq!(os400_kind("*stmf"), Some(Kind::File));
+        assert_eq!(os400_kind("*PGM"), Some(Kind::Other));
+        assert_eq!(os400_kind("*"), None);
+        assert_eq!(os400_kind("*A-B"), None);
+        assert_eq!(os400_kind("DIR"), None);
+    }
+
+    #[test]
+    fn mvs_dates_are_four_digit_year_month_day() {
+        assert_eq!(mvs_date("2003/05/21"), Some((2003, 5, 21)));
+        assert_eq!(mvs_date("03/05/21"), None);
+        assert_eq!(mvs_date("2003/05/21/1"), None);
+        assert_eq!(mvs_date("2003/13/21"), None);
+    }
+
+    #[test]
+    fn volumes_are_one_to_six_upper_case_letters_digits_or_national_characters() {
+        assert!(is_volume("WYNK01"));
+        assert!(is_volume("#$@"));
+        assert!(!is_volume(""));
+        assert!(!is_volume("WYNK012"));
+        assert!(!is_volume("wynk01"));
+        assert!(!is_volume("AB-1"));
+    }
+
+    fn dataset(line: &str) -> Option<Entry> {
+        parse_dataset(&super::super::text::tokenize(line))
+    }
+
+    #[test]
+    fn data_set_names_are_up_to_44_characters_of_their_alphabet() {
+        assert!(is_dsname("INCOMING.RPTBM023.D061704"));
+        assert!(is_dsname(&"A".repeat(44)));
+        assert!(!is_dsname(&"A".repeat(45)));
+        assert!(!is_dsname(""));
+        assert!(!is_dsname("A/B"));
+        assert!(dataset(&format!("TSO004 3390 VSAM {}", "A".repeat(45))).is_none());
+    }
+
+    #[test]
+    fn data_set_lines_with_few_columns_are_only_tape_vsam_or_migrated() {
+        assert!(dataset("V43525 Tape   73-MSV-TAPE.FILE").is_some());
+        assert!(dataset("TSO004 3390   VSAM 64-mvs-file").is_some());
+        // Three or four columns that are neither.
+        assert!(dataset("V43525 3390   73-MSV-TAPE.FILE").is_none());
+        assert!(dataset("TSO004 3390   NVSM 64-mvs-file").is_none());
+    }
+
+    #[test]
+    fn data_set_units_are_four_digits() {
+        let line = |unit: &str| {
+            format!("SAVE00 {unit}   2004/06/23  1    1  FB     128  6144  PS    INCOMING.D061704")
+        };
+        assert!(dataset(&line("3390")).is_some());
+        assert!(dataset(&line("33900")).is_none());
+        assert!(dataset(&line("339")).is_none());
+        assert!(dataset(&line("33A0")).is_none());
+    }
+
+    #[test]
+    fn data_set_organisations_are_capitals_and_dashes() {
+        let line = |dsorg: &str| {
+            format!(
+                "SAVE00 3390   2004/06/23  1    1  FB     128  6144  {dsorg}    INCOMING.D061704"
+            )
+        };
+        assert_eq!(dataset(&line("PO-E")).unwrap().kind, Kind::Dir);
+        assert_eq!(dataset(&line("PS")).unwrap().kind, Kind::File);
+        assert_eq!(dataset(&line("DA-X")).unwrap().kind, Kind::File);
+        assert!(dataset(&line("P1")).is_none());
+    }
+
+    #[test]
+    fn member_names_are_up_to_44_characters_of_their_alphabet() {
+        assert!(is_member_name("TBSHELF1"));
+        assert!(is_member_name(&"M".repeat(44)));
+        assert!(!is_member_name(&"M".repeat(45)));
+        assert!(!is_member_name(""));
+        assert!(!is_member_name("A.B"));
+    }
+
+    #[test]
+    fn load_library_members_want_their_three_hexadecimal_columns() {
+        let member = |line: &str| parse_member(&super::super::text::tokenize(line), false);
+        let e = member("67-MVSPDSMEMBER2 00B308 000411  00 FO   31  ANY").unwrap();
+        assert_eq!(e.size, Some(0xB308));
+        assert!(member("67-MVSPDSMEMBER2 00B308 00041Z  00 FO   31  ANY").is_none());
+        assert!(member("67-MVSPDSMEMBER2 00B308 000411  0Z FO   31  ANY").is_none());
+        assert!(member("67-MVSPDSMEMBER2 00B308 000411  001 FO   31  ANY").is_none());
+        assert!(is_hex("00B308", 6));
+        assert!(!is_hex("00B3", 6));
+        assert!(!is_hex("00B30G", 6));
+    }
+
+    #[test]
+    fn jes_lines_want_a_job_name_and_a_job_id() {
+        let jes = |line: &str| parse_jes(&super::super::text::tokenize(line));
+        assert_eq!(
+            jes("IBMUSER2 JOB01906 IBMUSER  OUTPUT A").unwrap().name,
+            "JOB01906"
+        );
+        assert!(jes("IBM.USER JOB01906 IBMUSER  OUTPUT A").is_none());
+        assert!(jes("IBMUSER2 JOB1 IBMUSER  OUTPUT A").is_none());
+    }
+
+    #[test]
+    fn zvm_directories_have_dashes_where_files_have_numbers() {
+        let zvm = |line: &str| parse_zvm(&super::super::text::tokenize(line));
+        let d = zvm("PROJECTS DIR  DIR  -  -  -  2005-10-04 15:28:42 -").unwrap();
+        assert_eq!(
+            (d.name.as_str(), d.kind, d.size),
+            ("PROJECTS.DIR", Kind::Dir, None)
+        );
+        assert!(zvm("PROJECTS DIR  DIR  x  y  z  2005-10-04 15:28:42 -").is_none());
+        // A file has numbers, never dashes.
+        assert!(zvm("PROFILE EXEC  V  -  -  -  2005-10-04 15:28:42 -").is_none());
+        let f = zvm("PROFILE EXEC  F  80  3  1  2005-10-04 15:28:42 -").unwrap();
+        assert_eq!((f.kind, f.size), (Kind::File, Some(240)));
+        assert!(zvm("PRO.FILE EXEC  F  80  3  1  2005-10-04 15:28:42 -").is_none());
+        assert!(zvm("PROFILE EX.EC  F  80  3  1  2005-10-04 15:28:42 -").is_none());
+    }
 }
