@@ -290,6 +290,50 @@ fn url_arguments_connect_for_one_command() {
 }
 
 #[test]
+fn url_arguments_of_one_command_must_name_one_server_and_account() {
+    let env = Env::new();
+    env.remote_file("a", b"a\n");
+    env.remote_file("b", b"b\n");
+    let url = env.url();
+    let port = env.server.port();
+    let home = env.home.path();
+    // Host, port, implicit TLS and the login name each make another server or account.
+    for other in [
+        format!("ftp://localhost:{port}/b"),
+        format!("ftp://127.0.0.1:{}/b", port + 1),
+        format!("ftps://127.0.0.1:{port}/b"),
+        format!("ftp://someone@127.0.0.1:{port}/b"),
+    ] {
+        let out = ftpsh(env.local.path(), home)
+            .arg("-c")
+            .arg(format!("get {url}/a {other}"))
+            .output()
+            .unwrap();
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{other}: {err}");
+        assert_eq!(
+            error_lines(&err),
+            [format!(
+                "get: {other}: all URLs of one command must name one server"
+            )],
+            "{other}"
+        );
+        assert!(
+            !env.local("a").exists() && !env.local("b").exists(),
+            "{other}"
+        );
+    }
+    // The same server and account twice: one connection, both files.
+    ftpsh(env.local.path(), home)
+        .arg("-c")
+        .arg(format!("get {url}/a ftp://anonymous@127.0.0.1:{port}/b"))
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(env.local("a")).unwrap(), b"a\n");
+    assert_eq!(std::fs::read(env.local("b")).unwrap(), b"b\n");
+}
+
+#[test]
 fn commands_from_file_and_from_stdin() {
     let env = Env::new();
     env.remote_file("pub/x", b"1");
