@@ -470,6 +470,32 @@ fn active_mode_transfers() {
 }
 
 #[test]
+fn active_mode_refused_by_the_server_fails_and_never_falls_back_to_passive() {
+    let env = Env::with(ServerOpts {
+        passive_only: true,
+        ..Default::default()
+    });
+    env.remote_file("f", b"active data");
+    let out = env.run("get f").args(["--active", "-v"]).output().unwrap();
+    let err = stderr_of(&out);
+    // The user asked for active mode (a firewall may allow nothing else): a refused PORT or
+    // EPRT is the error, not a reason to try EPSV or PASV behind their back.
+    // Exit 1: a server refusal that is not about the file (README, "Exit codes").
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("--> PORT ") || err.contains("--> EPRT "),
+        "{err}"
+    );
+    assert!(
+        !err.contains("--> EPSV") && !err.contains("--> PASV"),
+        "{err}"
+    );
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("get: ")).collect();
+    assert!(errors.len() == 1 && errors[0].contains("502"), "{err}");
+    assert!(!env.local("f").exists() && !env.local("f.part").exists());
+}
+
+#[test]
 fn lcd_lpwd_lls_and_shell_escape() {
     let env = Env::new();
     env.remote_file("f", b"x");

@@ -47,6 +47,9 @@ pub struct ServerOpts {
     /// small file takes long enough to watch (progress reporting). A lower bound on the
     /// duration, whatever the machine's load: the file's size over the rate.
     pub throttle: Option<u64>,
+    /// Refuse PORT and EPRT (502), as libunftp does by default: a server where active mode
+    /// cannot work.
+    pub passive_only: bool,
 }
 
 /// A running server; dropping it shuts the server down (waiting at most about 2 s).
@@ -81,6 +84,7 @@ impl TestServer {
             tls: tls.as_ref().map(|t| (t.cert.clone(), t.key.clone())),
             idle_timeout: opts.idle_timeout,
             throttle: opts.throttle.filter(|r| *r > 0),
+            passive_only: opts.passive_only,
         });
         // Fail here, in the test's thread, rather than once per connection in the server.
         Filesystem::new(root).unwrap_or_else(|e| panic!("bad server root {}: {e}", root.display()));
@@ -161,6 +165,7 @@ struct SessionConfig {
     tls: Option<(PathBuf, PathBuf)>,
     idle_timeout: Option<u64>,
     throttle: Option<u64>,
+    passive_only: bool,
 }
 
 async fn accept_loop(
@@ -206,7 +211,11 @@ async fn serve(stream: tokio::net::TcpStream, config: &SessionConfig) {
         .greeting("ftpsh test server")
         .passive_ports(0..=0)
         // libunftp refuses PORT/EPRT (502) unless told otherwise; ftpsh --active needs them.
-        .active_passive_mode(libunftp::options::ActivePassiveMode::ActiveAndPassive);
+        .active_passive_mode(if config.passive_only {
+            libunftp::options::ActivePassiveMode::PassiveOnly
+        } else {
+            libunftp::options::ActivePassiveMode::ActiveAndPassive
+        });
     if let Some(secs) = config.idle_timeout {
         builder = builder.idle_session_timeout(secs);
     }
