@@ -584,6 +584,10 @@ fn verify_on_a_server_without_checksums_says_so_once_and_checks_sizes() {
     let out = env.run("hash a").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(error_line(&out).contains("the server offers no checksum command"));
+    // Asking for one algorithm says the same, not "no MD5 checksum (it offers )".
+    let out = env.run("hash -a md5 a").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(error_line(&out).contains("the server offers no checksum command"));
     let out = env.run("mirror --checksum . m").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(error_line(&out).contains("mirror --checksum: the server offers no checksum"));
