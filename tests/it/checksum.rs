@@ -7,6 +7,7 @@
 use std::fs;
 use std::path::Path;
 use std::process::{Command as StdCommand, Output, Stdio};
+use std::time::Duration;
 
 use crate::fake::{Action, FakeServer, fallback, verb};
 use crate::interop::{Client, read};
@@ -517,6 +518,31 @@ fn a_server_with_only_x_commands_is_asked_with_them() {
     assert!(error_line(&out).contains("the server has no SHA-1 checksum (it offers SHA-256, MD5)"));
     let sent = server.commands();
     assert!(sent.iter().any(|c| c == "XSHA256 f") && sent.iter().any(|c| c == "XMD5 f"));
+    // OPTS HASH is for HASH only.
+    assert!(!sent.iter().any(|c| c.starts_with("OPTS HASH")), "{sent:?}");
+}
+
+#[test]
+fn a_large_file_gives_the_server_time_to_hash_it() {
+    // The server says the file has 32 GiB and answers HASH after 1.5 s, past `--timeout 1`:
+    // the wait for the reply is the timeout plus a second per 16 MiB (2,048 s here).
+    let server = checksum_server(" HASH SHA-256*", HELLO, |c| match verb(c).as_str() {
+        "SIZE" => Some(Action::Reply("213 34359738368".into())),
+        "HASH" => Some(Action::Late(
+            Duration::from_millis(1500),
+            format!("213 SHA-256 0-34359738368 {HELLO_SHA256} f"),
+        )),
+        _ => None,
+    });
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .arg(server.url())
+        .args(["--timeout", "1", "--retries", "0", "-c", "hash f"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), format!("SHA256 (f) = {HELLO_SHA256}\n"));
 }
 
 #[test]

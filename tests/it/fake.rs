@@ -62,6 +62,8 @@ pub enum Action {
     },
     /// Never answer this or any later command (the client is expected to time out).
     Hang,
+    /// Send this reply after a pause (a server hashing a large file before it answers).
+    Late(Duration, String),
 }
 
 /// A running fake server; dropping it stops it (waiting at most about 2 s).
@@ -403,6 +405,10 @@ fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
             // Keep reading (and recording) so the client's later commands are visible to the
             // test, but never answer again.
             Action::Hang => hung = true,
+            Action::Late(pause, text) => {
+                std::thread::sleep(pause);
+                send(&mut out, &text)?;
+            }
         }
     }
 }
