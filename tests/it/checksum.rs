@@ -523,6 +523,30 @@ fn a_server_with_only_x_commands_is_asked_with_them() {
 }
 
 #[test]
+fn a_server_that_never_answers_hash_times_out_after_the_timeout() {
+    // A 5-byte file adds nothing to the wait: `--timeout 1` ends it at once.
+    let server = checksum_server(" HASH SHA-256*", HELLO, |c| {
+        (verb(c) == "HASH").then_some(Action::Hang)
+    });
+    let env = Env::new();
+    let started = std::time::Instant::now();
+    let out = env
+        .cmd()
+        .arg(server.url())
+        .args(["--timeout", "1", "--retries", "0", "-c", "hash f"])
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(8), "{}", stderr_of(&out));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(error_line(&out).contains("hash"), "{}", stderr_of(&out));
+}
+
+#[test]
 fn a_large_file_gives_the_server_time_to_hash_it() {
     // The server says the file has 32 GiB and answers HASH after 1.5 s, past `--timeout 1`:
     // the wait for the reply is the timeout plus a second per 16 MiB (2,048 s here).
