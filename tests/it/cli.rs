@@ -1060,6 +1060,33 @@ fn tls_required_but_not_offered_is_exit_7() {
 }
 
 #[test]
+fn set_tls_applies_to_the_next_open() {
+    let env = Env::new();
+    let url = env.url();
+    let out = env
+        .cmd()
+        .arg("-c")
+        .arg(format!("set tls on; open {url}; pwd"))
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(7), "{err}");
+    // `set` confirms the value on stderr; then the one error.
+    let lines: Vec<&str> = err.lines().filter(|l| !l.starts_with("tls ")).collect();
+    assert!(
+        lines.len() == 1 && lines[0].contains("the server refused TLS (AUTH TLS: 5"),
+        "{err}"
+    );
+    // And back off: plain FTP again.
+    env.cmd()
+        .arg("-c")
+        .arg(format!("set tls on; set tls off; open {url}; pwd"))
+        .assert()
+        .success()
+        .stdout("/\n");
+}
+
+#[test]
 fn ls_of_a_single_file_lists_that_file() {
     let env = Env::new();
     env.remote_file("pub/debian/README", b"d");
