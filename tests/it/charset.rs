@@ -82,6 +82,28 @@ fn shift_jis_names_are_listed_decoded_and_fetched_by_name() {
 }
 
 #[test]
+fn set_charset_applies_to_the_open_connection() {
+    let server = server(SJIS_NAME, b"konnichiwa");
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([
+            &server.url(),
+            "-c",
+            "set charset shift_jis; ls; get 日本語.txt",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "日本語.txt\n");
+    assert_eq!(retr_bytes(&server), vec![SJIS_NAME.to_vec()]);
+    assert_eq!(
+        std::fs::read(env.local("日本語.txt")).unwrap(),
+        b"konnichiwa"
+    );
+}
+
+#[test]
 fn undecodable_bytes_show_escaped_and_go_back_to_the_server_unchanged() {
     let server = server(LATIN1_NAME, b"coffee");
     let env = Env::new();
