@@ -2114,7 +2114,16 @@ mod tests {
     #[test]
     fn target_debug_hides_password() {
         let t = Target::parse("ftp://u:secret@h").unwrap();
-        assert!(!format!("{t:?}").contains("secret"));
+        let dump = format!("{t:?}");
+        assert!(!dump.contains("secret"), "{dump}");
+        // Still a dump: everything else is there, the password as a mask.
+        for part in [
+            "host: \"h\"",
+            "user: Some(\"u\")",
+            "password: Some(\"****\")",
+        ] {
+            assert!(dump.contains(part), "{dump}");
+        }
     }
 
     #[test]
