@@ -470,6 +470,29 @@ fn active_mode_transfers() {
 }
 
 #[test]
+fn set_passive_off_holds_for_the_next_connection() {
+    let env = Env::new();
+    env.remote_file("f", b"active data");
+    let url = env.url();
+    let out = env
+        .cmd()
+        .args(["-v", "-c", &format!("set passive off; open {url}; get f")])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("--> PORT ") || err.contains("--> EPRT "),
+        "{err}"
+    );
+    assert!(
+        !err.contains("--> EPSV") && !err.contains("--> PASV"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(env.local("f")).unwrap(), b"active data");
+}
+
+#[test]
 fn active_mode_refused_by_the_server_fails_and_never_falls_back_to_passive() {
     let env = Env::with(ServerOpts {
         passive_only: true,

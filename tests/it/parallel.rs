@@ -135,6 +135,35 @@ fn served(body: Vec<u8>) -> Action {
     }
 }
 
+/// The `parallel` setting is `-P` for commands given without it: `set parallel 3` makes
+/// `get` log in workers, and without the setting `get` of several files uses the shell's
+/// connection alone.
+#[test]
+fn the_parallel_setting_gives_get_its_workers() {
+    let (server, logins) = file_server(4, 100, |_, body| served(body));
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([&server.url(), "-c", "get f0 f1 f2 f3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(logins.load(Ordering::SeqCst), 1);
+    let (server, logins) = file_server(4, 100, |_, body| served(body));
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([&server.url(), "-c", "set parallel 3; get f0 f1 f2 f3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(logins.load(Ordering::SeqCst) >= 3, "{logins:?}");
+    for i in 0..4u64 {
+        let got = std::fs::read(env.local(&format!("f{i}"))).unwrap();
+        assert!(got == pattern(20_000 + i as usize, i + 1), "f{i}");
+    }
+}
+
 /// A server that allows two logins: the shell's and one worker. `-P 4` goes on with what it
 /// gets, says so once, and still fetches every file.
 #[test]
