@@ -469,6 +469,18 @@ fn active_mode_transfers() {
     assert_eq!(std::fs::read(env.local("f")).unwrap(), b"active data");
 }
 
+/// A `-v` trace that asked for active data connections (PORT or EPRT) and never for passive.
+fn assert_active_only(trace: &str) {
+    assert!(
+        trace.contains("--> PORT ") || trace.contains("--> EPRT "),
+        "{trace}"
+    );
+    assert!(
+        !trace.contains("--> EPSV") && !trace.contains("--> PASV"),
+        "{trace}"
+    );
+}
+
 #[test]
 fn set_passive_off_holds_for_the_next_connection() {
     let env = Env::new();
@@ -481,14 +493,7 @@ fn set_passive_off_holds_for_the_next_connection() {
         .unwrap();
     let err = stderr_of(&out);
     assert!(out.status.success(), "{err}");
-    assert!(
-        err.contains("--> PORT ") || err.contains("--> EPRT "),
-        "{err}"
-    );
-    assert!(
-        !err.contains("--> EPSV") && !err.contains("--> PASV"),
-        "{err}"
-    );
+    assert_active_only(&err);
     assert_eq!(std::fs::read(env.local("f")).unwrap(), b"active data");
 }
 
@@ -505,14 +510,7 @@ fn active_mode_refused_by_the_server_fails_and_never_falls_back_to_passive() {
     // EPRT is the error, not a reason to try EPSV or PASV behind their back.
     // Exit 1: a server refusal that is not about the file (README, "Exit codes").
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains("--> PORT ") || err.contains("--> EPRT "),
-        "{err}"
-    );
-    assert!(
-        !err.contains("--> EPSV") && !err.contains("--> PASV"),
-        "{err}"
-    );
+    assert_active_only(&err);
     let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("get: ")).collect();
     assert!(errors.len() == 1 && errors[0].contains("502"), "{err}");
     assert!(!env.local("f").exists() && !env.local("f.part").exists());
