@@ -157,7 +157,9 @@ fn the_parallel_setting_gives_get_its_workers() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    assert!(logins.load(Ordering::SeqCst) >= 3, "{logins:?}");
+    // The shell's login and at least one worker's (a worker that finds the queue empty
+    // does not log in, so how many more is up to the scheduler).
+    assert!(logins.load(Ordering::SeqCst) >= 2, "{logins:?}");
     for i in 0..4u64 {
         let got = std::fs::read(env.local(&format!("f{i}"))).unwrap();
         assert!(got == pattern(20_000 + i as usize, i + 1), "f{i}");
