@@ -148,6 +148,8 @@ impl Shared {
 pub struct Proxy {
     port: u16,
     shared: Arc<Shared>,
+    /// For [`Phase::Connect`]: holds the port so nothing else gets it while it refuses.
+    _refusing: Option<socket2::Socket>,
 }
 
 const POLL: Duration = Duration::from_millis(20);
@@ -157,8 +159,6 @@ const LIMIT: Duration = Duration::from_secs(30);
 impl Proxy {
     /// Listen on 127.0.0.1 and pass sessions to the server on `upstream`, with `plan`.
     pub fn start(upstream: u16, plan: Plan) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
         let shared = Arc::new(Shared {
             upstream,
             plan,
@@ -167,11 +167,17 @@ impl Proxy {
             sockets: Mutex::new(Vec::new()),
         });
         if shared.plan.phase == Phase::Connect {
-            // Nothing listens: the port was free a moment ago and is closed now.
-            drop(listener);
+            // Nothing listens there, and the port stays ours.
+            let (hold, port) = crate::util::refusing_port();
             shared.struck.store(1, Ordering::SeqCst);
-            return Proxy { port, shared };
+            return Proxy {
+                port,
+                shared,
+                _refusing: Some(hold),
+            };
         }
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
         listener.set_nonblocking(true).unwrap();
         let s = Arc::clone(&shared);
         std::thread::spawn(move || {
@@ -186,7 +192,11 @@ impl Proxy {
                 }
             }
         });
-        Proxy { port, shared }
+        Proxy {
+            port,
+            shared,
+            _refusing: None,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -258,6 +268,23 @@ struct SessionState {
     dead: AtomicBool,
     /// The client's control connection, for a data fault that closes it.
     control: Mutex<Option<TcpStream>>,
+    /// Data connections of this session still being passed (counted from the passive
+    /// reply, so none is missed). A planned transfer's final reply waits for them: the
+    /// server's 226 can reach the proxy before the data thread has read the last bytes, and
+    /// a fault at or after the last byte must land before the 226 does, as on a real cut.
+    /// (Under load the 226 won that race: an "always" cut at the end passed as a success.)
+    busy: AtomicUsize,
+    /// Sockets holding the ports of refused data connections.
+    refusing: Mutex<Vec<socket2::Socket>>,
+}
+
+/// One data connection counted in [`SessionState::busy`] until dropped.
+struct Busy<'a>(&'a AtomicUsize);
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 fn control(client: TcpStream, shared: &Arc<Shared>) {
@@ -342,6 +369,15 @@ fn control(client: TcpStream, shared: &Arc<Shared>) {
         };
         last_cmd_was_pass = code == "331";
         first = false;
+        if phase == Some(Phase::Final) && matches!(shared.plan.phase, Phase::Data(_)) {
+            let start = Instant::now();
+            while state.busy.load(Ordering::SeqCst) > 0
+                && start.elapsed() < LIMIT
+                && !shared.stopped()
+            {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
         if state.dead.load(Ordering::SeqCst) {
             break;
         }
@@ -428,16 +464,27 @@ fn passive(reply: &str, shared: &Arc<Shared>, state: &Arc<SessionState>) -> Opti
             .collect::<Option<_>>()?;
         *n.get(4)? * 256 + *n.get(5)?
     };
+    if shared.strike(Phase::DataConnect) {
+        // Refused: nothing listens on the port the reply names (held by a socket that
+        // never listens, for as long as the session lasts).
+        let (hold, port) = crate::util::refusing_port();
+        state.refusing.lock().unwrap().push(hold);
+        return Some(passive_reply(reply, port));
+    }
     let listener = TcpListener::bind("127.0.0.1:0").ok()?;
     let port = listener.local_addr().ok()?.port();
-    if shared.strike(Phase::DataConnect) {
-        // Refused: nothing listens on the port the reply names.
-        drop(listener);
-    } else {
-        let (shared, state) = (Arc::clone(shared), Arc::clone(state));
-        std::thread::spawn(move || data(listener, upstream, &shared, &state));
-    }
-    Some(if reply.starts_with("229") {
+    state.busy.fetch_add(1, Ordering::SeqCst);
+    let (shared, state) = (Arc::clone(shared), Arc::clone(state));
+    std::thread::spawn(move || {
+        let _busy = Busy(&state.busy);
+        data(listener, upstream, &shared, &state)
+    });
+    Some(passive_reply(reply, port))
+}
+
+/// The passive reply of the same kind as `reply`, naming our `port`.
+fn passive_reply(reply: &str, port: u16) -> String {
+    if reply.starts_with("229") {
         format!("229 Entering Extended Passive Mode (|||{port}|)\r\n")
     } else {
         format!(
@@ -445,7 +492,7 @@ fn passive(reply: &str, shared: &Arc<Shared>, state: &Arc<SessionState>) -> Opti
             port / 256,
             port % 256
         )
-    })
+    }
 }
 
 /// Pass one data connection, striking at the planned byte offset.

@@ -18,8 +18,8 @@ use predicates::str::contains;
 use crate::fake::{Action, FakeServer, fallback, verb};
 use crate::server::ServerOpts;
 use crate::util::{
-    Env, interrupt, pattern, server_closed_connection_to, spawn_batch, stderr_of, stdout_of,
-    wait_until,
+    Env, interrupt, pattern, refusing_port, server_closed_connection_to, spawn_batch, stderr_of,
+    stdout_of, wait_until,
 };
 
 /// Wait for a child with a bound; kill it and fail if it does not end in time.
@@ -664,9 +664,7 @@ fn feat_refused_before_login_still_tries_auth_tls_before_the_password() {
 #[test]
 fn a_failed_open_keeps_the_working_connection() {
     let env = Env::new();
-    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead_port = closed.local_addr().unwrap().port();
-    drop(closed);
+    let (_refusing, dead_port) = refusing_port();
     let out = env
         .run(&format!("open 127.0.0.1:{dead_port}; pwd"))
         .arg("-k")

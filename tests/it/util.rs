@@ -158,6 +158,25 @@ pub fn spawn_batch(env: &Env, args: &[&str]) -> std::process::Child {
         .unwrap()
 }
 
+/// A port on 127.0.0.1 where a connection is refused, and the socket that keeps it so: bound
+/// and never listening, so the kernel refuses connections to it and no other test's server
+/// can be given the port while the socket lives. (A listener bound and dropped frees the
+/// port, and with tests running side by side the next `bind(0)` could get it: a connection
+/// meant to be refused then reached another test's server.)
+pub fn refusing_port() -> (socket2::Socket, u16) {
+    use socket2::{Domain, Socket, Type};
+    let s = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
+    s.bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .expect("bind 127.0.0.1:0");
+    let port = s
+        .local_addr()
+        .expect("bound address")
+        .as_socket()
+        .expect("an IP address")
+        .port();
+    (s, port)
+}
+
 /// SIGINT to `pid`, as Ctrl-C at a terminal would send it.
 pub fn interrupt(pid: u32) {
     std::process::Command::new("kill")
