@@ -624,6 +624,17 @@ fn get_p4_interrupted_exits_130_promptly_and_get_c_completes_the_files() {
 /// whole tree arrives.
 #[test]
 fn mirror_p4_against_a_login_limit_completes_the_tree_with_one_notice() {
+    mirror_against_a_login_limit("mirror -P 4 tree copy");
+}
+
+/// Without -P (and no `parallel` setting) mirror asks for its default of four workers: the
+/// notice counts them.
+#[test]
+fn mirror_without_p_asks_for_four_workers() {
+    mirror_against_a_login_limit("mirror tree copy");
+}
+
+fn mirror_against_a_login_limit(command: &str) {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
     const FILES: [&str; 5] = ["a.bin", "b.bin", "sub/c.bin", "sub/d.bin", "sub/deep/e.bin"];
@@ -679,7 +690,7 @@ fn mirror_p4_against_a_login_limit_completes_the_tree_with_one_notice() {
     let env = Env::new();
     let out = env
         .cmd()
-        .args([&server.url(), "--json", "-c", "mirror -P 4 tree copy"])
+        .args([&server.url(), "--json", "-c", command])
         .output()
         .unwrap();
     let err = stderr_of(&out);

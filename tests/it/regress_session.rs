@@ -523,6 +523,32 @@ fn a_stalled_transfer_fails_within_the_timeout() {
     assert!(took < Duration::from_secs(7), "took {took:?}");
 }
 
+/// `set stall_timeout` in the session holds for the next transfer, as `--stall-timeout` does.
+#[test]
+fn set_stall_timeout_applies_to_the_next_transfer() {
+    let server = stalling_server();
+    let env = Env::new();
+    let start = Instant::now();
+    let child = spawn_batch(
+        &env,
+        &[
+            &server.url(),
+            "--timeout",
+            "30",
+            "--retries",
+            "0",
+            "-c",
+            "set stall_timeout 2; get f",
+        ],
+    );
+    let out = wait_bounded(child, Duration::from_secs(40));
+    let took = start.elapsed();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(8), "{err}");
+    assert!(err.contains("no data for 2 s"), "{err}");
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+}
+
 #[test]
 fn a_reply_sent_one_byte_at_a_time_is_bounded_by_the_timeout() {
     // After login, PWD's reply trickles in forever: each read succeeds, the reply never ends.
@@ -659,6 +685,30 @@ fn feat_refused_before_login_still_tries_auth_tls_before_the_password() {
     assert!(stderr_of(&out).contains("does not offer TLS"));
 }
 
+/// A bad `--ca-file` is found before anything goes over the network, also when TLS is only
+/// wanted (the default `auto` for a login that is not anonymous): the server sees no
+/// command, so no password can have been sent in the clear before the error.
+#[test]
+fn a_bad_ca_file_is_reported_before_connecting_for_a_user_login_in_auto_mode() {
+    let server = FakeServer::start(fallback);
+    let env = Env::new();
+    let missing = env.local("missing.pem");
+    let out = env
+        .cmd()
+        .env("FTPSH_PASSWORD", "s3cret")
+        .arg(server.url())
+        .args(["-u", "bob", "--timeout", "5", "--ca-file"])
+        .arg(&missing)
+        .args(["-c", "pwd"])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(6), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("missing.pem"), "{err}");
+    assert!(server.commands().is_empty(), "{:?}", server.commands());
+}
+
 // --- keeping the session --------------------------------------------------------------------------
 
 #[test]
@@ -678,6 +728,47 @@ fn a_failed_open_keeps_the_working_connection() {
 fn open_alone_reopens_the_last_server() {
     let env = Env::new();
     env.run("close; open; pwd").assert().success().stdout("/\n");
+}
+
+/// `open` alone while connected logs in again to the same server: the old connection is
+/// closed first (QUIT before the new USER), because a server that allows one connection per
+/// client would refuse a second one while the first is open.
+#[test]
+fn reopening_the_same_server_closes_the_old_connection_before_the_new_login() {
+    let server = FakeServer::start(fallback);
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([&server.url(), "--timeout", "5", "-c", "pwd; open; pwd"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let cmds = server.commands();
+    let users: Vec<usize> = (0..cmds.len())
+        .filter(|&i| cmds[i].starts_with("USER"))
+        .collect();
+    let first_quit = cmds.iter().position(|c| c == "QUIT");
+    assert_eq!(users.len(), 2, "{cmds:?}");
+    assert!(
+        first_quit.is_some_and(|q| users[0] < q && q < users[1]),
+        "{cmds:?}"
+    );
+}
+
+/// A URL's path is where that one login starts; `open` alone logs in afresh, at the
+/// server's login directory, not at the path of the URL the session began with.
+#[test]
+fn open_alone_after_a_url_with_a_path_starts_at_the_login_directory() {
+    let env = Env::new();
+    env.remote_file("sub/f.txt", b"x");
+    let out = env
+        .cmd()
+        .arg(format!("{}/sub/", env.url()))
+        .args(["-c", "pwd; open; pwd"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "/sub\n/\n");
 }
 
 #[test]

@@ -164,6 +164,37 @@ fn known_hosts_entry_connects_silently() {
     assert_eq!(stderr_of(&out), "", "a known certificate passes silently");
 }
 
+/// Two servers, each with its own certificate and its own known_hosts line, in one session:
+/// each is checked against its own line (a TLS configuration built for the first server
+/// must not be reused for the second, or the second's certificate meets the first's entry).
+#[test]
+fn each_server_of_a_session_is_checked_against_its_own_known_hosts_entry() {
+    let env = tls_env();
+    let other = tls_env();
+    env.remote_file("a.txt", b"first");
+    other.remote_file("b.txt", b"second");
+    assert_ne!(server_fp(&env), server_fp(&other), "two certificates");
+    write_known_hosts(
+        &env,
+        &format!(
+            "127.0.0.1 {} {}\n127.0.0.1 {} {}\n",
+            env.server.port(),
+            server_fp(&env),
+            other.server.port(),
+            server_fp(&other)
+        ),
+    );
+    let cmds = format!(
+        "cat a.txt; open {}; cat b.txt; open {}; cat a.txt",
+        other.url(),
+        env.url()
+    );
+    let out = run(&env, &["-q", "--tls"], &cmds);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "firstsecondfirst");
+    assert_eq!(stderr_of(&out), "");
+}
+
 #[test]
 fn changed_certificate_is_refused_naming_both_fingerprints() {
     let env = tls_env();
