@@ -300,7 +300,10 @@ fn listener_owned_by_tells_whose_port_it_is() {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
     assert!(listener_owned_by(std::process::id(), port));
-    let mut child = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+    let mut child = std::process::Command::new("sleep")
+        .arg("5")
+        .spawn()
+        .unwrap();
     let other = listener_owned_by(child.id(), port);
     let _ = child.kill();
     let _ = child.wait();
