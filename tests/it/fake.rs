@@ -90,6 +90,25 @@ struct Shared {
     stop: AtomicBool,
     /// Clones of every socket in use, shut down on drop.
     sockets: Mutex<Vec<TcpStream>>,
+    /// With [`FakeServer::start_with_login_limit`]: how many connections may be logged in at
+    /// once.
+    login_limit: Option<usize>,
+    /// Connections logged in now (counted only with a login limit).
+    logged_in: std::sync::atomic::AtomicUsize,
+    /// How long after its connection closed a login is given back.
+    release_after: Duration,
+}
+
+thread_local! {
+    /// What [`rest_offset`] tells a script: set on the session's thread before each call.
+    static REST_NOW: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// For a script: the offset of the last REST on the connection whose command it answers,
+/// until a transfer command uses it (0 without one). Scripts see command lines only, and
+/// several connections at once (segmented downloads) each have their own.
+pub fn rest_offset() -> u64 {
+    REST_NOW.with(|r| r.get())
 }
 
 impl Shared {
@@ -137,6 +156,32 @@ impl FakeServer {
         greeting: &str,
         script: impl Fn(&str) -> Action + Send + Sync + 'static,
     ) -> FakeServer {
+        FakeServer::start_inner(greeting, None, Duration::ZERO, script)
+    }
+
+    /// Like [`FakeServer::start`], with at most `limit` connections logged in at once: a PASS
+    /// beyond it gets `421 Too many connections` (vsftpd's `max_per_ip`, proftpd's
+    /// `MaxConnectionsPerHost`). A login is given back `release_after` its connection
+    /// closed: a real server notices a close some time after the client made it.
+    pub fn start_with_login_limit(
+        limit: usize,
+        release_after: Duration,
+        script: impl Fn(&str) -> Action + Send + Sync + 'static,
+    ) -> FakeServer {
+        FakeServer::start_inner(
+            "220 fake FTP server ready",
+            Some(limit),
+            release_after,
+            script,
+        )
+    }
+
+    fn start_inner(
+        greeting: &str,
+        login_limit: Option<usize>,
+        release_after: Duration,
+        script: impl Fn(&str) -> Action + Send + Sync + 'static,
+    ) -> FakeServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         // Polled, so the accept thread notices `stop` without needing a wake-up connection.
         listener
@@ -152,6 +197,9 @@ impl FakeServer {
             received: std::sync::atomic::AtomicUsize::new(0),
             stop: AtomicBool::new(false),
             sockets: Mutex::new(Vec::new()),
+            login_limit,
+            logged_in: std::sync::atomic::AtomicUsize::new(0),
+            release_after,
         });
         let (finished_tx, finished_rx) = mpsc::channel();
         let thread = {
@@ -221,7 +269,14 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
             Ok((stream, _)) => {
                 let shared = Arc::clone(shared);
                 sessions.push(std::thread::spawn(move || {
-                    let _ = session(stream, &shared);
+                    let mut logged_in = false;
+                    let _ = session(stream, &shared, &mut logged_in);
+                    if logged_in {
+                        if !shared.stopped() {
+                            std::thread::sleep(shared.release_after);
+                        }
+                        shared.logged_in.fetch_sub(1, Ordering::SeqCst);
+                    }
                 }));
             }
             Err(e) if e.kind() == ErrorKind::WouldBlock => std::thread::sleep(POLL),
@@ -253,7 +308,10 @@ fn send_and_close(mut conn: TcpStream, data: &[u8]) -> std::io::Result<()> {
 }
 
 /// One control connection.
-fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
+///
+/// `logged_in` is set when the connection takes one of the logins a login limit allows (the
+/// caller gives it back when the connection ends, whatever the way).
+fn session(stream: TcpStream, shared: &Shared, logged_in: &mut bool) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_write_timeout(Some(IO_WAIT))?;
     if !shared.register(&stream) {
@@ -265,6 +323,7 @@ fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
 
     let mut passive: Option<TcpListener> = None;
     let mut hung = false;
+    let mut rest = 0;
     let mut line = Vec::new();
     loop {
         line.clear();
@@ -281,7 +340,32 @@ fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
         if hung {
             continue;
         }
-        match (shared.script)(&cmd) {
+        let v = verb(&cmd);
+        if v == "REST" {
+            rest = cmd.get(4..).unwrap_or("").trim().parse().unwrap_or(0);
+        }
+        REST_NOW.with(|r| r.set(rest));
+        if v == "PASS"
+            && !*logged_in
+            && let Some(limit) = shared.login_limit
+        {
+            // Taken and checked in one step, so logins at the same moment cannot all pass.
+            if shared.logged_in.fetch_add(1, Ordering::SeqCst) >= limit {
+                shared.logged_in.fetch_sub(1, Ordering::SeqCst);
+                send(&mut out, "421 Too many connections from your address")?;
+                continue;
+            }
+            *logged_in = true;
+        }
+        let action = (shared.script)(&cmd);
+        // A REST holds for the next transfer only.
+        if matches!(
+            v.as_str(),
+            "RETR" | "STOR" | "APPE" | "LIST" | "NLST" | "MLSD"
+        ) {
+            rest = 0;
+        }
+        match action {
             Action::Reply(text) => {
                 send(&mut out, &text)?;
                 // A passive reply made by `default_script`: take over its listener.
