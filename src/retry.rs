@@ -225,7 +225,7 @@ pub fn announce_and_wait(
 }
 
 /// Sleep, polling Ctrl-C.
-fn sleep(wait: Duration) -> Result<()> {
+pub(crate) fn sleep(wait: Duration) -> Result<()> {
     let end = Instant::now() + wait;
     loop {
         if crate::interrupt::requested() {

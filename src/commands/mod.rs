@@ -725,7 +725,8 @@ pub struct PgetArgs {
     #[arg(short = 'c', long = "continue")]
     pub resume: bool,
     /// How many ranges, each over a connection of its own (2 to 16; default 4; a file
-    /// smaller than N MiB gets fewer)
+    /// smaller than N MiB gets fewer). Logins the server refuses leave their ranges to the
+    /// connections that got in
     #[arg(short = 'n', long = "segments", value_name = "N", default_value_t = 4,
           value_parser = clap::value_parser!(u16).range(2..=16))]
     pub segments: u16,

@@ -12,6 +12,7 @@ use std::io::{self, Read};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -28,6 +29,9 @@ const MIN_SEGMENT: u64 = 1024 * 1024;
 /// can cost.
 const SAVE_EVERY: u64 = 8 * 1024 * 1024;
 const SAVE_AFTER: Duration = Duration::from_secs(1);
+/// How long a round of logins that were all refused waits before the next (then twice as
+/// long): time for the server to see the last connections close.
+const ROUND_PAUSE: Duration = Duration::from_millis(500);
 /// The first line of a sidecar: its format and version.
 const MAGIC: &str = "ftpsh-segments 1";
 
@@ -117,6 +121,9 @@ struct Shared<'a> {
     size: u64,
     remote: &'a str,
     refused: Mutex<Vec<String>>,
+    /// Logins made, refused ones included.
+    dials: AtomicUsize,
+    logins: AtomicUsize,
     failures: Mutex<Vec<anyhow::Error>>,
 }
 
@@ -133,6 +140,10 @@ impl Shared<'_> {
 
     fn take(&self) -> Option<(usize, u32)> {
         self.queue.lock().unwrap_or_else(|p| p.into_inner()).pop()
+    }
+
+    fn queued(&self) -> usize {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     fn give_back(&self, i: usize, attempt: u32) {
@@ -232,6 +243,8 @@ pub fn pget(
         size,
         remote,
         refused: Mutex::new(Vec::new()),
+        dials: AtomicUsize::new(0),
+        logins: AtomicUsize::new(0),
         failures: Mutex::new(Vec::new()),
     };
     shared
@@ -248,11 +261,42 @@ pub fn pget(
             to_stdout: false,
             summary: true,
         }));
-        std::thread::scope(|scope| {
-            for _ in 0..workers {
-                scope.spawn(|| fetch_ranges(&spec, &shared, &progress));
+        // Rounds. A server that limits logins per client (vsftpd's max_per_ip) refuses a
+        // worker's next login while it has not yet seen the worker's last connection
+        // close; the worker stops and its ranges stay queued. Another round takes them,
+        // with as many connections as logged in last time; a round whose logins were all
+        // refused waits a moment first (twice at most in a row). Each round with a login
+        // fetches or gives up at least one range, so the rounds end; the cap is a second
+        // guard.
+        let mut round = workers;
+        let mut refused_rounds = 0;
+        for _ in 0..2 * shared.queued() + 4 {
+            let before = shared.logins.load(Ordering::SeqCst);
+            std::thread::scope(|scope| {
+                for _ in 0..round {
+                    scope.spawn(|| fetch_ranges(&spec, &shared, &progress));
+                }
+            });
+            let logged_in = shared.logins.load(Ordering::SeqCst) - before;
+            if shared.queued() == 0
+                || shared.logins.load(Ordering::SeqCst) == 0
+                || crate::interrupt::requested()
+            {
+                break;
             }
-        });
+            if logged_in > 0 {
+                refused_rounds = 0;
+                round = shared.queued().min(logged_in);
+                continue;
+            }
+            refused_rounds += 1;
+            if refused_rounds > 2 {
+                break;
+            }
+            // Ctrl-C ends the wait early; the next round sees it and does nothing.
+            let _ = crate::retry::sleep(ROUND_PAUSE * refused_rounds);
+            round = shared.queued().min(round);
+        }
         let complete = shared
             .segments
             .lock()
@@ -269,8 +313,9 @@ pub fn pget(
         .unwrap_or_else(|p| p.into_inner());
     if !refused.is_empty() {
         out.warn(&format!(
-            "{} of {workers} connections could not log in ({})",
+            "{} of {} logins were refused ({})",
             refused.len(),
+            shared.dials.load(Ordering::SeqCst),
             refused[0]
         ));
     }
@@ -342,17 +387,19 @@ pub fn pget(
     })
 }
 
-/// One connection's work: take a range, log in, fetch it from where it stands, close the
-/// connection at its end (the rest of the file is not wanted), take the next range.
+/// One connection's work: log in, take a range, fetch it from where it stands, close the
+/// connection at its end (the rest of the file is not wanted); again while ranges are left.
+/// The login comes before the range is taken, so a refused login leaves the ranges to the
+/// connections that got in.
 fn fetch_ranges(spec: &WorkerSpec, shared: &Shared, bar: &Mutex<Box<dyn Progress>>) {
-    while let Some((i, attempt)) = shared.take() {
+    while shared.queued() > 0 {
         if crate::interrupt::requested() {
             return;
         }
+        shared.dials.fetch_add(1, Ordering::SeqCst);
         let mut session = match spec.dial() {
             Ok(s) => s,
             Err(e) => {
-                shared.give_back(i, attempt);
                 shared
                     .refused
                     .lock()
@@ -360,6 +407,11 @@ fn fetch_ranges(spec: &WorkerSpec, shared: &Shared, bar: &Mutex<Box<dyn Progress
                     .push(crate::error::render(&e));
                 return;
             }
+        };
+        shared.logins.fetch_add(1, Ordering::SeqCst);
+        // The others were quicker: this login goes unused.
+        let Some((i, attempt)) = shared.take() else {
+            return;
         };
         match fetch_range(&mut session, shared, i, bar) {
             Ok(()) => {}

@@ -443,6 +443,65 @@ fn pget_c_fetches_only_the_missing_ranges() {
     assert!(std::fs::read(env.local("f.bin")).unwrap() == body);
 }
 
+/// pget -n 4 against a server that lets two connections be logged in at once (the shell's
+/// and one worker), notices a closed connection only 300 ms later (so a worker's next login
+/// is refused too), and cuts one range once, half-way: the refused logins leave their ranges
+/// to later rounds, the cut range goes on from where it stopped (not from its start), and
+/// the file is exact.
+#[test]
+fn pget_against_a_login_limit_and_a_cut_range_fetches_the_file_exactly() {
+    const SIZE: usize = 4 * MIB;
+    let body = Arc::new(pattern(SIZE, 21));
+    let cut_once = Arc::new(AtomicBool::new(false));
+    let (served, cut) = (Arc::clone(&body), Arc::clone(&cut_once));
+    let release = std::time::Duration::from_millis(300);
+    let server = FakeServer::start_with_login_limit(2, release, move |c| match verb(c).as_str() {
+        "SIZE" => Action::Reply(format!("213 {SIZE}")),
+        "REST" => Action::Reply("350 Restarting".into()),
+        "RETR" => {
+            let from = (crate::fake::rest_offset() as usize).min(SIZE);
+            if from == MIB && !cut.swap(true, Ordering::SeqCst) {
+                // The second range, the first time: half of it, then both connections close.
+                Action::Data {
+                    preliminary: "150 Opening data connection".into(),
+                    data: served[from..from + MIB / 2].to_vec(),
+                    cut: true,
+                    then: String::new(),
+                }
+            } else {
+                Action::Data {
+                    preliminary: "150 Opening data connection".into(),
+                    data: served[from..].to_vec(),
+                    cut: false,
+                    then: "226 Transfer complete".into(),
+                }
+            }
+        }
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([&server.url(), "--json", "-c", "pget -n 4 big.bin"])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(std::fs::read(env.local("big.bin")).unwrap() == *body);
+    assert!(cut_once.load(Ordering::SeqCst), "the cut happened");
+    assert!(
+        err.contains("logins were refused") && err.contains("421"),
+        "{err}"
+    );
+    let cmds = server.commands();
+    let resumed = format!("REST {}", MIB + MIB / 2);
+    assert!(cmds.contains(&resumed), "{cmds:?}");
+    let t = transfer_of(&out);
+    assert_eq!(t["bytes"], SIZE, "{t}");
+    assert!(!env.local("big.bin.part").exists());
+    assert!(!env.local("big.bin.part.segments").exists());
+}
+
 /// Ctrl-C in the middle of a slow pget: exit 130, the `.part` and its record stay, and
 /// `pget -c` finishes the file from where the ranges had got to.
 #[test]
