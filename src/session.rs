@@ -291,9 +291,12 @@ impl Conn {
         match f(&mut self.ftp) {
             Ok(v) => Ok(v),
             Err(e) => match Session::ftp_err(e) {
+                // EPSV refused (a server or a firewall that does not know it): PASV from
+                // now on. Only EPSV's own reply counts: a 500/502 to the REST or the data
+                // command after it is theirs, and sending that command again would not help.
                 Remote::Reply {
                     code: 500 | 502, ..
-                } if self.passive && self.epsv => {
+                } if self.passive && self.epsv && crate::output::last_sent_verb() == "EPSV" => {
                     self.epsv = false;
                     apply_mode(self, true);
                     f(&mut self.ftp).map_err(Session::ftp_err)

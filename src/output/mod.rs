@@ -24,7 +24,7 @@ use crate::listing::{Entry, display_name};
 use model::Report;
 use progress::{Bar, Json, NoProgress, Plain, Progress, ProgressMode, Transfer};
 use text::{Line, clean_lines};
-pub use trace::{install_trace_logger, set_trace, trace_on};
+pub use trace::{install_trace_logger, last_sent_verb, set_trace, trace_on};
 
 /// A writer the Printer owns: the process's stdout or stderr, or a buffer in tests.
 type Sink = Mutex<Box<dyn Write + Send>>;

@@ -34,16 +34,41 @@ thread_local! {
         const { std::cell::RefCell::new(TraceFilter { repeat_ahead: false }) };
 }
 
+thread_local! {
+    /// The verb of the last command suppaftp sent on this thread (its `CC OUT` log line),
+    /// trace or not: suppaftp's errors do not say which command a reply answered, and a
+    /// 500/502 after EPSV then RETR is the RETR's unless EPSV was the last sent (see
+    /// `Conn::data`).
+    static LAST_SENT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// The verb of the last command sent on this thread's connection (upper case; empty before
+/// any).
+pub fn last_sent_verb() -> String {
+    LAST_SENT.with(|l| l.borrow().clone())
+}
+
 impl log::Log for TraceLogger {
     fn enabled(&self, m: &log::Metadata) -> bool {
         TRACE.load(Ordering::Relaxed) && m.target().starts_with("suppaftp")
     }
 
     fn log(&self, record: &log::Record) {
-        if !self.enabled(record.metadata()) {
+        if !record.target().starts_with("suppaftp") {
+            return;
+        }
+        let tracing = self.enabled(record.metadata());
+        if !tracing && record.level() != log::Level::Trace {
             return;
         }
         let msg = record.args().to_string();
+        if let Some(cmd) = msg.strip_prefix("CC OUT: ") {
+            let verb = cmd.split(' ').next().unwrap_or("").to_ascii_uppercase();
+            LAST_SENT.with(|l| *l.borrow_mut() = verb);
+        }
+        if !tracing {
+            return;
+        }
         if let Some(line) = FILTER.with(|f| f.borrow_mut().line(&msg)) {
             eprintln!("{line}");
         }

@@ -174,6 +174,50 @@ fn a_server_that_refuses_rest_makes_the_retry_start_over() {
     assert_eq!(std::fs::read(env.local("f")).unwrap(), pattern(SIZE, 7));
 }
 
+/// A download from the first byte sends no REST (a server without REST serves it whole),
+/// and a 5xx to its RETR is the RETR's refusal, not a refused REST: no "cannot resume", no
+/// second RETR.
+#[test]
+fn a_download_from_the_start_sends_no_rest_and_its_refusal_is_not_blamed_on_rest() {
+    let (server, _) = cutting_server(0, "502 REST not implemented");
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([&server.url(), "-c", "get f"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(std::fs::read(env.local("f")).unwrap(), pattern(SIZE, 7));
+    let cmds = server.commands();
+    assert!(!cmds.iter().any(|c| c.starts_with("REST")), "{cmds:?}");
+
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "SIZE" => Action::Reply("213 100".into()),
+        "RETR" => Action::Reply("502 RETR not allowed here".into()),
+        _ => fallback(c),
+    });
+    let cfg = config(&env, "[settings]\nretry_delay = 0\n");
+    let out = env
+        .cmd()
+        .args([&server.url(), "--config", &cfg, "-c", "get g"])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(
+        crate::util::error_lines(&err),
+        vec!["get: g: 502 RETR not allowed here"],
+        "{err}"
+    );
+    assert!(!err.contains("resume"), "{err}");
+    let retrs = server
+        .commands()
+        .iter()
+        .filter(|c| c.starts_with("RETR"))
+        .count();
+    assert_eq!(retrs, 1, "{:?}", server.commands());
+}
+
 #[test]
 fn retries_stop_at_the_count_and_leave_the_part() {
     let (server, retrs) = cutting_server(usize::MAX, "350 Restarting");
