@@ -492,33 +492,26 @@ fn ctrl_c_during_a_stalled_transfer_returns_promptly() {
     );
 }
 
-#[test]
-fn a_stalled_transfer_fails_within_the_timeout() {
+/// `get f` from [`stalling_server`] with `args` before `-c COMMANDS` (bounded at 40 s):
+/// what it printed and how long it took.
+fn stalled_get(args: &[&str], commands: &str) -> (std::process::Output, Duration) {
     let server = stalling_server();
     let env = Env::new();
     let start = Instant::now();
-    let child = spawn_batch(
-        &env,
-        &[
-            &server.url(),
-            "--timeout",
-            "3",
-            "--stall-timeout",
-            "3",
-            "--retries",
-            "0",
-            "-c",
-            "get f",
-        ],
-    );
-    let out = wait_bounded(child, Duration::from_secs(40));
-    let took = start.elapsed();
-    assert_eq!(out.status.code(), Some(8), "{}", stderr_of(&out));
-    assert!(
-        stderr_of(&out).contains("no data for 3 s"),
-        "{}",
-        stderr_of(&out)
-    );
+    let url = server.url();
+    let mut argv = vec![url.as_str()];
+    argv.extend_from_slice(args);
+    argv.extend_from_slice(&["--retries", "0", "-c", commands]);
+    let out = wait_bounded(spawn_batch(&env, &argv), Duration::from_secs(40));
+    (out, start.elapsed())
+}
+
+#[test]
+fn a_stalled_transfer_fails_within_the_timeout() {
+    let (out, took) = stalled_get(&["--timeout", "3", "--stall-timeout", "3"], "get f");
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(8), "{err}");
+    assert!(err.contains("no data for 3 s"), "{err}");
     // 3 s without data, then at most 2 s for the server's last words (was 13.5 s).
     assert!(took < Duration::from_secs(7), "took {took:?}");
 }
@@ -526,23 +519,7 @@ fn a_stalled_transfer_fails_within_the_timeout() {
 /// `set stall_timeout` in the session holds for the next transfer, as `--stall-timeout` does.
 #[test]
 fn set_stall_timeout_applies_to_the_next_transfer() {
-    let server = stalling_server();
-    let env = Env::new();
-    let start = Instant::now();
-    let child = spawn_batch(
-        &env,
-        &[
-            &server.url(),
-            "--timeout",
-            "30",
-            "--retries",
-            "0",
-            "-c",
-            "set stall_timeout 2; get f",
-        ],
-    );
-    let out = wait_bounded(child, Duration::from_secs(40));
-    let took = start.elapsed();
+    let (out, took) = stalled_get(&["--timeout", "30"], "set stall_timeout 2; get f");
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(8), "{err}");
     assert!(err.contains("no data for 2 s"), "{err}");
