@@ -180,9 +180,37 @@ impl Loopback for Pyftpd {
     }
 }
 
+/// A port for a server started as a process: free now, and outside the kernel's ephemeral
+/// range, so no `bind(0)` can be given it before the server binds it. (A port from
+/// `bind(0)`, let go for the server, was at times handed to another test's server first: the
+/// server then failed to bind, and its readiness check got a 220 from the other test's
+/// server, which the test then ran against.)
 fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local_addr").port()
+    let (low, high) = fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|t| {
+            let mut n = t.split_whitespace().map(|x| x.parse::<u16>().ok());
+            Some((n.next()??, n.next()??))
+        })
+        .unwrap_or((32768, 60999));
+    let (from, to) = if low > 12_000 {
+        (10_000, low)
+    } else {
+        (high.saturating_add(1), u16::MAX)
+    };
+    for _ in 0..200 {
+        let random = {
+            use std::hash::{BuildHasher, Hasher};
+            std::collections::hash_map::RandomState::new()
+                .build_hasher()
+                .finish()
+        };
+        let port = from + (random % u64::from(to - from)) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in {from}..{to}");
 }
 
 pub(crate) fn tail(path: &Path, lines: usize) -> String {
@@ -205,12 +233,6 @@ fn wait_ready(child: &mut Child, port: u16, log: &Path, greets: bool) -> Result<
             ));
         }
         if let Ok(stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) {
-            // The port was free when chosen, but between then and the server's bind another
-            // test's server (tests run side by side) can be given it: the server then fails
-            // to bind, and this connection reached the other test's server.
-            if !listener_owned_by(child.id(), port) {
-                return Err(format!("port {port} was taken by another process first"));
-            }
             if !greets {
                 return Ok(());
             }
@@ -234,82 +256,6 @@ fn wait_ready(child: &mut Child, port: u16, log: &Path, greets: bool) -> Result<
         }
         thread::sleep(Duration::from_millis(50));
     }
-}
-
-/// Whether the socket listening on 127.0.0.1:`port` (or on every address) belongs to the
-/// process `pid` or one of its descendants, from /proc.
-fn listener_owned_by(pid: u32, port: u16) -> bool {
-    let mut inodes = Vec::new();
-    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        let text = fs::read_to_string(table).unwrap_or_default();
-        for l in text.lines().skip(1) {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            // local_address is HEXADDR:HEXPORT; state 0A is LISTEN; the inode is column 10.
-            if f.len() > 9
-                && f[1].rsplit(':').next() == Some(&format!("{port:04X}"))
-                && f[3] == "0A"
-            {
-                inodes.push(format!("socket:[{}]", f[9]));
-            }
-        }
-    }
-    if inodes.is_empty() {
-        return false;
-    }
-    // The process and its descendants (a server may listen in a child it forks).
-    let mut parents: Vec<(u32, u32)> = Vec::new();
-    for e in fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let stat = fs::read_to_string(e.path().join("stat")).unwrap_or_default();
-        // After the command name in parentheses: state, then the parent's pid.
-        let ppid = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse().ok());
-        if let Some(pp) = ppid {
-            parents.push((p, pp));
-        }
-    }
-    let mut family = vec![pid];
-    let mut i = 0;
-    while i < family.len() && family.len() < 1000 {
-        let parent = family[i];
-        family.extend(
-            parents
-                .iter()
-                .filter(|(_, pp)| *pp == parent)
-                .map(|(p, _)| *p),
-        );
-        i += 1;
-    }
-    family.iter().any(|p| {
-        fs::read_dir(format!("/proc/{p}/fd"))
-            .into_iter()
-            .flatten()
-            .flatten()
-            .any(|fd| {
-                fs::read_link(fd.path())
-                    .is_ok_and(|t| inodes.iter().any(|i| t.as_os_str() == i.as_str()))
-            })
-    })
-}
-
-#[test]
-fn listener_owned_by_tells_whose_port_it_is() {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    assert!(listener_owned_by(std::process::id(), port));
-    let mut child = std::process::Command::new("sleep")
-        .arg("5")
-        .spawn()
-        .unwrap();
-    let other = listener_owned_by(child.id(), port);
-    let _ = child.kill();
-    let _ = child.wait();
-    assert!(!other, "a child that listens nowhere");
-    drop(l);
-    assert!(!listener_owned_by(std::process::id(), port), "closed");
 }
 
 /// Starts a server on a fresh free port, retrying with another port if it does not come up.
