@@ -230,6 +230,51 @@ fn json_progress_events_for_cat_and_put() {
     assert_eq!(ev.last().unwrap()["data"]["bytes"], up.len() as u64);
 }
 
+/// A server that sends fewer bytes than SIZE said, then 226: the events end with `error`
+/// saying how short the transfer was, as the error line does (not with `done`).
+#[test]
+fn json_progress_of_a_short_transfer_ends_with_an_error_event() {
+    use crate::fake::{Action, FakeServer, fallback, verb};
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "SIZE" => Action::Reply("213 1000".into()),
+        "RETR" => Action::Data {
+            preliminary: "150 Sending".into(),
+            data: pattern(600, 3),
+            cut: false,
+            then: "226 Done".into(),
+        },
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([
+            "-q",
+            "--progress",
+            "json",
+            "--retries",
+            "0",
+            &server.url(),
+            "-c",
+            "get f",
+        ])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(8), "{stderr}");
+    let (json, rest): (Vec<&str>, Vec<&str>) = stderr.lines().partition(|l| l.starts_with('{'));
+    assert_eq!(rest.len(), 1, "{stderr}");
+    assert!(rest[0].contains("600 of 1000"), "{stderr}");
+    let ev = events(&json.join("\n"));
+    assert_one_transfer(&ev, "f", "download", 1000);
+    let end = &ev.last().unwrap()["data"];
+    assert_eq!(end["event"], "error", "{stderr}");
+    assert_eq!(
+        end["error"], "short transfer: 600 of 1000 bytes",
+        "{stderr}"
+    );
+}
+
 /// Ctrl-C mid-download ends the events with `error` (not `done`), saying why.
 #[test]
 fn json_progress_ends_with_an_error_event_when_interrupted() {
