@@ -230,11 +230,25 @@ fn over_sender(size: usize, sent: usize) -> FakeServer {
 fn splice_never_writes_past_the_announced_size() {
     // Announced sizes below one pipe's worth, just above it, and over several pipes, none a
     // multiple of the pipe size: the splice that crosses the announced size must stop there.
+    never_writes_past_the_announced_size(false, &format!("{SPLICE}f.part"));
+}
+
+/// The same for the block loop (TLS, ascii, `--verify`... take it): the block that crosses
+/// the announced size is cut there.
+#[test]
+fn the_block_loop_never_writes_past_the_announced_size() {
+    never_writes_past_the_announced_size(true, BLOCKS);
+}
+
+fn never_writes_past_the_announced_size(blocks: bool, path_line: &str) {
     for size in [1000, 1_300_000, 2_500_001] {
         let server = over_sender(size, size + 1_000_000);
         let env = Env::new();
-        let out = env
-            .cmd()
+        let mut cmd = env.cmd();
+        if blocks {
+            cmd.env("FTPSH_NO_ZEROCOPY", "1");
+        }
+        let out = cmd
             .arg(server.url())
             .args(["-v", "--timeout", "5", "-c", "get f"])
             .output()
@@ -246,7 +260,7 @@ fn splice_never_writes_past_the_announced_size() {
             "{size}: {trace}"
         );
         assert!(
-            trace.contains(&format!("{SPLICE}f.part")),
+            trace.contains(path_line),
             "{size}: {:?}",
             data_lines(&trace)
         );
