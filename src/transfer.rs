@@ -794,19 +794,10 @@ fn finish_failed(
         Stop::Remote(r) => {
             let reply = stream.finish().err().map(Session::ftp_err);
             resync(conn);
-            // 452/552 (no space, quota) say why; a 426 only repeats that the transfer broke.
+            // 451/452/552 (local error, no space, quota) say why; a 425 or 426 only repeats
+            // that the transfer broke, so the break itself is the better message.
             match reply {
-                Some(reply @ Remote::Reply { code: 450.., .. })
-                    if !matches!(
-                        reply,
-                        Remote::Reply {
-                            code: 425 | 426,
-                            ..
-                        }
-                    ) =>
-                {
-                    reply.into()
-                }
+                Some(reply @ Remote::Reply { code: 450.., .. }) => reply.into(),
                 _ => r.into(),
             }
         }

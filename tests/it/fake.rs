@@ -42,6 +42,15 @@ pub enum Action {
     /// For STOR/APPE: reply `preliminary`, read the data connection to EOF (kept for
     /// [`FakeServer::uploads`]), then reply `then`.
     Upload { preliminary: String, then: String },
+    /// For STOR/APPE: reply `preliminary`, read `keep` bytes of the upload, then shut the
+    /// data connection down with the rest unread (what comes after is answered with a reset,
+    /// so the client's writes fail) and reply `then`: a server whose disk or quota ran out
+    /// mid-upload.
+    UploadCut {
+        preliminary: String,
+        keep: usize,
+        then: String,
+    },
     /// For STOR/APPE: like `Upload`, but read only `chunk` bytes every `every` (counted in
     /// [`FakeServer::received`]) so an upload lasts long enough to be interrupted. When the
     /// client closes the data connection the server replies `then`.
@@ -443,6 +452,23 @@ fn session(stream: TcpStream, shared: &Shared, logged_in: &mut bool) -> std::io:
                     }
                     Err(_) => send(&mut out, "426 Data connection lost")?,
                 }
+            }
+            Action::UploadCut {
+                preliminary,
+                keep,
+                then,
+            } => {
+                let Some(conn) = open_data(&mut out, &preliminary, passive.take(), shared)? else {
+                    continue;
+                };
+                conn.set_read_timeout(Some(IO_WAIT))?;
+                let mut body = Vec::new();
+                let _ = (&conn).take(keep as u64).read_to_end(&mut body);
+                shared.uploads.lock().unwrap().push(body);
+                // Shut down, not dropped: the registered clone would keep it open. Data that
+                // arrives after this is answered with a reset.
+                let _ = conn.shutdown(Shutdown::Both);
+                send(&mut out, &then)?;
             }
             Action::SlowUpload {
                 preliminary,

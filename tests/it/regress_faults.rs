@@ -150,6 +150,30 @@ fn upload_refused_with_552_shows_the_reason() {
     assert_fails(&out, 1, "552 Quota exceeded for user anonymous");
 }
 
+/// The server stops reading mid-upload (its disk or quota is full), resets the data
+/// connection and says why: the reason is the error, not the reset the writes ran into.
+#[test]
+fn upload_cut_by_the_server_shows_its_552_reason() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "STOR" => Action::UploadCut {
+            preliminary: "150 Go ahead".into(),
+            keep: 100_000,
+            then: "552 Quota exceeded for user anonymous".into(),
+        },
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    // Far more than the socket buffers hold, so the client is still writing at the reset.
+    env.local_file("big.bin", &pattern(32 << 20, 4));
+    let out = env
+        .cmd()
+        .arg(server.url())
+        .args(["--timeout", "5", "--retries", "0", "-c", "put big.bin"])
+        .output()
+        .unwrap();
+    assert_fails(&out, 1, "552 Quota exceeded for user anonymous");
+}
+
 #[test]
 fn upload_size_mismatch_after_stor_is_reported() {
     let server = FakeServer::start(|c| match verb(c).as_str() {
