@@ -701,6 +701,35 @@ fn a_failed_open_keeps_the_working_connection() {
     assert_eq!(stdout_of(&out), "/\n", "{}", stderr_of(&out));
 }
 
+/// A download stopped on our side (the server sent more than it announced) whose server
+/// then answers twice (`426` then `226`, as vsftpd does after an abort): the second reply
+/// must not be taken for the next command's. The NOOP after a failed transfer finds the
+/// connection out of step, and the next command gets a fresh one.
+#[test]
+fn a_failed_transfer_that_leaves_a_reply_behind_does_not_confuse_the_next_command() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "SIZE" => Action::Reply("213 1000".into()),
+        "RETR" => Action::Data {
+            preliminary: "150 Sending".into(),
+            data: pattern(5000, 6),
+            cut: false,
+            then: "426 Connection closed; transfer aborted\n226 Abort successful".into(),
+        },
+        "PWD" => Action::Reply("257 \"/pub\" is the current directory".into()),
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([&server.url(), "-k", "--retries", "0", "-c", "get f; pwd"])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("more than the 1000 bytes"), "{err}");
+    assert_eq!(stdout_of(&out), "/pub\n", "{err}");
+}
+
 #[test]
 fn open_alone_reopens_the_last_server() {
     let env = Env::new();
