@@ -203,7 +203,9 @@ pub fn pget(
     let segments = match (resume, earlier) {
         (true, Some(s)) => s,
         (resume, earlier) => {
-            if resume || earlier.is_some() || part_len.is_some_and(|l| l > 0) {
+            // Said only when bytes are there to lose: `pget -c` with nothing to resume, or
+            // over an empty `.part`, just starts.
+            if earlier.is_some() || part_len.is_some_and(|l| l > 0) {
                 out.warn(&format!(
                     "{}: {}; starting over",
                     part.display(),

@@ -380,6 +380,20 @@ fn pget_fetches_a_file_in_ranges_exactly() {
         stderr_of(&out)
     );
     assert!(std::fs::read(env.local("again.bin")).unwrap() == body);
+
+    // Nothing to lose, nothing said: `pget -c` with no `.part`, and `pget` over an empty one.
+    env.local_file("empty.bin.part", b"");
+    for cmd in ["pget -c -o fresh.bin big.bin", "pget -o empty.bin big.bin"] {
+        let out = env.run(cmd).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{cmd}: {}", stderr_of(&out));
+        assert!(
+            !stderr_of(&out).contains("starting over"),
+            "{cmd}: {}",
+            stderr_of(&out)
+        );
+    }
+    assert!(std::fs::read(env.local("fresh.bin")).unwrap() == body);
+    assert!(std::fs::read(env.local("empty.bin")).unwrap() == body);
 }
 
 /// After a crash the record of the ranges says what is there: `pget -c` fetches only the
