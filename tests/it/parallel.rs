@@ -457,18 +457,19 @@ fn pget_c_fetches_only_the_missing_ranges() {
     assert!(std::fs::read(env.local("f.bin")).unwrap() == body);
 }
 
-/// pget -n 4 against a server that lets two connections be logged in at once (the shell's
-/// and one worker), notices a closed connection only 300 ms later (so a worker's next login
-/// is refused too), and cuts one range once, half-way: the refused logins leave their ranges
-/// to later rounds, the cut range goes on from where it stopped (not from its start), and
-/// the file is exact.
+/// pget -n 3 against a server that lets two connections be logged in at once (the shell's
+/// and one worker), notices a closed connection only 900 ms later, and cuts one range once,
+/// half-way. A worker's next login is then refused, and so is the next round's; ftpsh
+/// waits 0.5 s and is refused again, then 1 s and gets in: the refused logins leave their
+/// ranges to later rounds, the cut range goes on from where it stopped (not from its
+/// start), and the file is exact.
 #[test]
 fn pget_against_a_login_limit_and_a_cut_range_fetches_the_file_exactly() {
-    const SIZE: usize = 4 * MIB;
+    const SIZE: usize = 3 * MIB;
     let body = Arc::new(pattern(SIZE, 21));
     let cut_once = Arc::new(AtomicBool::new(false));
     let (served, cut) = (Arc::clone(&body), Arc::clone(&cut_once));
-    let release = std::time::Duration::from_millis(300);
+    let release = std::time::Duration::from_millis(900);
     let server = FakeServer::start_with_login_limit(2, release, move |c| match verb(c).as_str() {
         "SIZE" => Action::Reply(format!("213 {SIZE}")),
         "REST" => Action::Reply("350 Restarting".into()),
@@ -496,7 +497,7 @@ fn pget_against_a_login_limit_and_a_cut_range_fetches_the_file_exactly() {
     let env = Env::new();
     let out = env
         .cmd()
-        .args([&server.url(), "--json", "-c", "pget -n 4 big.bin"])
+        .args([&server.url(), "--json", "-c", "pget -n 3 big.bin"])
         .output()
         .unwrap();
     let err = stderr_of(&out);
