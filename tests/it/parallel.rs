@@ -517,6 +517,97 @@ fn pget_against_a_login_limit_and_a_cut_range_fetches_the_file_exactly() {
     assert!(!env.local("big.bin.part.segments").exists());
 }
 
+/// A fake server with one file `big.bin` of `size` bytes served by byte range (REST then
+/// RETR); `cut(from)` says whether the RETR from `from` sends half of what is left of the
+/// file and then closes both connections. Also returns the count of logins (PASS) and of RETRs.
+fn range_server(
+    size: usize,
+    cut: impl Fn(usize) -> bool + Send + Sync + 'static,
+) -> (FakeServer, Arc<AtomicUsize>, Arc<Vec<u8>>) {
+    let body = Arc::new(pattern(size, 22));
+    let logins = Arc::new(AtomicUsize::new(0));
+    let (served, counted) = (Arc::clone(&body), Arc::clone(&logins));
+    let server = FakeServer::start(move |c| match verb(c).as_str() {
+        "PASS" => {
+            counted.fetch_add(1, Ordering::SeqCst);
+            Action::Reply("230 Logged in".into())
+        }
+        "SIZE" => Action::Reply(format!("213 {size}")),
+        "REST" => Action::Reply("350 Restarting".into()),
+        "RETR" => {
+            let from = (crate::fake::rest_offset() as usize).min(size);
+            let cut = cut(from);
+            let end = if cut { from + (size - from) / 2 } else { size };
+            Action::Data {
+                preliminary: "150 Opening data connection".into(),
+                data: served[from..end].to_vec(),
+                cut,
+                then: "226 Transfer complete".into(),
+            }
+        }
+        _ => fallback(c),
+    });
+    (server, logins, body)
+}
+
+/// A worker logs in only while ranges are left: two ranges over two connections cost at
+/// most three worker logins (one more when a worker logs in just as the other takes the
+/// last range), never a login per worker after the work is done.
+#[test]
+fn pget_workers_log_in_only_while_ranges_are_left() {
+    let (server, logins, body) = range_server(2 * MIB, |_| false);
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([&server.url(), "-c", "pget -n 2 big.bin"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(std::fs::read(env.local("big.bin")).unwrap() == *body);
+    // The shell's login and the workers'.
+    let n = logins.load(Ordering::SeqCst);
+    assert!((3..=4).contains(&n), "{n} logins");
+}
+
+/// A range whose connection breaks every time is fetched twice (once more over a fresh
+/// connection, from where it got to), then pget fails (exit 8; with `--retries 0`, no
+/// retry of the whole pget) and keeps the `.part` and its record for `pget -c`.
+#[test]
+fn a_range_that_breaks_every_time_is_tried_twice_then_pget_fails() {
+    let (server, _, _) = range_server(2 * MIB, |from| (MIB..2 * MIB).contains(&from));
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([
+            &server.url(),
+            "--timeout",
+            "5",
+            "--retries",
+            "0",
+            "-c",
+            "pget -n 2 big.bin",
+        ])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(8), "{err}");
+    assert!(
+        err.contains("incomplete; 'pget -c' fetches only the missing ranges"),
+        "{err}"
+    );
+    let second_range: Vec<String> = server
+        .commands()
+        .into_iter()
+        .filter(|c| c.starts_with("REST ") && c != "REST 0")
+        .collect();
+    assert_eq!(
+        second_range,
+        vec![format!("REST {MIB}"), format!("REST {}", MIB + MIB / 2)]
+    );
+    assert!(env.local("big.bin.part").exists() && env.local("big.bin.part.segments").exists());
+    assert!(!env.local("big.bin").exists());
+}
+
 /// Ctrl-C in the middle of a slow pget: exit 130, the `.part` and its record stay, and
 /// `pget -c` finishes the file from where the ranges had got to.
 #[test]
