@@ -174,6 +174,24 @@ fn upload_cut_by_the_server_shows_its_552_reason() {
     assert_fails(&out, 1, "552 Quota exceeded for user anonymous");
 }
 
+/// A local file that fails to read mid-upload (here ftpsh's own /proc/self/mem, whose first
+/// page is never mapped: EIO at once) ends the put with that error, at once: only an
+/// interrupted read (EINTR) is tried again. The block loop (`FTPSH_NO_ZEROCOPY=1`) reads
+/// the file itself.
+#[test]
+fn a_read_error_of_the_local_file_ends_the_put_at_once() {
+    let env = Env::new();
+    let start = std::time::Instant::now();
+    let out = env
+        .run("put -o mem.bin /proc/self/mem")
+        .env("FTPSH_NO_ZEROCOPY", "1")
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert_fails(&out, 6, "Input/output error");
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+}
+
 #[test]
 fn upload_size_mismatch_after_stor_is_reported() {
     let server = FakeServer::start(|c| match verb(c).as_str() {
