@@ -72,6 +72,13 @@ fn ftpsh_no_zerocopy_forces_the_block_loop() {
     );
     assert!(std::fs::read(env.local("big.bin")).unwrap() == data);
     assert!(std::fs::read(env.remote("up.bin")).unwrap() == data);
+    // The summaries count what the loop moved.
+    for line in [
+        format!("get: big.bin: {} bytes in ", data.len()),
+        format!("put: up.bin: {} bytes in ", data.len()),
+    ] {
+        assert!(trace.contains(&line), "{line:?} in {trace}");
+    }
 }
 
 #[test]
