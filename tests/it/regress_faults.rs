@@ -192,6 +192,36 @@ fn a_read_error_of_the_local_file_ends_the_put_at_once() {
     assert!(start.elapsed() < std::time::Duration::from_secs(20));
 }
 
+/// A server that stops reading an upload: the block loop's writes time out every poll tick
+/// until --stall-timeout passes, then the put fails (exit 8) saying so.
+#[test]
+fn an_upload_the_server_stops_reading_fails_at_the_stall_timeout() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "STOR" => Action::SlowUpload {
+            preliminary: "150 Go ahead".into(),
+            chunk: 1000,
+            every: std::time::Duration::from_secs(30),
+            then: "226 Done".into(),
+        },
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    // Far more than the socket buffers take while nobody reads.
+    env.local_file("big.bin", &pattern(16 << 20, 8));
+    let start = std::time::Instant::now();
+    let out = env
+        .cmd()
+        .env("FTPSH_NO_ZEROCOPY", "1")
+        .arg(server.url())
+        .args(["--timeout", "5", "--stall-timeout", "2", "--retries", "0"])
+        .args(["-c", "put big.bin"])
+        .timeout(std::time::Duration::from_secs(40))
+        .output()
+        .unwrap();
+    assert_fails(&out, 8, "the server took no data for 2 s");
+    assert!(start.elapsed() < std::time::Duration::from_secs(15));
+}
+
 #[test]
 fn upload_size_mismatch_after_stor_is_reported() {
     let server = FakeServer::start(|c| match verb(c).as_str() {
