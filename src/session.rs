@@ -2157,4 +2157,104 @@ mod tests {
         assert_eq!(reply_text(b"230-Hi\r\n230 OK\r\n"), "Hi OK");
         assert_eq!(reply_text(b"550 bad\x1b[31m\r\n"), "bad?[31m");
     }
+
+    fn entries(n: usize, tag: &str) -> Vec<Entry> {
+        (0..n)
+            .map(|i| Entry {
+                name: format!("{tag}{i}"),
+                kind: crate::listing::Kind::File,
+                size: Some(i as u64),
+                modified: None,
+                precision: crate::listing::Precision::Time,
+                permissions: None,
+                target: None,
+                raw: None,
+                facts: Vec::new(),
+            })
+            .collect()
+    }
+
+    /// A cache entry stored `age` ago, put in place directly: the cache's own clock is now.
+    fn store_aged(cache: &mut ListingCache, dir: &str, age: Duration, n: usize) {
+        let when = Instant::now()
+            .checked_sub(age)
+            .expect("uptime above the age");
+        cache.dirs.insert(dir.to_string(), (when, entries(n, dir)));
+    }
+
+    #[test]
+    fn listing_cache_gives_back_what_it_stored_until_it_expires_or_is_removed() {
+        let mut cache = ListingCache::default();
+        assert_eq!(cache.get("/pub"), None);
+        cache.store("/pub".into(), &entries(3, "a"));
+        assert_eq!(cache.get("/pub"), Some(entries(3, "a")));
+        assert_eq!(cache.get("/other"), None);
+        // Storing again replaces.
+        cache.store("/pub".into(), &entries(1, "b"));
+        assert_eq!(cache.get("/pub"), Some(entries(1, "b")));
+        cache.remove("/pub");
+        assert_eq!(cache.get("/pub"), None);
+        // Just inside the time to live it is trusted, past it not.
+        store_aged(&mut cache, "/young", CACHE_TTL - Duration::from_secs(2), 2);
+        store_aged(&mut cache, "/old", CACHE_TTL + Duration::from_secs(1), 2);
+        assert_eq!(cache.get("/young"), Some(entries(2, "/young")));
+        assert_eq!(cache.get("/old"), None);
+        // A store drops what has expired, and only that.
+        cache.store("/new".into(), &entries(1, "n"));
+        let mut dirs: Vec<&str> = cache.dirs.keys().map(String::as_str).collect();
+        dirs.sort_unstable();
+        assert_eq!(dirs, ["/new", "/young"]);
+    }
+
+    #[test]
+    fn listing_cache_holds_at_most_its_dirs_and_drops_the_oldest_first() {
+        let mut cache = ListingCache::default();
+        for i in 0..CACHE_MAX_DIRS {
+            // The lower i, the older: i = 0 is the oldest.
+            let age = Duration::from_secs(20) - Duration::from_millis(i as u64);
+            store_aged(&mut cache, &format!("/d{i}"), age, 1);
+        }
+        cache.store("/last".into(), &entries(1, "l"));
+        assert_eq!(cache.dirs.len(), CACHE_MAX_DIRS);
+        assert_eq!(cache.get("/d0"), None, "the oldest goes");
+        assert!(cache.get("/d1").is_some(), "only the oldest goes");
+        assert!(cache.get("/last").is_some());
+    }
+
+    #[test]
+    fn listing_cache_holds_at_most_its_entries_and_drops_only_what_makes_room() {
+        let mut cache = ListingCache::default();
+        // Too big a listing is not cached at all; one just at the bound is.
+        cache.store("/huge".into(), &entries(CACHE_MAX_ENTRIES + 1, "h"));
+        assert_eq!(cache.get("/huge"), None);
+        cache.store("/full".into(), &entries(CACHE_MAX_ENTRIES, "f"));
+        assert_eq!(cache.get("/full").map(|e| e.len()), Some(CACHE_MAX_ENTRIES));
+        cache.remove("/full");
+
+        // Three directories that fill the cache exactly, oldest first.
+        let third = CACHE_MAX_ENTRIES / 4;
+        store_aged(&mut cache, "/a", Duration::from_secs(3), third);
+        store_aged(&mut cache, "/b", Duration::from_secs(2), third);
+        store_aged(
+            &mut cache,
+            "/c",
+            Duration::from_secs(1),
+            CACHE_MAX_ENTRIES - 2 * third - 10,
+        );
+        // Fits exactly in what is left: nothing goes.
+        cache.store("/d".into(), &entries(10, "d"));
+        assert_eq!(cache.dirs.len(), 4);
+        // One more entry than is left: the oldest goes, and only it (the room it frees
+        // is enough, so the loop stops there).
+        cache.remove("/d");
+        cache.store("/e".into(), &entries(11, "e"));
+        let mut dirs: Vec<&str> = cache.dirs.keys().map(String::as_str).collect();
+        dirs.sort_unstable();
+        assert_eq!(dirs, ["/b", "/c", "/e"]);
+        // A listing that needs the room of two: both oldest go, the newest stays.
+        cache.store("/f".into(), &entries(CACHE_MAX_ENTRIES / 2, "f"));
+        let mut dirs: Vec<&str> = cache.dirs.keys().map(String::as_str).collect();
+        dirs.sort_unstable();
+        assert_eq!(dirs, ["/e", "/f"]);
+    }
 }
