@@ -1398,7 +1398,7 @@ fn pyftpdlib_anonymous_is_read_only() {
 
 #[test]
 #[cfg_attr(ftpsh_skip_pyftpdlib, ignore = "pyftpdlib not installed")]
-fn pyftpdlib_chmod_changes_the_mode() {
+fn pyftpdlib_chmod_changes_the_mode_and_a_listing_shows_it() {
     require_pyftpdlib();
     let server = Pyftpd::start();
     write_file(&server.root.join("script.sh"), b"#!/bin/sh\n", 0o644);
@@ -1413,6 +1413,22 @@ fn pyftpdlib_chmod_changes_the_mode() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o751);
+    // pyftpdlib offers the unix.mode fact without sending it (FEAT "unix.mode;" has no
+    // star): ftpsh asks for it with OPTS MLST, so a listing shows the mode, not the RFC 3659
+    // perm letters ("adfrw").
+    let out = run(
+        py_ftpsh(&client, &server, &["-c", "ls --json"]),
+        &server.log,
+    );
+    out.success();
+    let json = serde_json::Value::Array(crate::util::json_of_type(&out.stdout, "entry"));
+    let entry = find_entry(&json, "script.sh")
+        .unwrap_or_else(|| panic!("`ls --json` lacks script.sh:\n{json:#}"));
+    assert_eq!(
+        entry.get("permissions").and_then(|p| p.as_str()),
+        Some("rwxr-x--x"),
+        "permissions of {entry}"
+    );
     let out = run(
         py_ftpsh(
             &client,

@@ -838,7 +838,7 @@ fn proftpd_ftps_more_uploads_in_one_session_than_the_login_gave_tickets() {
     ftpsh_skip_vsftpd_login,
     ignore = "vsftpd not installed, not root, or no user ftpsh-test"
 )]
-fn vsftpd_ftps_more_uploads_in_one_session_than_the_login_gave_tickets() {
+fn vsftpd_ftps_more_uploads_than_the_login_gave_tickets_and_downloads_log_in_once() {
     let server = interop::tls_vsftpd();
     let client = Client::new();
     let files: Vec<(String, Vec<u8>)> = (0..6)
@@ -865,4 +865,35 @@ fn vsftpd_ftps_more_uploads_in_one_session_than_the_login_gave_tickets() {
     for (name, data) in &files {
         assert_same_bytes(&read(&server.local_root.join(name)), data, name);
     }
+    // Downloads leave the ticket count as it was (each data connection uses one and brings
+    // one): a session of downloads logs in once, the renewal above never runs for them.
+    let logins = |log: &str| log.matches("\"USER ").count();
+    let before = logins(&fs::read_to_string(&server.log).unwrap_or_default());
+    fs::create_dir(client.path("got")).unwrap();
+    let gets: Vec<String> = files
+        .iter()
+        .map(|(n, _)| format!("get -o got/ {n}"))
+        .collect();
+    let mut cmd = client.ftpsh(&[
+        "--tls",
+        "--ca-file",
+        &ca,
+        "-u",
+        USER,
+        &url,
+        "-c",
+        &gets.join("; "),
+    ]);
+    cmd.env("FTPSH_PASSWORD", PASSWORD);
+    run(cmd, &server.log).success();
+    for (name, data) in &files {
+        assert_same_bytes(&read(&client.path("got").join(name)), data, name);
+    }
+    let after = logins(&fs::read_to_string(&server.log).unwrap_or_default());
+    assert_eq!(
+        after - before,
+        1,
+        "logins for a session of {} downloads",
+        files.len()
+    );
 }

@@ -662,6 +662,32 @@ fn feat_refused_before_login_still_tries_auth_tls_before_the_password() {
     assert!(stderr_of(&out).contains("does not offer TLS"));
 }
 
+/// After a refused FEAT, only a refusal of AUTH TLS itself (5xx) lets the login go on in
+/// clear. A 421 (busy, closing) says nothing about TLS: the password must not be sent in
+/// clear on a new connection because of it.
+#[test]
+fn feat_refused_and_auth_tls_answered_421_fails_without_sending_the_password() {
+    let server = FakeServer::start(|c| match verb(c).as_str() {
+        "FEAT" => Action::Reply("530 Please login with USER and PASS".into()),
+        "AUTH" => Action::Reply("421 Too many connections, try later".into()),
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .env("FTPSH_PASSWORD", "s3cret")
+        .arg(server.url())
+        .args(["-u", "bob", "--timeout", "5", "-c", "pwd"])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("421 Too many connections"), "{err}");
+    let cmds = server.commands();
+    assert!(!cmds.iter().any(|c| c.starts_with("PASS")), "{cmds:?}");
+    assert!(!cmds.iter().any(|c| c.starts_with("USER")), "{cmds:?}");
+}
+
 /// A bad `--ca-file` is found before anything goes over the network, also when TLS is only
 /// wanted (the default `auto` for a login that is not anonymous): the server sees no
 /// command, so no password can have been sent in the clear before the error.
