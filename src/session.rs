@@ -550,6 +550,10 @@ impl Session {
     /// closes first (the server is still remembered, so `open` alone tries again).
     pub fn connect(&mut self, mut target: Target, out: &Printer) -> Result<()> {
         self.fill_credentials(&mut target)?;
+        // The URL's path is where to go once logged in, not part of the server: a
+        // connection's target never holds one, so a reconnect, a worker or `open` alone
+        // logs in to the same place without going there again.
+        let path = target.path.take();
         if self
             .conn
             .as_ref()
@@ -578,10 +582,7 @@ impl Session {
         };
         self.close();
         self.invalidate_all();
-        self.last_target = Some(Target {
-            path: None,
-            ..conn.target.clone()
-        });
+        self.last_target = Some(conn.target.clone());
         out.emit(&Report::Connected(model::Connected {
             host: conn.target.host.clone(),
             port: conn.target.port,
@@ -590,7 +591,6 @@ impl Session {
             welcome: conn.welcome.clone(),
             directory: conn.login_dir.clone(),
         }))?;
-        let path = conn.target.path.clone();
         self.conn = Some(conn);
         if let Some(path) = path {
             self.cd(&path)
@@ -604,7 +604,6 @@ impl Session {
         let mut target = self.conn()?.target.clone();
         target.user = Some(user);
         target.password = password;
-        target.path = None;
         self.connect(target, out)
     }
 
@@ -1065,14 +1064,7 @@ impl Session {
             "connection to {} lost; reconnecting",
             target.display_host()
         ));
-        let mut conn = self.establish_within(
-            Target {
-                path: None,
-                ..target
-            },
-            limit,
-            out,
-        )?;
+        let mut conn = self.establish_within(target, limit, out)?;
         // Logged in again. If the old directory is gone the command must not run somewhere
         // else (a batch `rm` in the login directory): it fails, the session stays usable.
         let back = conn.ftp.cwd(&cwd);
@@ -1180,10 +1172,7 @@ impl Session {
         let conn = self.conn()?;
         Ok(WorkerSpec {
             opts,
-            target: Target {
-                path: None,
-                ..conn.target.clone()
-            },
+            target: conn.target.clone(),
             cwd: conn.cwd.clone(),
             ascii: self.ascii,
             passive: self.passive,
