@@ -688,6 +688,37 @@ fn feat_refused_and_auth_tls_answered_421_fails_without_sending_the_password() {
     assert!(!cmds.iter().any(|c| c.starts_with("USER")), "{cmds:?}");
 }
 
+/// A reply that comes after the timeout belongs to the command that timed out. The
+/// connection is dropped then, so the next command logs in afresh and gets its own answer,
+/// not the late one (which arrives after the next command was sent, so a look for pending
+/// bytes before it cannot see it).
+#[test]
+fn a_reply_that_comes_after_the_timeout_never_answers_the_next_command() {
+    let server = FakeServer::start(|c| match c {
+        "SIZE slow" => Action::Late(Duration::from_millis(2500), "213 999".into()),
+        "SIZE quick" => Action::Reply("213 5".into()),
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .arg(server.url())
+        .args(["--timeout", "1", "--retries", "0", "-k", "-c"])
+        .arg("size slow; size quick")
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(stdout_of(&out), "5\n", "{err}");
+    assert!(err.contains("size: timed out"), "{err}");
+    assert!(err.contains("reconnecting"), "{err}");
+    let logins = server
+        .commands()
+        .iter()
+        .filter(|c| c.starts_with("USER"))
+        .count();
+    assert_eq!(logins, 2, "{:?}", server.commands());
+}
+
 /// A bad `--ca-file` is found before anything goes over the network, also when TLS is only
 /// wanted (the default `auto` for a login that is not anonymous): the server sees no
 /// command, so no password can have been sent in the clear before the error.
