@@ -842,7 +842,7 @@ fn vsftpd_anonymous_size() {
 
 #[test]
 #[cfg_attr(ftpsh_skip_vsftpd, ignore = "vsftpd not installed, or not root")]
-fn vsftpd_anonymous_dir_prints_raw_list() {
+fn vsftpd_anonymous_dir_prints_raw_list_and_passes_a_pattern_to_the_server() {
     let bin = vsftpd();
     let (server, _) = anonymous_vsftpd(&bin);
     let client = Client::new();
@@ -863,6 +863,22 @@ fn vsftpd_anonymous_dir_prints_raw_list() {
         "`dir` should print vsftpd's LIST lines:\n{}",
         out.stdout
     );
+    // A pattern goes to the server as it is (vsftpd expands it). It names no file, and
+    // lines came back, so nothing asks whether it exists: only an empty answer must be
+    // checked (vsftpd lists a missing path as empty).
+    let out = run(
+        client.ftpsh(&[&server.url(), "-c", "dir *.txt"]),
+        &server.log,
+    );
+    out.success();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", out.stdout);
+    assert!(lines[0].ends_with(" hello.txt"), "{}", out.stdout);
+    let out = run(
+        client.ftpsh(&[&server.url(), "-c", "dir *.none"]),
+        &server.log,
+    );
+    out.expect_code(5);
 }
 
 #[test]
