@@ -217,11 +217,26 @@ fn tab_completes_commands_remote_and_local_paths() {
     p.expect(Regex(r":/> cd ")).unwrap();
     p.send(ControlCode::NegativeAcknowledge).unwrap();
 
+    // That listing of / is cached now. A raw command may have changed anything: the cache
+    // is dropped, and the directory it made is offered.
+    p.send_line("quote MKD newdir").unwrap();
+    p.expect("257").unwrap();
+    p.expect(Regex(r":/> ")).unwrap();
+    p.send("cd new\t").unwrap();
+    p.expect("cd newdir/").unwrap();
+    p.send(ControlCode::NegativeAcknowledge).unwrap();
+
     // A remote name with a space comes back quoted and the parser reads it as one name.
     p.send("cd dir\t").unwrap();
     p.expect("cd dir\\ with\\ space/").unwrap();
     p.send("\r").unwrap();
     p.expect(":/dir with space> ").unwrap();
+
+    // Names of the new working directory, not of the last one listed (whose cache entry
+    // must not be taken for this one's).
+    p.send("get inn\t").unwrap();
+    p.expect("get inner.txt ").unwrap();
+    p.send(ControlCode::NegativeAcknowledge).unwrap();
 
     // A local path for put.
     p.send("put loc\t").unwrap();
@@ -229,6 +244,12 @@ fn tab_completes_commands_remote_and_local_paths() {
     p.send("\r").unwrap();
     p.expect("put: local file.bin: 9 bytes").unwrap();
     p.expect(Regex(r":/dir with space> ")).unwrap();
+
+    // The upload changed this directory, whose listing was cached for the `get` above:
+    // the new file is offered.
+    p.send("get loc\t").unwrap();
+    p.expect("get local\\ file.bin ").unwrap();
+    p.send(ControlCode::NegativeAcknowledge).unwrap();
     p.send_line("bye").unwrap();
     p.expect(Eof).unwrap();
     assert_eq!(
