@@ -427,8 +427,8 @@ fn fetch_ranges(spec: &WorkerSpec, shared: &Shared, bar: &Mutex<Box<dyn Progress
                 .push(e),
         }
         let _ = shared.save();
-        // Dropped, not QUIT: the server is still sending the rest of the file, and the
-        // connection's end is what stops it.
+        // The data connection is closed already (the server may have been sending the
+        // rest of the file: that stops it); the drop sends QUIT, within 2 s.
         drop(session);
     }
 }

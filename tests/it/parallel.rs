@@ -554,7 +554,7 @@ fn range_server(
 /// most three worker logins (one more when a worker logs in just as the other takes the
 /// last range), never a login per worker after the work is done.
 #[test]
-fn pget_workers_log_in_only_while_ranges_are_left() {
+fn pget_workers_log_in_only_while_ranges_are_left_and_each_login_ends_with_quit() {
     let (server, logins, body) = range_server(2 * MIB, |_| false);
     let env = Env::new();
     let out = env
@@ -567,6 +567,11 @@ fn pget_workers_log_in_only_while_ranges_are_left() {
     // The shell's login and the workers'.
     let n = logins.load(Ordering::SeqCst);
     assert!((3..=4).contains(&n), "{n} logins");
+    // Each connection ends with QUIT, the workers' too (their sessions are dropped, not
+    // closed by hand). The server may read the last ones after ftpsh has exited.
+    crate::util::wait_until("a QUIT for every login", || {
+        server.commands().iter().filter(|c| *c == "QUIT").count() == n
+    });
 }
 
 /// A range whose connection breaks every time is fetched twice (once more over a fresh

@@ -719,6 +719,45 @@ fn a_reply_that_comes_after_the_timeout_never_answers_the_next_command() {
     assert_eq!(logins, 2, "{:?}", server.commands());
 }
 
+/// A passive port that refuses the connection: the error says it was the data connection,
+/// and the control connection (now out of step: the server waits to answer RETR) is
+/// replaced before the next command.
+#[test]
+fn a_refused_data_connection_is_named_and_the_next_command_logs_in_afresh() {
+    let (_refusing, port) = refusing_port();
+    let server = FakeServer::start(move |c| match verb(c).as_str() {
+        "EPSV" => Action::Reply(format!("229 Entering Extended Passive Mode (|||{port}|)")),
+        "PASV" => Action::Reply(format!(
+            "227 Entering Passive Mode (127,0,0,1,{},{})",
+            port / 256,
+            port % 256
+        )),
+        "SIZE" => Action::Reply("213 5".into()),
+        _ => fallback(c),
+    });
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .arg(server.url())
+        .args(["--timeout", "5", "--retries", "0", "-k", "-c", "get f; pwd"])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(8), "{err}");
+    assert!(
+        err.contains("cannot open the data connection: connection refused"),
+        "{err}"
+    );
+    assert_eq!(stdout_of(&out), "/\n", "{err}");
+    let logins = server
+        .commands()
+        .iter()
+        .filter(|c| c.starts_with("USER"))
+        .count();
+    assert_eq!(logins, 2, "{:?}", server.commands());
+    assert!(!env.local("f").exists());
+}
+
 /// A bad `--ca-file` is found before anything goes over the network, also when TLS is only
 /// wanted (the default `auto` for a login that is not anonymous): the server sees no
 /// command, so no password can have been sent in the clear before the error.
