@@ -2147,6 +2147,205 @@ mod tests {
         assert_eq!(reply_text(b"550 bad\x1b[31m\r\n"), "bad?[31m");
     }
 
+    /// A data connection that hands out `steps` one per read: bytes (at most the buffer's
+    /// size per read), or an error of a kind; then EOF. Counts its reads.
+    struct Chunks {
+        steps: std::collections::VecDeque<Result<Vec<u8>, std::io::ErrorKind>>,
+        reads: usize,
+    }
+
+    impl Chunks {
+        fn new(steps: Vec<Result<Vec<u8>, std::io::ErrorKind>>) -> Chunks {
+            Chunks {
+                steps: steps.into(),
+                reads: 0,
+            }
+        }
+    }
+
+    impl std::io::Read for Chunks {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.reads += 1;
+            match self.steps.pop_front() {
+                None => Ok(0),
+                Some(Err(kind)) => Err(kind.into()),
+                Some(Ok(mut bytes)) => {
+                    if bytes.len() > buf.len() {
+                        let rest = bytes.split_off(buf.len());
+                        self.steps.push_front(Ok(rest));
+                    }
+                    buf[..bytes.len()].copy_from_slice(&bytes);
+                    Ok(bytes.len())
+                }
+            }
+        }
+    }
+
+    /// What `read_listing` handed over ("|" for each pause), or its stop as text.
+    fn read_all(stream: &mut Chunks, idle_ticks: u32, max_entries: u64) -> Result<String, String> {
+        let mut got = String::new();
+        let result = read_listing(
+            stream,
+            DATA_TICK * idle_ticks,
+            max_entries,
+            "/d",
+            crate::charset::Charset::default(),
+            &mut |event| {
+                match event {
+                    ListEvent::Line(l) => {
+                        got.push_str(&l);
+                        got.push('\n');
+                    }
+                    ListEvent::Pause => got.push('|'),
+                }
+                Ok(())
+            },
+        );
+        match result {
+            Ok(()) => Ok(got),
+            Err(ListStop::Limit(m)) => Err(m),
+            Err(ListStop::Idle(r)) => Err(format!("idle: {r}")),
+            Err(ListStop::Broken(r)) => Err(format!("broken: {r}")),
+            Err(ListStop::Interrupted) => Err("interrupted".into()),
+            Err(ListStop::Consumer(e)) => Err(format!("consumer: {e}")),
+        }
+    }
+
+    fn ok(bytes: &[u8]) -> Result<Vec<u8>, std::io::ErrorKind> {
+        Ok(bytes.to_vec())
+    }
+
+    #[test]
+    fn a_listing_is_cut_into_lines_across_reads() {
+        let mut s = Chunks::new(vec![
+            ok(b"one\r\ntw"),
+            ok(b"o\n\r\n"),
+            ok(b"\nthr"),
+            ok(b"ee"),
+            ok(b"\nlast without end"),
+        ]);
+        assert_eq!(
+            read_all(&mut s, 5, 100).unwrap(),
+            "one\n|two\n|||three\n|last without end\n|"
+        );
+        // An empty listing: no line, one pause at the end.
+        assert_eq!(read_all(&mut Chunks::new(vec![]), 5, 100).unwrap(), "|");
+    }
+
+    #[test]
+    fn a_listing_line_may_be_as_long_as_the_bound_and_no_longer() {
+        let line = |n: usize| vec![b'x'; n];
+        // Split over two reads, its end in the second, exactly the bound: kept.
+        let at = LISTING_MAX_LINE - 10;
+        let mut s = Chunks::new(vec![
+            ok(&line(at)),
+            ok(&[line(10), b"\nnext\n".to_vec()].concat()),
+        ]);
+        let got = read_all(&mut s, 5, 100).unwrap();
+        assert!(
+            got == format!("|{}\nnext\n||", "x".repeat(LISTING_MAX_LINE)),
+            "{} bytes, ending {:?}",
+            got.len(),
+            &got[got.len().saturating_sub(20)..]
+        );
+        // One byte more, its end in the second read.
+        let mut s = Chunks::new(vec![
+            ok(&line(at)),
+            ok(&[line(11), b"\n".to_vec()].concat()),
+        ]);
+        let err = read_all(&mut s, 5, 100).unwrap_err();
+        assert_eq!(err, "listing of /d has a line longer than 64 KiB; stopped");
+        // One byte more, no end in sight: stopped before the rest is read.
+        let mut s = Chunks::new(vec![ok(&line(at)), ok(&line(11)), ok(&line(100))]);
+        assert!(
+            read_all(&mut s, 5, 100)
+                .unwrap_err()
+                .contains("longer than 64 KiB")
+        );
+        assert_eq!(s.reads, 2);
+        // The bound exactly, no end in sight yet: still read on.
+        let mut s = Chunks::new(vec![ok(&line(at)), ok(&line(10)), ok(b"\n")]);
+        assert!(read_all(&mut s, 5, 100).is_ok());
+    }
+
+    #[test]
+    fn a_listing_stops_past_its_entry_cap() {
+        let three = || Chunks::new(vec![ok(b"a\nb\r\n\nc\n")]);
+        assert_eq!(read_all(&mut three(), 5, 3).unwrap(), "a\nb\nc\n||");
+        assert_eq!(
+            read_all(&mut three(), 5, 2).unwrap_err(),
+            "listing of /d exceeds 2 entries; stopped"
+        );
+    }
+
+    #[test]
+    fn a_listing_stops_past_its_byte_cap() {
+        // Lines of 1 KiB up to the cap exactly: read to the end. A byte more: stopped.
+        let lines = |bytes: u64, extra: &[u8]| {
+            let mut line = vec![b'x'; 1023];
+            line.push(b'\n');
+            let n = (bytes / 1024) as usize;
+            let mut steps: Vec<_> = (0..n).map(|_| ok(&line)).collect();
+            steps.push(ok(extra));
+            Chunks::new(steps)
+        };
+        let mut s = lines(LISTING_MAX_BYTES, b"");
+        let mut count = 0u64;
+        let r = read_listing(
+            &mut s,
+            DATA_TICK * 5,
+            u64::MAX,
+            "/d",
+            crate::charset::Charset::default(),
+            &mut |e| {
+                count += matches!(e, ListEvent::Line(_)) as u64;
+                Ok(())
+            },
+        );
+        assert!(r.is_ok());
+        assert_eq!(count, LISTING_MAX_BYTES / 1024);
+        let mut s = lines(LISTING_MAX_BYTES, b"y");
+        assert_eq!(
+            read_all(&mut s, 5, u64::MAX).unwrap_err(),
+            "listing of /d exceeds 64 MiB; stopped"
+        );
+    }
+
+    #[test]
+    fn a_silent_listing_stops_at_the_idle_limit_and_only_silence_counts() {
+        use std::io::ErrorKind::{Interrupted, TimedOut, WouldBlock};
+        // Three ticks of silence with a limit of three: stopped at the third.
+        let mut s = Chunks::new(vec![
+            Err(WouldBlock),
+            Err(TimedOut),
+            Err(WouldBlock),
+            ok(b"a\n"),
+        ]);
+        let err = read_all(&mut s, 3, 100).unwrap_err();
+        assert!(
+            err.starts_with("idle: ") && err.contains("listing stalled"),
+            "{err}"
+        );
+        assert_eq!(s.reads, 3);
+        // Data in between starts the count again, and EINTR is no silence.
+        let mut s = Chunks::new(vec![
+            Err(WouldBlock),
+            Err(WouldBlock),
+            ok(b"a\n"),
+            Err(WouldBlock),
+            Err(Interrupted),
+            Err(Interrupted),
+            Err(Interrupted),
+            Err(WouldBlock),
+            ok(b"b\n"),
+        ]);
+        assert_eq!(read_all(&mut s, 3, 100).unwrap(), "a\n|b\n||");
+        // Another error is a broken connection, at once.
+        let mut s = Chunks::new(vec![ok(b"a\n"), Err(std::io::ErrorKind::ConnectionReset)]);
+        let err = read_all(&mut s, 3, 100).unwrap_err();
+        assert_eq!(err, "broken: data connection closed by the server");
+    }
+
     fn entries(n: usize, tag: &str) -> Vec<Entry> {
         (0..n)
             .map(|i| Entry {
