@@ -1295,6 +1295,42 @@ fn pyftpdlib_mkdir_put_and_ls_json() {
     );
 }
 
+/// A listing stopped at its entry cap while the server is still sending is aborted
+/// (pyftpdlib: 426, then 226), and the NOOP after it finds the connection in step: the
+/// next command runs on it, without a new login.
+#[test]
+#[cfg_attr(ftpsh_skip_pyftpdlib, ignore = "pyftpdlib not installed")]
+fn pyftpdlib_listing_past_the_cap_is_aborted_and_the_session_carries_on() {
+    require_pyftpdlib();
+    let server = Pyftpd::start();
+    // About 400 KB of LIST lines: far more than the socket buffers hold, so the server is
+    // still sending when the cap stops the listing.
+    let big = server.root.join("big");
+    fs::create_dir(&big).unwrap();
+    for i in 0..4000 {
+        fs::write(big.join(format!("file-with-a-long-name-{i:05}.dat")), b"").unwrap();
+    }
+    fs::write(server.root.join("hello.txt"), b"hello\n").unwrap();
+    let client = Client::new();
+    let out = run(
+        py_ftpsh(
+            &client,
+            &server,
+            &["-k", "-c", "set listing_limit 10; dir big; cat hello.txt"],
+        ),
+        &server.log,
+    );
+    out.expect_code(1);
+    assert!(
+        out.stderr.contains("exceeds 10 entries; stopped"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("reconnecting"), "{}", out.stderr);
+    assert!(out.stdout.ends_with("hello\n"), "{}", out.stdout);
+    assert_eq!(out.stdout.lines().count(), 11, "{}", out.stdout);
+}
+
 #[test]
 #[cfg_attr(ftpsh_skip_pyftpdlib, ignore = "pyftpdlib not installed")]
 fn pyftpdlib_mv_rm_rmdir() {
