@@ -758,6 +758,54 @@ fn a_refused_data_connection_is_named_and_the_next_command_logs_in_afresh() {
     assert!(!env.local("f").exists());
 }
 
+/// A server whose connection queue is full never completes the TCP handshake (Linux drops
+/// the SYN). ftpsh waits for it the whole `--timeout`, not less, then says so.
+#[test]
+fn a_connect_that_never_completes_waits_the_whole_timeout_then_fails() {
+    use socket2::{Domain, Socket, Type};
+    let listener = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    listener
+        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .unwrap();
+    listener.listen(0).unwrap();
+    let port = listener.local_addr().unwrap().as_socket().unwrap().port();
+    // Fill the queue (backlog 0 holds one) and check that the next connect hangs.
+    let mut fillers = Vec::new();
+    let hangs = |fillers: &mut Vec<std::net::TcpStream>| {
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+            Ok(s) => {
+                fillers.push(s);
+                false
+            }
+            Err(_) => true,
+        }
+    };
+    let mut tries = 0;
+    while !hangs(&mut fillers) {
+        tries += 1;
+        assert!(tries < 8, "the listen queue never filled");
+    }
+    let env = Env::new();
+    let started = Instant::now();
+    let out = env
+        .cmd()
+        .arg(format!("ftp://127.0.0.1:{port}/"))
+        .args(["--timeout", "2", "--retries", "0", "-c", "pwd"])
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("cannot connect to 127.0.0.1"), "{err}");
+    assert!(
+        took >= Duration::from_millis(1900),
+        "gave up after {took:?}: {err}"
+    );
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    drop(fillers);
+}
+
 /// A bad `--ca-file` is found before anything goes over the network, also when TLS is only
 /// wanted (the default `auto` for a login that is not anonymous): the server sees no
 /// command, so no password can have been sent in the clear before the error.
