@@ -2193,7 +2193,7 @@ mod tests {
             &mut |event| {
                 match event {
                     ListEvent::Line(l) => {
-                        got.push_str(&l);
+                        got.push_str(l);
                         got.push('\n');
                     }
                     ListEvent::Pause => got.push('|'),
