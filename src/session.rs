@@ -2126,6 +2126,11 @@ mod tests {
         assert_eq!(redact("get 10:00@web1.log"), "get 10:00@web1.log");
         assert_eq!(redact("ftp://u:p%40w@h:21"), "ftp://u@h:21");
         assert_eq!(redact_url("bob:s3cret@host"), "bob@host");
+        // A password with a blank, then another URL: each URL runs up to the next one.
+        assert_eq!(
+            redact("open ftp://bob:my pw@h ftp://c:d@h2 x"),
+            "open ftp://bob@h ftp://c@h2 x"
+        );
         let e = Target::parse("ftp://bob:s3cret@bad host/").unwrap_err();
         assert!(!e.0.contains("s3cret"), "{}", e.0);
     }
