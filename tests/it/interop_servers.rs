@@ -850,18 +850,13 @@ fn vsftpd_ftps_more_uploads_than_the_login_gave_tickets_and_downloads_log_in_onc
     let puts: Vec<String> = files.iter().map(|(n, _)| format!("put {n}")).collect();
     let ca = server.ca_pem().to_str().unwrap().to_owned();
     let url = server.url();
-    let mut cmd = client.ftpsh(&[
-        "--tls",
-        "--ca-file",
-        &ca,
-        "-u",
-        USER,
-        &url,
-        "-c",
-        &puts.join("; "),
-    ]);
-    cmd.env("FTPSH_PASSWORD", PASSWORD);
-    run(cmd, &server.log).success();
+    let run_tls = |cmds: &[String]| {
+        let line = cmds.join("; ");
+        let mut cmd = client.ftpsh(&["--tls", "--ca-file", &ca, "-u", USER, &url, "-c", &line]);
+        cmd.env("FTPSH_PASSWORD", PASSWORD);
+        run(cmd, &server.log).success();
+    };
+    run_tls(&puts);
     for (name, data) in &files {
         assert_same_bytes(&read(&server.local_root.join(name)), data, name);
     }
@@ -874,18 +869,7 @@ fn vsftpd_ftps_more_uploads_than_the_login_gave_tickets_and_downloads_log_in_onc
         .iter()
         .map(|(n, _)| format!("get -o got/ {n}"))
         .collect();
-    let mut cmd = client.ftpsh(&[
-        "--tls",
-        "--ca-file",
-        &ca,
-        "-u",
-        USER,
-        &url,
-        "-c",
-        &gets.join("; "),
-    ]);
-    cmd.env("FTPSH_PASSWORD", PASSWORD);
-    run(cmd, &server.log).success();
+    run_tls(&gets);
     for (name, data) in &files {
         assert_same_bytes(&read(&client.path("got").join(name)), data, name);
     }

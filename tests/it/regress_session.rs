@@ -636,11 +636,12 @@ fn a_self_signed_ca_certificate_named_with_ca_file_is_trusted() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
 
-#[test]
-fn feat_refused_before_login_still_tries_auth_tls_before_the_password() {
-    let server = FakeServer::start(|c| match verb(c).as_str() {
+/// `pwd` as user bob against a server that refuses FEAT before login (530) and answers AUTH
+/// TLS with `auth`: what ftpsh did, and the commands the server got.
+fn login_after_refused_feat(auth: &'static str) -> (std::process::Output, Vec<String>) {
+    let server = FakeServer::start(move |c| match verb(c).as_str() {
         "FEAT" => Action::Reply("530 Please login with USER and PASS".into()),
-        "AUTH" => Action::Reply("500 AUTH not understood".into()),
+        "AUTH" => Action::Reply(auth.into()),
         _ => fallback(c),
     });
     let env = Env::new();
@@ -651,8 +652,13 @@ fn feat_refused_before_login_still_tries_auth_tls_before_the_password() {
         .args(["-u", "bob", "--timeout", "5", "-c", "pwd"])
         .output()
         .unwrap();
+    (out, server.commands())
+}
+
+#[test]
+fn feat_refused_before_login_still_tries_auth_tls_before_the_password() {
+    let (out, cmds) = login_after_refused_feat("500 AUTH not understood");
     assert!(out.status.success(), "{}", stderr_of(&out));
-    let cmds = server.commands();
     let auth = cmds.iter().position(|c| c == "AUTH TLS");
     let pass = cmds.iter().position(|c| c.starts_with("PASS"));
     assert!(
@@ -667,23 +673,10 @@ fn feat_refused_before_login_still_tries_auth_tls_before_the_password() {
 /// clear on a new connection because of it.
 #[test]
 fn feat_refused_and_auth_tls_answered_421_fails_without_sending_the_password() {
-    let server = FakeServer::start(|c| match verb(c).as_str() {
-        "FEAT" => Action::Reply("530 Please login with USER and PASS".into()),
-        "AUTH" => Action::Reply("421 Too many connections, try later".into()),
-        _ => fallback(c),
-    });
-    let env = Env::new();
-    let out = env
-        .cmd()
-        .env("FTPSH_PASSWORD", "s3cret")
-        .arg(server.url())
-        .args(["-u", "bob", "--timeout", "5", "-c", "pwd"])
-        .output()
-        .unwrap();
+    let (out, cmds) = login_after_refused_feat("421 Too many connections, try later");
     let err = stderr_of(&out);
     assert!(!out.status.success(), "{err}");
     assert!(err.contains("421 Too many connections"), "{err}");
-    let cmds = server.commands();
     assert!(!cmds.iter().any(|c| c.starts_with("PASS")), "{cmds:?}");
     assert!(!cmds.iter().any(|c| c.starts_with("USER")), "{cmds:?}");
 }
