@@ -2150,6 +2150,9 @@ mod tests {
         assert_eq!(reply_text(b"550 No such file\r\n"), "No such file");
         assert_eq!(reply_text(b"230-Hi\r\n230 OK\r\n"), "Hi OK");
         assert_eq!(reply_text(b"550 bad\x1b[31m\r\n"), "bad?[31m");
+        // A code alone says nothing; a three-letter line is text.
+        assert_eq!(reply_text(b"550\r\n"), "");
+        assert_eq!(reply_text(b"230-Hi\r\n OK\r\n230\r\n"), "Hi OK");
     }
 
     /// A data connection that hands out `steps` one per read: bytes (at most the buffer's
