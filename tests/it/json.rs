@@ -495,6 +495,36 @@ fn json_results_carry_the_facts() {
     assert_eq!(std::fs::read(env.remote("up.bin")).unwrap(), body);
 }
 
+/// `dir --json` parses each LIST line it can and keeps the line as sent; `nlist --json` lines
+/// are names, never parsed as LIST lines and without a `line`.
+#[test]
+fn json_dir_entries_are_parsed_with_their_line_and_nlist_entries_are_names() {
+    let env = Env::new();
+    env.remote_file("f.txt", b"hello\n");
+    env.remote_file("sub/inner.txt", b"x");
+    let (lines, out) = run_json(&env, "dir; nlist");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(types(&lines), ["entry"; 4], "{lines:?}");
+    let by_name = |from: &[Value], name: &str| {
+        from.iter()
+            .find(|l| l["data"]["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {from:?}"))["data"]
+            .clone()
+    };
+    let (dir, nlist) = lines.split_at(2);
+    let f = by_name(dir, "f.txt");
+    assert_eq!(f["type"], "file", "{f}");
+    assert_eq!(f["size"], 6, "{f}");
+    let line = f["line"].as_str().expect("dir keeps the line as sent");
+    assert!(line.starts_with('-') && line.ends_with(" f.txt"), "{line}");
+    assert_eq!(by_name(dir, "sub")["type"], "dir");
+    for name in ["f.txt", "sub"] {
+        let n = by_name(nlist, name);
+        assert!(n["type"].is_null() && n["size"].is_null(), "{n}");
+        assert!(n.get("line").is_none(), "nlist has no LIST line: {n}");
+    }
+}
+
 /// Binary content comes as base64 `bytes` pieces that put together are the file; `get -o -`
 /// gives the same `data` lines and ends with its `transfer`.
 #[test]

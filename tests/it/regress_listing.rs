@@ -299,6 +299,58 @@ fn silent_listing_times_out_at_the_idle_timeout() {
     assert!(started.elapsed() < Duration::from_secs(15));
 }
 
+/// `dir` into a pipe: stdout is buffered, yet the lines that came before the data stalls
+/// reach the reader while ftpsh still waits for the rest (the fault proxy stalls a real
+/// server's LIST after its first line).
+#[test]
+fn dir_lines_before_a_stalled_listing_reach_a_pipe_while_it_waits() {
+    use crate::faultproxy::{Fault, Phase, Plan, Proxy};
+    use std::io::{BufRead, BufReader};
+    let env = Env::new();
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        env.remote_file(name, b"x");
+    }
+    // libunftp's LIST lines are about 85 bytes: the first line whole, the second cut.
+    let proxy = Proxy::start(
+        env.server.port(),
+        Plan {
+            phase: Phase::Data(120),
+            fault: Fault::Stall,
+            verbs: &["LIST"],
+            times: 1,
+        },
+    );
+    let mut child = ftpsh_std(env.local.path(), env.home.path())
+        .args([&proxy.url(), "-c", "dir", "--stall-timeout", "60"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    // The proxy holds the stall for 30 s, ftpsh would wait 60: a line buffered until the
+    // end comes after 30 s at the earliest.
+    let first = rx.recv_timeout(Duration::from_secs(20));
+    let running = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    let first = first.expect("no line before the stall ended");
+    // In the server's directory order.
+    assert!(
+        ["a.txt", "b.txt", "c.txt"]
+            .iter()
+            .any(|n| first.trim_end().ends_with(&format!(" {n}"))),
+        "{first:?}"
+    );
+    assert!(running, "ftpsh had ended before the first line came");
+    assert_eq!(proxy.struck(), 1);
+}
+
 // --- a path that lists empty -----------------------------------------------------------------
 
 /// vsftpd's answer to LIST of anything: an empty listing and 226. `emptydir` exists, `f.txt`

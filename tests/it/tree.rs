@@ -240,6 +240,26 @@ fn rmdir_p_removes_parents_while_they_are_empty() {
     assert!(env.remote("p").exists() && !env.remote("p/q").exists());
     let e = fails(&env, "rmdir -p a", 5);
     assert!(e.starts_with("rmdir: a: 550"), "{e}");
+    // The climb ends below `.`, `..` and `/`: none of them is ever sent to the server.
+    for d in ["m/n", "r/s", "sub", "t/u"] {
+        std::fs::create_dir_all(env.remote(d)).unwrap();
+    }
+    let out = env
+        .run("rmdir -p ./m/n; rmdir -p /r/s; cd sub; rmdir -p ../t/u")
+        .arg("-v")
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert!(out.status.success(), "{err}");
+    let sent: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("--> RMD"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(sent, ["./m/n", "./m", "/r/s", "/r", "../t/u", "../t"]);
+    for gone in ["m", "r", "t"] {
+        assert!(!env.remote(gone).exists(), "{gone}");
+    }
 }
 
 // --- du, find -----------------------------------------------------------------------------
