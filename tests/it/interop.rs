@@ -881,6 +881,30 @@ fn vsftpd_anonymous_dir_prints_raw_list_and_passes_a_pattern_to_the_server() {
     out.expect_code(5);
 }
 
+/// A glob that matches a link to a directory (`current -> pub`, as on mirrors): the link is
+/// skipped with a warning and the files after it still come, with and without `-P`.
+#[test]
+#[cfg_attr(ftpsh_skip_vsftpd, ignore = "vsftpd not installed, or not root")]
+fn vsftpd_get_glob_skips_a_link_to_a_directory_and_fetches_the_rest() {
+    let bin = vsftpd();
+    let (server, _) = anonymous_vsftpd(&bin);
+    server.publish("current.txt", b"now\n");
+    std::os::unix::fs::symlink("pub", server.anon_root.join("current")).unwrap();
+    let client = Client::new();
+    for line in ["get cur*", "get -P 2 cur*"] {
+        let _ = std::fs::remove_file(client.path("current.txt"));
+        let out = run(client.ftpsh(&[&server.url(), "-c", line]), &server.log);
+        out.success();
+        assert!(
+            out.stderr.contains("skipping current: not a file"),
+            "{line}: {}",
+            out.stderr
+        );
+        assert_eq!(read(&client.path("current.txt")), b"now\n", "{line}");
+        assert!(!client.path("current").exists(), "{line}");
+    }
+}
+
 #[test]
 #[cfg_attr(ftpsh_skip_vsftpd, ignore = "vsftpd not installed, or not root")]
 fn vsftpd_anonymous_get_missing_file_is_exit_5() {

@@ -82,6 +82,11 @@ fn rm_glob_removes_every_match_and_a_literal_name_that_matches_nothing() {
     assert!(!env.remote("a.txt").exists() && !env.remote("b.txt").exists());
     assert!(env.remote(".hidden.txt").exists());
     assert!(env.remote("sub/x.txt").exists());
+    // `*` passes over the directory `sub` (DELE of it would fail the command).
+    env.remote_file("z.dat", b"z");
+    ok(&env, "rm '*'");
+    assert!(!env.remote("z.dat").exists());
+    assert!(env.remote("sub/x.txt").exists());
 }
 
 #[test]
@@ -260,6 +265,28 @@ fn rmdir_p_removes_parents_while_they_are_empty() {
     for gone in ["m", "r", "t"] {
         assert!(!env.remote(gone).exists(), "{gone}");
     }
+}
+
+/// A parent that will not go ends `rmdir -p` quietly, but a server that closes the session
+/// on the climb (421) is an error: the parents were not looked at.
+#[test]
+fn rmdir_p_fails_when_the_server_ends_the_session_on_a_parent() {
+    let server = FakeServer::start(|c| match c {
+        "RMD a/b" => Action::Reply("250 Removed".into()),
+        "RMD a" => Action::Reply("421 Shutting down".into()),
+        _ => default_script(c).unwrap_or(Action::Reply("502 no".into())),
+    });
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([&server.url(), "--retries", "0", "-c", "rmdir -p a/b"])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(8), "{err}");
+    let lines = error_lines(&err);
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(lines[0].starts_with("rmdir: a: 421"), "{err}");
 }
 
 // --- du, find -----------------------------------------------------------------------------
