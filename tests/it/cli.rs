@@ -550,6 +550,54 @@ fn lcd_lpwd_lls_and_shell_escape() {
     );
 }
 
+/// `lls` describes each local entry without following links: a file with its size, a
+/// directory, a link (to a directory too) as a link, a fifo as `other`; sorted; dot files
+/// only with `-a`. A path that is a link to a file is described as the link.
+#[test]
+fn lls_describes_files_directories_links_and_fifos_without_following_links() {
+    let env = Env::new();
+    let d = env.local("d");
+    std::fs::create_dir_all(d.join("sub")).unwrap();
+    std::fs::write(d.join("f.txt"), b"12345").unwrap();
+    std::fs::write(d.join(".dot"), b"").unwrap();
+    std::os::unix::fs::symlink("sub", d.join("to-sub")).unwrap();
+    std::os::unix::fs::symlink("f.txt", d.join("to-f")).unwrap();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(d.join("pipe"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    let entries = |line: &str| {
+        let out = env.cmd().args(["--json", "-c", line]).output().unwrap();
+        assert!(out.status.success(), "{line}: {}", stderr_of(&out));
+        json_of_type(&stdout_of(&out), "entry")
+            .into_iter()
+            .map(|e| {
+                assert_eq!(e["local"], true, "{e}");
+                (
+                    e["name"].as_str().unwrap().to_string(),
+                    e["type"].as_str().unwrap().to_string(),
+                    e["size"].as_u64(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let e = |n: &str, t: &str, s: Option<u64>| (n.to_string(), t.to_string(), s);
+    let listed = vec![
+        e("f.txt", "file", Some(5)),
+        e("pipe", "other", None),
+        e("sub", "dir", None),
+        e("to-f", "link", None),
+        e("to-sub", "link", None),
+    ];
+    assert_eq!(entries("lls d"), listed);
+    let mut all = listed.clone();
+    all.insert(0, e(".dot", "file", Some(0)));
+    assert_eq!(entries("lls -a d"), all);
+    // Named, a link to a file is the link (one to a directory is listed, as by ls).
+    assert_eq!(entries("lls d/to-f"), [e("d/to-f", "link", None)]);
+}
+
 #[test]
 fn user_command_and_password_sources() {
     let env = Env::with(ServerOpts {
