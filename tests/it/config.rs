@@ -650,7 +650,9 @@ fn open_bookmark_applies_its_settings() {
              [bookmarks.slow]\nurl = \"{url}\"\n[bookmarks.slow.settings]\ntimeout = 17\n\
              passive = false\n\
              [bookmarks.dead]\nurl = \"ftp://{closed}\"\n[bookmarks.dead.settings]\n\
-             timeout = 23\n",
+             timeout = 23\n\
+             [bookmarks.nodir]\nurl = \"{url}\"\npath = \"no-such-dir\"\n\
+             [bookmarks.nodir.settings]\ntimeout = 29\n",
             url = env.url()
         ),
     );
@@ -707,6 +709,15 @@ fn open_bookmark_applies_its_settings() {
         values(&out)[1..],
         [v("timeout", "9", "flag"), v("passive", "on", "set")]
     );
+    // Connected, but the bookmark's directory is missing: the server's settings stay.
+    let out = cmd(&env)
+        .args(["--json", "-k", "-c", "open nodir; set timeout; status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
+    assert_eq!(values(&out), [v("timeout", "29", "file")]);
+    let status = json_of_type(&stdout_of(&out), "status");
+    assert_eq!(status[0]["connected"], true, "{}", stdout_of(&out));
 }
 
 /// Tab after `bookmark rm` and `bookmark edit` offers the bookmarks of config.toml, and
