@@ -454,6 +454,47 @@ fn status_features_quote_site_passive_type_debug() {
         .stderr(contains("use 'dir'"));
 }
 
+/// `debug` alone toggles the trace; `debug` and `passive` report the state they set, and
+/// `set` then shows `passive` as set; `features` carries each feature's parameters.
+#[test]
+fn debug_toggles_and_settings_and_features_report_their_values() {
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([&env.url(), "--json", "-c"])
+        .arg("debug; quote NOOP; debug; quote NOOP; passive off; set passive; features")
+        .output()
+        .unwrap();
+    let (text, err) = (stdout_of(&out), stderr_of(&out));
+    assert!(out.status.success(), "{err}");
+    assert_eq!(err.matches("--> NOOP").count(), 1, "{err}");
+    let settings: Vec<_> = json_of_type(&text, "setting")
+        .iter()
+        .map(|s| format!("{} {}", s["name"], s["value"]))
+        .collect();
+    assert_eq!(
+        settings,
+        [r#""debug" "on""#, r#""debug" "off""#, r#""passive" "off""#]
+    );
+    let option = &json_of_type(&text, "option")[0];
+    assert_eq!(
+        (&option["value"], &option["source"]),
+        (&"off".into(), &"set".into())
+    );
+    let features = &json_of_type(&text, "features")[0]["features"];
+    let params = |name: &str| {
+        features
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {features}"))["params"]
+            .clone()
+    };
+    assert!(params("SIZE").is_null(), "{features}");
+    assert_eq!(params("REST"), "STREAM", "{features}");
+}
+
 #[test]
 fn active_mode_transfers() {
     let env = Env::new();
