@@ -454,7 +454,7 @@ fn status_features_quote_site_passive_type_debug() {
         .stderr(contains("use 'dir'"));
 }
 
-/// `debug` alone toggles the trace; `debug` and `passive` report the state they set, and
+/// `debug` and `passive` alone toggle; both report the state they set, and
 /// `set` then shows `passive` as set; `features` carries each feature's parameters.
 #[test]
 fn debug_toggles_and_settings_and_features_report_their_values() {
@@ -462,7 +462,7 @@ fn debug_toggles_and_settings_and_features_report_their_values() {
     let out = env
         .cmd()
         .args([&env.url(), "--json", "-c"])
-        .arg("debug; quote NOOP; debug; quote NOOP; passive off; set passive; features")
+        .arg("debug; quote NOOP; debug; quote NOOP; passive; set passive; passive; features")
         .output()
         .unwrap();
     let (text, err) = (stdout_of(&out), stderr_of(&out));
@@ -474,7 +474,12 @@ fn debug_toggles_and_settings_and_features_report_their_values() {
         .collect();
     assert_eq!(
         settings,
-        [r#""debug" "on""#, r#""debug" "off""#, r#""passive" "off""#]
+        [
+            r#""debug" "on""#,
+            r#""debug" "off""#,
+            r#""passive" "off""#,
+            r#""passive" "on""#
+        ]
     );
     let option = &json_of_type(&text, "option")[0];
     assert_eq!(
