@@ -178,6 +178,18 @@ mod tests {
         for plain in ["ls 'a > b'", "ls \"a|b\"", "ls a\\>b", "get x"] {
             assert_eq!(split_redirect(plain).unwrap(), (plain, None), "{plain}");
         }
+        // Inside one kind of quotes the other kind and a backslash are plain characters.
+        for (line, cmd) in [
+            (r"ls 'a\' > out", r"ls 'a\'"),
+            (r#"ls "it's" > out"#, r#"ls "it's""#),
+            (r#"ls 'say "hi' > out"#, r#"ls 'say "hi'"#),
+        ] {
+            assert_eq!(
+                split_redirect(line).unwrap(),
+                (cmd, Some(Redirect::Truncate("out".into()))),
+                "{line}"
+            );
+        }
     }
 
     #[test]
