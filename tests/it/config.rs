@@ -402,6 +402,51 @@ fn config_path_edit_and_check() {
     assert!(stdout_of(&out).contains(": ok ("), "{}", stdout_of(&out));
 }
 
+/// `bookmark edit NAME` runs the editor on the file as it is (never a fresh template over
+/// it) and reads it back; an unknown NAME or a bad name for `add` is a usage error that
+/// touches nothing.
+#[test]
+fn bookmark_edit_keeps_the_file_and_bad_names_are_refused() {
+    let env = Env::new();
+    let path = write_config(
+        &env,
+        "# mine\n[bookmarks.keep]\nurl = \"ftp://h.example\"\n",
+    );
+    let editor = "printf '[bookmarks.new]\\nurl = \"ftp://n.example\"\\n' >>";
+    let out = cmd(&env)
+        .env("EDITOR", editor)
+        .args(["--json", "-c", "bookmark edit keep; bookmark list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let names: Vec<_> = json_of_type(&stdout_of(&out), "bookmark")
+        .iter()
+        .map(|b| b["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["keep", "new"]);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("# mine\n[bookmarks.keep]"), "{text}");
+    for (line, want) in [
+        (
+            "bookmark edit nosuch",
+            "bookmark: no bookmark 'nosuch' (bookmark add NAME creates one)",
+        ),
+        (
+            "bookmark add 'bad name' ftp://h.example",
+            "bookmark: bookmark name 'bad name' must be letters, digits, '-', '_' or '.'",
+        ),
+    ] {
+        let out = cmd(&env)
+            .env("EDITOR", editor)
+            .args(["-c", line])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{line}: {}", stderr_of(&out));
+        assert_eq!(crate::util::error_lines(&stderr_of(&out)), [want], "{line}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "{line}");
+    }
+}
+
 /// The shell in a PTY, with config.toml holding one bookmark, `zebra-mirror`, at its prompt.
 fn shell_with_a_bookmark(env: &Env) -> impl expectrl::Expect {
     use expectrl::Expect;
