@@ -190,6 +190,19 @@ fn history_shows_numbered_lines_and_clears_the_file() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(stdout_of(&out), "");
     assert!(!file.exists());
+    // Nothing to clear is no error; a history that cannot be removed is (a directory in
+    // its place: root may remove any file).
+    let out = env.cmd().args(["-c", "history -c"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    std::fs::create_dir(&file).unwrap();
+    let out = env.cmd().args(["-c", "history -c"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!("history: {}: ", file.display())),
+        "{err}"
+    );
 }
 
 /// In the shell, `history` shows the lines typed so far (itself last), and after
