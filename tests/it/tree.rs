@@ -178,6 +178,27 @@ fn rm_r_removes_a_nested_tree_and_nothing_else() {
     assert!(e.starts_with("rm: nope: 550"), "{e}");
 }
 
+/// Before walking a path given literally, `rm -r` asks its parent's listing what it is (a
+/// walk's CWD would follow a link). A parent that answers 550 leaves that to the walk, but
+/// a parent listing that fails otherwise (here: beyond `listing_limit`) stops `rm -r`
+/// before anything is deleted: what the path is stays unknown.
+#[test]
+fn rm_r_stops_when_the_parent_listing_fails_other_than_by_a_reply() {
+    let env = globbed();
+    nested(&env);
+    // The root holds 7 entries, `d` 3, `d/s` 2: only the parent's listing is too long.
+    let out = env.run("set listing_limit 4; rm -r d").output().unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("rm:")).collect();
+    assert_eq!(
+        lines,
+        ["rm: listing of / exceeds 4 entries; stopped"],
+        "{err}"
+    );
+    assert!(env.remote("d/s/t/f3").exists() && env.remote("d/f1").exists());
+}
+
 /// `rm -r` must never take the whole server, the working directory or the directory
 /// above it: a usage error, before anything is sent.
 #[test]
