@@ -244,6 +244,11 @@ fn trust_list_and_rm_work_without_a_connection() {
         stdout_of(&out),
         format!("example.org 21 {fp}\nexample.org 990 {OTHER_FP}\n127.0.0.1 2121 {fp}\n")
     );
+    assert!(
+        !stderr_of(&out).contains("no trusted"),
+        "{}",
+        stderr_of(&out)
+    );
 
     let out = env
         .cmd()
@@ -308,6 +313,37 @@ fn trust_list_and_rm_work_without_a_connection() {
             "trust: no certificate of example.org in {}\n",
             known_hosts(&env).display()
         )
+    );
+
+    // With nothing left, the text list says so on stderr (stdout stays empty); --json
+    // prints no entry and no message.
+    let out = env
+        .cmd()
+        .args(["-c", "trust rm 127.0.0.1; trust list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "");
+    let err = stderr_of(&out);
+    let want = format!(
+        "trust: no trusted certificates in {}",
+        known_hosts(&env).display()
+    );
+    assert_eq!(err.lines().last(), Some(want.as_str()), "{err}");
+    let out = env
+        .cmd()
+        .args(["--json", "-c", "trust list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    // Only the stream's header object.
+    let stdout = stdout_of(&out);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.starts_with(r#"{"type":"ftpsh""#), "{stdout}");
+    assert!(
+        !stderr_of(&out).contains("no trusted"),
+        "{}",
+        stderr_of(&out)
     );
 }
 
