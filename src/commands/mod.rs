@@ -1878,6 +1878,12 @@ mod tests {
             "mkdir \"a\nb\"",
             "size \"a\nb\"",
             "chmod 644 \"a\nb\"",
+            // Bookmark names and URLs reach a server when the bookmark is opened.
+            "bookmark add \"a\nb\" ftp://h/",
+            "bookmark add a \"ftp://h/\nDELE x\"",
+            // Either end of a mirror may be remote.
+            "mirror \"a\nb\" local",
+            "mirror -R local \"a\nb\"",
         ] {
             let e = parse_command(line).unwrap_err().0;
             assert!(e.contains("line break (CR or LF)"), "{line:?}: {e}");
@@ -1887,6 +1893,25 @@ mod tests {
         assert!(parse_command("lcd \"a\nb\"").is_ok());
         assert!(parse_command("get -o \"a\nb\" f").is_ok());
         assert!(parse_command("!printf 'a\nb'").is_ok());
+    }
+
+    /// The completion cache forgets exactly the listings a command may change: a stale
+    /// entry offers names that are gone, a needless one costs a LIST.
+    #[test]
+    fn changed_dirs_names_the_listings_a_command_may_change() {
+        let dirs = |line: &str| run(line).changed_dirs();
+        // A tree removed: the tree itself and its parent.
+        assert_eq!(dirs("rm -r a/b"), ["a/b", "a"]);
+        assert_eq!(dirs("rm a/b c"), ["a", "."]);
+        // Without -p only the parent of the directory named; with it every level's.
+        assert_eq!(dirs("rmdir a/b/c"), ["a/b"]);
+        assert_eq!(dirs("rmdir -p a/b/c"), ["a/b", "a", "."]);
+        assert_eq!(dirs("mkdir -p a/b"), ["a", "."]);
+        assert_eq!(dirs("mv a/x b/y"), ["a", "b"]);
+        assert_eq!(dirs("chmod 644 d/f"), ["d"]);
+        assert_eq!(dirs("put f"), ["."]);
+        assert_eq!(dirs("put -o up/f f"), ["up/f", "up"]);
+        assert!(dirs("get a/b").is_empty() && dirs("ls a").is_empty());
     }
 
     /// `exit 256` exited with status 0 (256 mod 256), `exit -1` with 255.
@@ -1983,7 +2008,10 @@ mod tests {
     #[test]
     fn bookmark_words_connect_for_themselves_only_when_named() {
         let config = crate::config::Config::parse(
-            "[bookmarks.m]\nurl = \"ftp://h\"\n[bookmarks.p]\nurl = \"ftp://h\"\npath = \"pub/\"\n",
+            "[bookmarks.m]\nurl = \"ftp://h\"\n[bookmarks.p]\nurl = \"ftp://h\"\npath = \"pub/\"\n\
+             [bookmarks.on]\nurl = \"ftp://h\"\ntls = \"on\"\n\
+             [bookmarks.off]\nurl = \"ftp://h\"\ntls = \"off\"\n\
+             [bookmarks.auto]\nurl = \"ftp://h\"\ntls = \"auto\"\n",
         )
         .unwrap();
         for line in [
@@ -1993,10 +2021,11 @@ mod tests {
             "pget m:x",
             "dir m:",
             "nlist p:d",
+            "hash m:x",
         ] {
             assert!(!run(line).needs_connection(&config), "{line}");
         }
-        for line in ["get a:b", "ls ./m:x", "cat x", "get M:x"] {
+        for line in ["get a:b", "ls ./m:x", "cat x", "get M:x", "hash x"] {
             assert!(run(line).needs_connection(&config), "{line}");
         }
         let path = |w: &str| server_of(w, &config).unwrap().0.path;
@@ -2006,5 +2035,12 @@ mod tests {
         assert_eq!(path("p:a/b"), Some("pub/a/b".into()));
         assert_eq!(path("p:/etc/x"), Some("/etc/x".into()));
         assert_eq!(server_of("m:x", &config).unwrap().0.host, "h");
+        // A bookmark's TLS choice comes along; none when it makes none.
+        use crate::cli::TlsMode;
+        let tls = |w: &str| server_of(w, &config).unwrap().1;
+        assert_eq!(tls("on:x"), Some(TlsMode::Require));
+        assert_eq!(tls("off:x"), Some(TlsMode::Off));
+        assert_eq!(tls("auto:x"), Some(TlsMode::Auto));
+        assert_eq!(tls("m:x"), None);
     }
 }
