@@ -373,8 +373,12 @@ impl Runner {
         self.shell.failed += 1;
         let code = error::exit_code(&e);
         let msg = error::render(&e);
+        // A message that already starts with the command (`get -o -: ...`) is not prefixed
+        // again.
         let line = match name {
-            Some(n) if !msg.starts_with(&format!("{n}:")) => format!("{n}: {msg}"),
+            Some(n) if !msg.starts_with(&format!("{n}:")) && !msg.starts_with(&format!("{n} ")) => {
+                format!("{n}: {msg}")
+            }
             _ => msg,
         };
         self.out.failure(&line, name, &e);

@@ -433,7 +433,7 @@ fn bookmark_edit_keeps_the_file_and_bad_names_are_refused() {
         ),
         (
             "bookmark add 'bad name' ftp://h.example",
-            "bookmark: bookmark name 'bad name' must be letters, digits, '-', '_' or '.'",
+            "bookmark name 'bad name' must be letters, digits, '-', '_' or '.'",
         ),
     ] {
         let out = cmd(&env)
@@ -552,7 +552,7 @@ fn bookmark_name_path_words_connect_for_get_ls_and_cat() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
     assert_eq!(
         stderr_of(&out).lines().last(),
-        Some("get: get -r works on the open connection: 'open' the server first")
+        Some("get -r works on the open connection: 'open' the server first")
     );
     // A word mixing a bookmark's server and the open connection's paths is refused.
     let out = cmd(&env)

@@ -312,6 +312,93 @@ fn get_no_clobber_keeps_an_existing_file() {
     assert_eq!(std::fs::read(env.local("f.txt")).unwrap(), b"new contents");
 }
 
+/// `set clobber off` is `get -n` for every file get; stdout has nothing to clobber, so
+/// `get -o -` still prints.
+#[test]
+fn clobber_off_keeps_existing_files_and_still_prints_to_stdout() {
+    let env = Env::new();
+    env.remote_file("f.txt", b"new contents");
+    env.local_file("f.txt", b"mine");
+    let out = env
+        .run("set clobber off; get f.txt; get -o - f.txt")
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("f.txt exists; not overwritten (-n)"), "{err}");
+    assert_eq!(std::fs::read(env.local("f.txt")).unwrap(), b"mine");
+    assert_eq!(stdout_of(&out), "new contents");
+}
+
+/// The options that make no sense together are usage errors (exit 2, one line), each on
+/// its own, before anything is fetched.
+#[test]
+fn get_options_that_conflict_are_usage_errors_one_by_one() {
+    let env = Env::new();
+    env.remote_file("f.txt", b"data");
+    env.remote_file("d/g.txt", b"tree");
+    for (cmd, says) in [
+        (
+            "get -c -o - f.txt",
+            "get -o -: -c and -n apply to files, not to stdout",
+        ),
+        (
+            "get -n -o - f.txt",
+            "get -o -: -c and -n apply to files, not to stdout",
+        ),
+        (
+            "get -r -o - d",
+            "get -r copies trees into directories: not with -o - or --segments",
+        ),
+        (
+            "get -r --segments 2 d",
+            "get -r copies trees into directories: not with -o - or --segments",
+        ),
+    ] {
+        let out = env.run(cmd).arg("-q").output().unwrap();
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
+        assert_eq!(err.lines().collect::<Vec<_>>(), [says], "{cmd}");
+        assert_eq!(stdout_of(&out), "", "{cmd}");
+    }
+    assert!(!env.local("f.txt").exists() && !env.local("d").exists() && !env.local("-").exists());
+}
+
+/// `-P` shares files out to connections; with one connection, or to stdout, get stays the
+/// plain sequential one: the file's bytes on stdout (never a local file named `-`), and no
+/// pool summary.
+#[test]
+fn get_parallel_to_stdout_or_with_one_connection_is_a_plain_get() {
+    let env = Env::new();
+    env.remote_file("f.txt", b"data");
+    env.remote_file("g.txt", b"more");
+    let out = env
+        .run("get -P 3 -o - f.txt g.txt")
+        .arg("-q")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "datamore");
+    assert!(!env.local("-").exists());
+    let out = env
+        .cmd()
+        .args([&env.url(), "--json", "-c", "get -P 1 f.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let stdout = stdout_of(&out);
+    assert_eq!(
+        crate::util::json_of_type(&stdout, "transfer").len(),
+        1,
+        "{stdout}"
+    );
+    assert!(
+        crate::util::json_of_type(&stdout, "summary").is_empty(),
+        "{stdout}"
+    );
+    assert_eq!(std::fs::read(env.local("f.txt")).unwrap(), b"data");
+}
+
 #[test]
 fn plain_get_over_a_part_file_says_get_c_resumes_it() {
     let env = Env::new();
