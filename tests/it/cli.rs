@@ -182,6 +182,20 @@ fn get_several_into_a_directory_and_output_names() {
         ["get: pub/one: nodir: not a directory (several files need a directory)"]
     );
     assert!(!env.local("nodir").exists());
+    // So do the several files one glob matches, sequential or shared out (-P): never one
+    // file written over another under the one name.
+    for cmd in ["get -o nodir 'pub/*'", "get -P 2 -o nodir 'pub/*'"] {
+        let out = env.run(cmd).output().unwrap();
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(6), "{cmd}: {err}");
+        let lines = error_lines(&err);
+        assert_eq!(lines.len(), 1, "{cmd}: {err}");
+        assert!(
+            lines[0].ends_with("nodir: not a directory (several files need a directory)"),
+            "{cmd}: {err}"
+        );
+        assert!(!env.local("nodir").exists(), "{cmd}");
+    }
 }
 
 #[test]
