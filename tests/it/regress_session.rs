@@ -312,20 +312,25 @@ fn get_no_clobber_keeps_an_existing_file() {
     assert_eq!(std::fs::read(env.local("f.txt")).unwrap(), b"new contents");
 }
 
-/// `set clobber off` is `get -n` for every file get; stdout has nothing to clobber, so
-/// `get -o -` still prints.
+/// `set clobber off` is `get -n` for every file get, segmented ones too; stdout has nothing
+/// to clobber, so `get -o -` still prints.
 #[test]
 fn clobber_off_keeps_existing_files_and_still_prints_to_stdout() {
     let env = Env::new();
     env.remote_file("f.txt", b"new contents");
     env.local_file("f.txt", b"mine");
     let out = env
-        .run("set clobber off; get f.txt; get -o - f.txt")
+        .run("set clobber off; get f.txt; get --segments 2 f.txt; get -o - f.txt")
         .output()
         .unwrap();
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("f.txt exists; not overwritten (-n)"), "{err}");
+    // Once for the plain get, once for the segmented one.
+    assert_eq!(
+        err.matches("f.txt exists; not overwritten (-n)").count(),
+        2,
+        "{err}"
+    );
     assert_eq!(std::fs::read(env.local("f.txt")).unwrap(), b"mine");
     assert_eq!(stdout_of(&out), "new contents");
 }
