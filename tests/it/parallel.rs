@@ -363,12 +363,21 @@ fn pget_fetches_a_file_in_ranges_exactly() {
         stderr_of(&out)
     );
 
-    let out = env
-        .run("get --segments 3 -o copy.bin big.bin")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    assert!(std::fs::read(env.local("copy.bin")).unwrap() == body);
+    // `get --segments 3` is a pget: three ranges, three RETRs (the trace shows the
+    // workers' commands); the second time over the file the first one wrote.
+    for _ in 0..2 {
+        let out = env
+            .run("get --segments 3 -o copy.bin big.bin")
+            .arg("-v")
+            .output()
+            .unwrap();
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(std::fs::read(env.local("copy.bin")).unwrap() == body);
+        let count = |f: &dyn Fn(&str) -> bool| err.lines().filter(|l| f(l)).count();
+        assert_eq!(count(&|l| l == "--> RETR big.bin"), 3, "{err}");
+        assert_eq!(count(&|l| l.starts_with("--> REST ")), 2, "{err}");
+    }
 
     // A plain pget over a `.part` left by another run starts over, and says how to resume.
     env.local_file("again.bin.part", b"old bytes");
