@@ -1713,6 +1713,21 @@ mod tests {
         );
     }
 
+    /// `#` starting a word outside quotes ends the line, `;` and all; anywhere else it is a
+    /// character of a name (`a#b`, `'a #b'`, `my\ #1`).
+    #[test]
+    fn a_hash_starting_a_word_comments_out_the_rest() {
+        let split = |line: &str| split_line(line).unwrap();
+        assert_eq!(split("pwd # then; rm x"), ["pwd"]);
+        assert_eq!(split("pwd;# then; rm x"), ["pwd"]);
+        assert!(split("# rm x; rm y").is_empty());
+        assert_eq!(split("get 'a #b'; pwd"), ["get 'a #b'", "pwd"]);
+        assert_eq!(split("get \"a #b\"; pwd"), ["get \"a #b\"", "pwd"]);
+        assert_eq!(split("get a#b; pwd"), ["get a#b", "pwd"]);
+        assert_eq!(split("get my\\ #1; pwd"), ["get my\\ #1", "pwd"]);
+        assert_eq!(split("get a\t#b; pwd"), ["get a"]);
+    }
+
     #[test]
     fn commands_parse_with_quoting() {
         match run("get -c -o out 'a file' naïve") {
