@@ -1705,6 +1705,20 @@ mod tests {
             vec!["cd pub", "get 'a;b' \"c;d\" e\\;f"]
         );
         assert_eq!(split_line("  ;; pwd ;").unwrap(), vec!["pwd"]);
+        // One kind of quote inside the other is a plain character; so is a backslash
+        // inside single quotes.
+        assert_eq!(
+            split_line("get \"it's\"; pwd").unwrap(),
+            vec!["get \"it's\"", "pwd"]
+        );
+        assert_eq!(
+            split_line("get 'say \"hi'; pwd").unwrap(),
+            vec!["get 'say \"hi'", "pwd"]
+        );
+        assert_eq!(
+            split_line("get 'a\\'; pwd").unwrap(),
+            vec!["get 'a\\'", "pwd"]
+        );
         assert!(split_line("get 'oops").is_err());
         assert_eq!(split_line("!ls; pwd").unwrap(), vec!["!ls; pwd"]);
         assert_eq!(
