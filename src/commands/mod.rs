@@ -1886,6 +1886,15 @@ mod tests {
             split_commands("cd x; get 'a;b"),
             (vec!["cd x".to_string(), "get 'a;b".to_string()], true)
         );
+        // Neither aliases nor redirections apply to a shell escape.
+        for escape in ["!ls > x", " shell ls | wc", "sh ls", "shell", "! "] {
+            assert!(is_shell_escape(escape), "{escape:?}");
+        }
+        for not in ["ls > x", "shellfish", "ls !x", "lls"] {
+            assert!(!is_shell_escape(not), "{not:?}");
+        }
+        // `shell` alone (no blank after it) runs the shell with nothing to run.
+        assert!(matches!(run("shell"), Command::Shell(a) if a.words == [""]));
     }
 
     /// `cd "a\nb"` reached the server as two commands (exit 8 and a reconnect).
