@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 
 use super::glob;
 use super::{Ctx, GetArgs, MirrorArgs, PgetArgs, PutArgs, RemotesArgs};
-use crate::error::{LocalError, Subject, UsageError};
+use crate::error::{LocalError, Remote, Subject, UsageError};
 use crate::listing::display_name;
 use crate::output::model::{self, Report};
 use crate::retry;
@@ -110,8 +110,19 @@ pub fn put(ctx: &mut Ctx, mut a: PutArgs) -> Result<()> {
     let several = locals.len() > 1;
     let output = a.output.map(|o| o.0);
     // Where a single file goes when -o names something: into it if it is a directory.
+    // Several files need a directory: asked before anything is sent, so they never go one
+    // over another under one name, and the error names the target, not the first file.
     let into_dir = match &output {
-        Some(o) => several || o.ends_with('/') || ctx.session.is_dir(o)?,
+        Some(o) if several => {
+            if !ctx.session.is_dir(o)? {
+                return Err(anyhow::Error::from(Remote::WrongKind(
+                    "not a directory (several files need a directory)".into(),
+                ))
+                .context(Subject::new(o)));
+            }
+            true
+        }
+        Some(o) => o.ends_with('/') || ctx.session.is_dir(o)?,
         None => false,
     };
     let mut jobs = Vec::new();

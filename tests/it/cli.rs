@@ -210,6 +210,46 @@ fn put_several_and_output_targets() {
     assert_eq!(std::fs::read(env.remote("up/a")).unwrap(), b"A");
     assert_eq!(std::fs::read(env.remote("up/b")).unwrap(), b"BB");
     assert_eq!(std::fs::read(env.remote("renamed")).unwrap(), b"A");
+    // One file and -o naming a directory that exists (no slash): into it.
+    env.local_file("c", b"CCC");
+    env.run("put -o up c").assert().success();
+    assert_eq!(std::fs::read(env.remote("up/c")).unwrap(), b"CCC");
+    // Several files and -o naming no directory: refused before anything is sent, never one
+    // file over another under that name; sequential or shared out (-P).
+    for (cmd, target) in [
+        ("put -o nodir a b", "nodir"),
+        ("put -P 2 -o nodir a b", "nodir"),
+        ("put -o nodir/ a b", "nodir/"),
+    ] {
+        let out = env.run(cmd).output().unwrap();
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(5), "{cmd}: {err}");
+        let want = format!("put: {target}: not a directory (several files need a directory)");
+        assert_eq!(error_lines(&err), [want], "{cmd}: {err}");
+        assert!(!env.remote("nodir").exists(), "{cmd}");
+    }
+}
+
+/// `-P` shares files out to connections: with one connection, or one file, put stays the
+/// plain sequential one (no pool summary); two files on two connections are a pool.
+#[test]
+fn put_parallel_needs_two_connections_and_two_files() {
+    let env = Env::new();
+    env.local_file("a", b"A");
+    env.local_file("b", b"BB");
+    for (cmd, summaries) in [("put -P 1 a b", 0), ("put -P 2 a", 0), ("put -P 2 a b", 1)] {
+        let out = env
+            .cmd()
+            .args([&env.url(), "--json", "-c", cmd])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{cmd}: {}", stderr_of(&out));
+        let stdout = stdout_of(&out);
+        let got = crate::util::json_of_type(&stdout, "summary").len();
+        assert_eq!(got, summaries, "{cmd}: {stdout}");
+        assert_eq!(std::fs::read(env.remote("a")).unwrap(), b"A", "{cmd}");
+    }
+    assert_eq!(std::fs::read(env.remote("b")).unwrap(), b"BB");
 }
 
 #[test]
