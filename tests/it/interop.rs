@@ -902,6 +902,26 @@ fn vsftpd_get_glob_skips_a_link_to_a_directory_and_fetches_the_rest() {
         );
         assert_eq!(read(&client.path("current.txt")), b"now\n", "{line}");
         assert!(!client.path("current").exists(), "{line}");
+        // The JSON report calls the link skipped, the file complete.
+        let _ = std::fs::remove_file(client.path("current.txt"));
+        let out = run(
+            client.ftpsh(&[&server.url(), "--json", "-c", line]),
+            &server.log,
+        );
+        out.success();
+        let outcomes: std::collections::BTreeMap<String, String> =
+            util::json_of_type(&out.stdout, "transfer")
+                .into_iter()
+                .map(|t| {
+                    (
+                        t["remote"].as_str().unwrap().into(),
+                        t["outcome"].as_str().unwrap().into(),
+                    )
+                })
+                .collect();
+        let want = [("current", "skipped"), ("current.txt", "complete")]
+            .map(|(r, o)| (r.to_string(), o.to_string()));
+        assert_eq!(outcomes, want.into(), "{line}: {}", out.stdout);
     }
 }
 
