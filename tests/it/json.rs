@@ -457,7 +457,10 @@ fn json_results_carry_the_facts() {
     assert_eq!(t["resumed_from"], 0);
     assert_eq!(t["verified"], serde_json::json!(["size"]));
     assert_eq!(t["outcome"], "complete");
-    assert!(t["rate"].as_f64().unwrap() > 0.0 && t["seconds"].as_f64().unwrap() > 0.0);
+    // The rate is bytes per second of this transfer.
+    let (rate, seconds) = (t["rate"].as_f64().unwrap(), t["seconds"].as_f64().unwrap());
+    assert!(seconds > 0.0, "{t}");
+    assert!((rate * seconds / 300_000.0 - 1.0).abs() < 1e-6, "{t}");
     assert_eq!(std::fs::read(env.local("big.bin")).unwrap(), body);
     assert_eq!(lines[4]["data"]["text"], "hello\n");
     assert_eq!(lines[5]["data"]["command"], "cat");
