@@ -238,9 +238,9 @@ fn put_tree(ctx: &mut Ctx, a: &PutArgs) -> Result<()> {
             ))
             .into());
         };
+        // `-o /` trims to "": the tree goes to `/NAME`.
         let remote_root = match &base {
-            Some(b) if !b.is_empty() => format!("{b}/{name}"),
-            Some(_) => format!("/{name}"),
+            Some(b) => format!("{b}/{name}"),
             None => name,
         };
         let req = crate::mirror::run::Request {

@@ -10,7 +10,8 @@ use std::time::{Duration, SystemTime};
 
 use crate::fake::{Action, FakeServer, fallback, verb};
 use crate::util::{
-    Env, interrupt, json_of_type, pattern, spawn_batch, stderr_of, stdout_of, wait_until,
+    Env, error_lines, interrupt, json_of_type, pattern, spawn_batch, stderr_of, stdout_of,
+    wait_until,
 };
 
 /// Every file under `root`, by relative path, with its bytes (directories as `None`).
@@ -194,6 +195,10 @@ fn mirror_r_and_put_r_upload_a_tree() {
     let out = env.run("mkdir up; put -r -o up site").output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(tree(&env.remote("up/site")), tree(&env.local("site")));
+    // `-o /` from elsewhere: the tree goes to /site.
+    let out = env.run("cd up; put -r -o / site").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(tree(&env.remote("site")), tree(&env.local("site")));
 }
 
 /// `get -r DIR` makes ./DIR (or LOCAL/DIR); an interrupted copy's rerun fetches only what
@@ -352,6 +357,41 @@ fn mirror_excludes_are_anchored_like_gitignore() {
         files("a4"),
         [".ftpignore", "d.tmp", "notes/f.md", "old/a", "sub/old/b"]
     );
+    // Upload side: the same rules, and the .ftpignore itself stays home.
+    let remote_files = |dir: &str| -> Vec<String> {
+        tree(&env.remote(dir))
+            .into_iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(k, _)| k)
+            .collect()
+    };
+    let out = env.run("mirror -R a4 up4").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(
+        remote_files("up4"),
+        ["d.tmp", "notes/f.md", "old/a", "sub/old/b"]
+    );
+    // --ignore-file: its rules instead, and the tree's .ftpignore is a file like any other.
+    env.local_file("rules", b"*.md\n");
+    let out = env
+        .run("mirror -R --ignore-file rules a4 up5")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(
+        remote_files("up5"),
+        [".ftpignore", "d.tmp", "old/a", "sub/old/b"]
+    );
+    // A --ignore-file that cannot be read is an error before anything is sent.
+    let out = env
+        .run("mirror -R --ignore-file nosuch a4 up6")
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(6), "{err}");
+    assert_eq!(error_lines(&err).len(), 1, "{err}");
+    assert!(error_lines(&err)[0].contains("nosuch"), "{err}");
+    assert!(!env.remote("up6").exists());
     // Degenerate patterns are usage errors before anything happens.
     for bad in ["''", "'*'", "/", "'**'", "../x"] {
         let out = env.run(&format!("mirror -x {bad} pub z")).output().unwrap();
