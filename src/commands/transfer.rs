@@ -401,7 +401,8 @@ fn get_parallel(
                 .map(|m| (m.path.clone(), m.is_link())),
         );
     }
-    let several = paths.len() > 1 || names.len() > 1;
+    // Each path gives one name at least (a pattern that matches nothing stands for itself).
+    let several = names.len() > 1;
     let mut jobs = Vec::new();
     for (name, is_link) in names {
         let target = transfer::local_target(&name, output, several)?;

@@ -184,7 +184,11 @@ fn get_several_into_a_directory_and_output_names() {
     assert!(!env.local("nodir").exists());
     // So do the several files one glob matches, sequential or shared out (-P): never one
     // file written over another under the one name.
-    for cmd in ["get -o nodir 'pub/*'", "get -P 2 -o nodir 'pub/*'"] {
+    for cmd in [
+        "get -o nodir 'pub/*'",
+        "get -P 2 -o nodir 'pub/*'",
+        "get -P 2 -o nodir pub/one pub/two",
+    ] {
         let out = env.run(cmd).output().unwrap();
         let err = stderr_of(&out);
         assert_eq!(out.status.code(), Some(6), "{cmd}: {err}");
@@ -196,6 +200,9 @@ fn get_several_into_a_directory_and_output_names() {
         );
         assert!(!env.local("nodir").exists(), "{cmd}");
     }
+    // One file with -P: -o names the file.
+    env.run("get -P 2 -o renamed2 pub/two").assert().success();
+    assert_eq!(std::fs::read(env.local("renamed2")).unwrap(), b"22");
 }
 
 #[test]
