@@ -1642,6 +1642,16 @@ mod tests {
         }
     }
 
+    /// The usage lines of help, completion and the man page: options in brackets with
+    /// their value names, optional positionals in brackets, "..." only where several fit.
+    #[test]
+    fn usage_lines_mark_optional_and_repeated_arguments() {
+        assert_eq!(usage("cd"), "cd [DIR]");
+        assert_eq!(usage("mv"), "mv FROM TO");
+        assert_eq!(usage("rm"), "rm [-r] REMOTE...");
+        assert_eq!(usage("nosuch"), "nosuch");
+    }
+
     #[test]
     fn every_command_and_argument_is_documented() {
         for sub in table().get_subcommands() {
