@@ -82,6 +82,9 @@ fn get_and_put_in_parallel_give_identical_files_for_any_worker_count() {
     assert_eq!(summary.len(), 1, "{text}");
     assert_eq!(summary[0]["done"], 12);
     assert_eq!(summary[0]["command"], "put");
+    // The summary's bytes are the files' bytes, added up.
+    let total: u64 = files().iter().map(|(_, d)| d.len() as u64).sum();
+    assert_eq!(summary[0]["bytes"], total, "{text}");
 }
 
 /// A scripted server with `n` files: SIZE and RETR answer for each; `retr` decides what a
