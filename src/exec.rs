@@ -373,13 +373,14 @@ impl Runner {
         self.shell.failed += 1;
         let code = error::exit_code(&e);
         let msg = error::render(&e);
-        // A message that already starts with the command (`get -o -: ...`) is not prefixed
-        // again.
+        // A usage message that already starts with the command (`get -o -: ...`) is not
+        // prefixed again; other errors may start with a name (`rm 'rm me'`), so only usage.
+        let usage = e.downcast_ref::<UsageError>().is_some();
         let line = match name {
-            Some(n) if !msg.starts_with(&format!("{n}:")) && !msg.starts_with(&format!("{n} ")) => {
-                format!("{n}: {msg}")
-            }
-            _ => msg,
+            Some(n) if msg.starts_with(&format!("{n}:")) => msg,
+            Some(n) if usage && msg.starts_with(&format!("{n} ")) => msg,
+            Some(n) => format!("{n}: {msg}"),
+            None => msg,
         };
         self.out.failure(&line, name, &e);
         self.last_failure = Some(code);
