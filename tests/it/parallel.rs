@@ -87,6 +87,27 @@ fn get_and_put_in_parallel_give_identical_files_for_any_worker_count() {
     assert_eq!(summary[0]["bytes"], total, "{text}");
 }
 
+/// One file of a parallel put failing (the remote name is a directory) is reported under
+/// its own name, on one line; the other file lands and the exit code is the failure's.
+#[test]
+fn a_failed_file_of_a_parallel_put_is_named_in_its_error() {
+    let env = Env::new();
+    env.local_file("a.txt", b"hello\n");
+    env.local_file("b.txt", b"world\n");
+    std::fs::create_dir(env.remote("b.txt")).unwrap();
+    let out = env.run("put -P 2 a.txt b.txt").output().unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    let failed: Vec<&str> = err.lines().filter(|l| l.contains("550")).collect();
+    assert_eq!(failed.len(), 1, "{err}");
+    assert!(failed[0].starts_with("put: b.txt: 550 "), "{err}");
+    assert!(
+        err.contains("put: 2 files: 1 done, 0 skipped, 1 failed;"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(env.remote("a.txt")).unwrap(), b"hello\n");
+}
+
 /// A scripted server with `n` files: SIZE and RETR answer for each; `retr` decides what a
 /// RETR does (the test's fault).
 fn file_server(
@@ -623,6 +644,60 @@ fn a_range_that_breaks_every_time_is_tried_twice_then_pget_fails() {
     );
     assert!(env.local("big.bin.part").exists() && env.local("big.bin.part.segments").exists());
     assert!(!env.local("big.bin").exists());
+}
+
+/// `get --segments 2` whose second range breaks twice (its try and its retry over a fresh
+/// connection) fails that round; the command's own retry (`--retries 1`) then resumes from
+/// the record: the first range is not fetched again, the second goes on from where it got
+/// to, and the file is exact.
+#[test]
+fn get_segments_retried_after_a_broken_range_resumes_from_the_record() {
+    let cuts = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&cuts);
+    let (server, _, body) = range_server(2 * MIB, move |from| {
+        (MIB..2 * MIB).contains(&from) && counted.fetch_add(1, Ordering::SeqCst) < 2
+    });
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([
+            &server.url(),
+            "--timeout",
+            "5",
+            "--retries",
+            "1",
+            "-c",
+            "get --segments 2 big.bin",
+        ])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(std::fs::read(env.local("big.bin")).unwrap() == *body);
+    assert!(err.contains("get big.bin: retry 1/1"), "{err}");
+    // The first range is a RETR without REST: four RETRs in all, one for the first range.
+    let cmds = server.commands();
+    assert_eq!(
+        cmds.iter().filter(|c| c.starts_with("RETR ")).count(),
+        4,
+        "{cmds:?}"
+    );
+    let rests: Vec<String> = cmds
+        .iter()
+        .filter(|c| c.starts_with("REST "))
+        .cloned()
+        .collect();
+    let quarter = MIB / 4;
+    assert_eq!(
+        rests,
+        [MIB, MIB + 2 * quarter, MIB + 3 * quarter]
+            .iter()
+            .map(|n| format!("REST {n}"))
+            .collect::<Vec<_>>(),
+        "{err}"
+    );
+    assert!(!env.local("big.bin.part").exists());
+    assert!(!env.local("big.bin.part.segments").exists());
 }
 
 /// Ctrl-C in the middle of a slow pget: exit 130, the `.part` and its record stay, and
