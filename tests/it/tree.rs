@@ -6,6 +6,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::time::Duration;
 
 use crate::fake::{Action, FakeServer, default_script};
 use crate::interop::{self, Client, Loopback};
@@ -197,6 +198,90 @@ fn rm_r_stops_when_the_parent_listing_fails_other_than_by_a_reply() {
         "{err}"
     );
     assert!(env.remote("d/s/t/f3").exists() && env.remote("d/f1").exists());
+}
+
+/// A parent listing the server refuses with a reply (550: a directory one may enter but not
+/// list) is no reason to give up: DELE refuses the path, so the walk takes it, and the
+/// tree goes.
+#[test]
+fn rm_r_walks_a_path_whose_parent_listing_is_refused() {
+    let server = FakeServer::start(|c| {
+        let arg = c.split_once(' ').map(|x| x.1.trim_end_matches('/'));
+        match (verb(c).as_str(), arg) {
+            ("LIST", Some("t")) => Action::Data {
+                preliminary: "150 Here".into(),
+                data: line('-', 5, "ok.txt").into_bytes(),
+                cut: false,
+                then: "226 Done".into(),
+            },
+            ("LIST", _) => Action::Reply("550 Permission denied".into()),
+            ("DELE", Some("t")) => Action::Reply("550 Is a directory".into()),
+            ("DELE", _) => Action::Reply("250 Deleted".into()),
+            ("RMD", _) => Action::Reply("250 Removed".into()),
+            _ => default_script(c).unwrap_or(Action::Reply("550 no such thing".into())),
+        }
+    });
+    let out = run_fake(&server, "rm -r t");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let sent: Vec<String> = path_commands(&server)
+        .into_iter()
+        .filter(|c| c.starts_with("DELE") || c.starts_with("RMD"))
+        .collect();
+    assert_eq!(
+        sent,
+        ["DELE t", "DELE t/ok.txt", "RMD t"],
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+/// Ctrl-C during `rm -r` of a tree of 40 files, each DELE answered after 100 ms: it stops
+/// before the next deletion (exit 130), and no directory is removed.
+#[test]
+fn rm_r_stops_at_ctrl_c_between_deletions() {
+    let server = FakeServer::start(|c| {
+        let arg = c.split_once(' ').map(|x| x.1.trim_end_matches('/'));
+        match (verb(c).as_str(), arg) {
+            ("LIST", Some(".")) => Action::Data {
+                preliminary: "150 Here".into(),
+                data: line('d', 0, "t").into_bytes(),
+                cut: false,
+                then: "226 Done".into(),
+            },
+            ("LIST", Some("t")) => Action::Data {
+                preliminary: "150 Here".into(),
+                data: (0..40)
+                    .map(|i| line('-', 5, &format!("f{i:02}")))
+                    .collect::<String>()
+                    .into_bytes(),
+                cut: false,
+                then: "226 Done".into(),
+            },
+            ("DELE", _) => Action::Late(Duration::from_millis(100), "250 Deleted".into()),
+            ("RMD", _) => Action::Reply("250 Removed".into()),
+            _ => default_script(c).unwrap_or(Action::Reply("550 no such thing".into())),
+        }
+    });
+    let env = Env::new();
+    let url = server.url();
+    let mut child = crate::util::spawn_batch(&env, &[&url, "--timeout", "5", "-c", "rm -r t"]);
+    let deletions = || {
+        path_commands(&server)
+            .iter()
+            .filter(|c| c.starts_with("DELE"))
+            .count()
+    };
+    crate::util::wait_until("two deletions", || deletions() >= 2);
+    crate::util::interrupt(child.id());
+    let status = crate::util::wait_bounded(&mut child, Duration::from_secs(20));
+    assert_eq!(status.code(), Some(130));
+    // The one in flight when the signal came may finish; the rest are never sent.
+    assert!(deletions() < 10, "{:?}", path_commands(&server));
+    assert!(
+        !path_commands(&server).iter().any(|c| c.starts_with("RMD")),
+        "{:?}",
+        path_commands(&server)
+    );
 }
 
 /// `rm -r` must never take the whole server, the working directory or the directory
