@@ -102,9 +102,9 @@ fn history_survives_a_closed_or_killed_terminal() {
             .status()
             .unwrap();
         assert!(status.success());
-        // Reap it (bounded: the signal cannot be ignored or ends the process).
+        // Reap it, bounded: `exit(true)` ends with SIGKILL if the shell is still there.
         let _ = p.expect(Eof);
-        let _ = p.get_process_mut().wait();
+        let _ = p.get_process_mut().exit(true);
         let h = history(env.home.path());
         assert!(h.contains("lpwd"), "SIG{signal}: {h}");
         assert!(h.contains("user bob"), "SIG{signal}: {h}");

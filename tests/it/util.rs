@@ -90,6 +90,17 @@ pub fn ftpsh_std(cwd: &Path, home: &Path) -> std::process::Command {
         .env("FTPSH_DATA_DIR", home.join("data"))
         .env("NO_COLOR", "1")
         .env("COLUMNS", "80");
+    // A test run started under `nohup` (or by a shell that ignores SIGHUP) would hand the
+    // ignored signal down, and a test that closes the terminal would wait on a shell that
+    // cannot hear it: every ftpsh starts with SIGHUP at its default.
+    // SAFETY: `signal` is async-signal-safe, the only call made between fork and exec.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        c.pre_exec(|| {
+            libc::signal(libc::SIGHUP, libc::SIG_DFL);
+            Ok(())
+        });
+    }
     c
 }
 
@@ -183,6 +194,24 @@ pub fn interrupt(pid: u32) {
         .args(["-INT", &pid.to_string()])
         .status()
         .unwrap();
+}
+
+/// Waits at most `limit` for `child` to end; past it the child is killed and the test
+/// fails (a hang is a failure, never a test that waits forever).
+#[track_caller]
+pub fn wait_bounded(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("ftpsh still running after {limit:?}: killed");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// Polls `f` (every 10 ms, for at most 30 s) until it returns true.
