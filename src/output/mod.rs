@@ -278,9 +278,23 @@ impl Printer {
     }
 
     fn err_line(&self, text: &str) {
-        let mut err = self.err.lock().unwrap_or_else(|p| p.into_inner());
-        // Nothing sensible is left to do when stderr itself is gone.
-        let _ = writeln!(err, "{text}").and_then(|_| err.flush());
+        let write = || {
+            let mut err = self.err.lock().unwrap_or_else(|p| p.into_inner());
+            // Nothing sensible is left to do when stderr itself is gone.
+            let _ = writeln!(err, "{text}").and_then(|_| err.flush());
+        };
+        // Under the bars of many transfers the line goes above them: written behind their
+        // back, it would be overdrawn or leave stale bars on the screen.
+        let multi = self
+            .many
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|(m, _)| m.clone());
+        match multi {
+            Some(m) => m.suspend(write),
+            None => write(),
+        }
     }
 
     /// An informational message on stderr (suppressed by `-q`). Like every message on
@@ -364,13 +378,15 @@ impl Printer {
         let stderr = || Box::new(std::io::stderr()) as Box<dyn Write + Send>;
         match self.progress_mode.resolve(self.quiet, self.stderr_tty) {
             ProgressMode::Bar if !t.to_stdout => {
-                let bar = Bar::stderr(t);
                 match self.many.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
                     Some((multi, total)) => {
+                        // Drawn only by the multi: a bar that drew itself first would leave
+                        // a stale line the multi does not know about.
+                        let bar = Bar::hidden(t);
                         bar.join(multi);
                         Box::new(progress::Tee::new(bar, total.clone()))
                     }
-                    None => Box::new(bar),
+                    None => Box::new(Bar::stderr(t)),
                 }
             }
             ProgressMode::Plain => Box::new(Plain::new(t, t.summary && self.quiet, stderr())),
@@ -389,6 +405,8 @@ impl Printer {
                     indicatif::ProgressDrawTarget::stderr(),
                 );
                 let total = multi.add(progress::total_bar(what, jobs as u64, bytes));
+                // Drawn now and kept moving (its elapsed time), though no job has ended yet.
+                total.enable_steady_tick(std::time::Duration::from_millis(200));
                 let by_bytes = bytes.map(|_| total.clone());
                 *self.many.lock().unwrap_or_else(|p| p.into_inner()) = Some((multi, by_bytes));
                 Some(total)

@@ -211,6 +211,13 @@ impl Bar {
         Bar::new(t, ProgressDrawTarget::stderr(), width)
     }
 
+    /// A bar that draws nothing until it joins a [`indicatif::MultiProgress`], laid out for
+    /// the width of stderr (where the multi draws).
+    pub fn hidden(t: &Transfer) -> Bar {
+        let width = console::Term::stderr().size().1;
+        Bar::new(t, ProgressDrawTarget::hidden(), width)
+    }
+
     pub fn new(t: &Transfer, target: ProgressDrawTarget, width: u16) -> Bar {
         let bar = ProgressBar::with_draw_target(t.total, target);
         bar.set_style(progress_style(width, t.total.is_some()));
@@ -232,15 +239,15 @@ impl Bar {
 
 /// The total line above the bars of many transfers: by bytes when their total is known
 /// (`mirror: 12/40 files [====>   ] 3.1 MiB/12.0 MiB 1.2 MiB/s ETA 8s`), else by files
-/// (`get: 12/40 files [====>   ] 00:03`).
+/// (`get: 12/40 files [====>   ] 00:03`). Hidden until added to the multi that draws it.
 pub fn total_bar(what: &str, jobs: u64, bytes: Option<u64>) -> ProgressBar {
     let (bar, template) = match bytes {
         Some(b) => (
-            ProgressBar::new(b),
+            ProgressBar::with_draw_target(Some(b), ProgressDrawTarget::hidden()),
             "{msg} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
         ),
         None => (
-            ProgressBar::new(jobs),
+            ProgressBar::with_draw_target(Some(jobs), ProgressDrawTarget::hidden()),
             "{msg} {pos}/{len} files [{wide_bar}] {elapsed}",
         ),
     };

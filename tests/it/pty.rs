@@ -287,3 +287,74 @@ fn late_426_after_abor_leads_to_a_clean_reconnect() {
         .count();
     assert_eq!(logins, 2, "{:?}", slow.commands());
 }
+
+/// `put -P 2` in the shell draws a total line and a bar per file while the files go, and
+/// leaves nothing of them behind: the screen (what a terminal shows of the bytes, emulated
+/// by vt100) ends with the two transfer lines, the summary and the prompt. A bar that drew
+/// itself before it joined the others, or a line written behind their back, left stale bars.
+#[test]
+fn parallel_put_leaves_no_stale_progress_bars_on_the_screen() {
+    let env = Env::with(crate::server::ServerOpts {
+        throttle: Some(256 * 1024),
+        ..crate::server::ServerOpts::default()
+    });
+    for name in ["a.bin", "b.bin"] {
+        env.local_file(name, &crate::util::pattern(512 * 1024, 3));
+    }
+    let url = env.url();
+    let mut p = spawn_shell(&env, &[&url]);
+    p.get_process_mut().set_window_size(100, 30).unwrap();
+    let mut seen = p.expect(Regex(r":/> ")).unwrap().as_bytes().to_vec();
+    p.send_line("put -P 2 a.bin b.bin").unwrap();
+    seen.extend_from_slice(p.expect("0 failed;").unwrap().as_bytes());
+    seen.extend_from_slice(p.expect(Regex(r":/> ")).unwrap().as_bytes());
+    let raw = String::from_utf8_lossy(&seen);
+    // The bars were drawn (else there is nothing to leave behind), the total line from the
+    // start, not only once a file is done.
+    let first_done = ["put: a.bin: ", "put: b.bin: "]
+        .iter()
+        .filter_map(|l| raw.find(l))
+        .min()
+        .unwrap_or_else(|| panic!("{raw:?}"));
+    assert!(
+        raw.find("put 0/2 files [").is_some_and(|i| i < first_done),
+        "{raw:?}"
+    );
+    assert!(raw[..first_done].contains("ETA"), "{raw:?}");
+
+    let mut term = vt100::Parser::new(
+        std::num::NonZeroU16::new(30).unwrap(),
+        std::num::NonZeroU16::new(100).unwrap(),
+        0,
+    );
+    term.process(&seen);
+    let screen = term.screen().contents();
+    let lines: Vec<&str> = screen.lines().map(str::trim_end).collect();
+    let at = lines
+        .iter()
+        .position(|l| l.ends_with("put -P 2 a.bin b.bin"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    let mut after: Vec<&str> = lines[at + 1..]
+        .iter()
+        .copied()
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(after.len(), 4, "{screen}");
+    assert!(after.pop().unwrap().ends_with(":/>"), "{screen}");
+    assert!(
+        after
+            .pop()
+            .unwrap()
+            .starts_with("put: 2 files: 2 done, 0 skipped, 0 failed; 1048576 bytes in "),
+        "{screen}"
+    );
+    after.sort();
+    assert!(
+        after[0].starts_with("put: a.bin: 524288 bytes in ")
+            && after[1].starts_with("put: b.bin: 524288 bytes in "),
+        "{screen}"
+    );
+    p.send_line("bye").unwrap();
+    p.expect(Eof).unwrap();
+    let _ = p.get_process_mut().exit(true);
+}
