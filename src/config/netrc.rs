@@ -121,4 +121,25 @@ mod tests {
         );
         assert_eq!(parse_netrc("machine x login y", "z"), None);
     }
+
+    /// A macro's body is commands, not entries: words in it that look like netrc tokens
+    /// neither add a machine nor change the entry before it.
+    #[test]
+    fn netrc_macdef_bodies_are_skipped_to_the_blank_line() {
+        let text = "machine a.example login alice password s3cret
+                    macdef init
+machine b.example login mallory password stolen
+                    login eve
+
+                    machine b.example login bob password pw
+";
+        assert_eq!(
+            parse_netrc(text, "b.example").unwrap().login.as_deref(),
+            Some("bob")
+        );
+        assert_eq!(
+            parse_netrc(text, "a.example").unwrap().login.as_deref(),
+            Some("alice")
+        );
+    }
 }
