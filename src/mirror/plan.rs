@@ -760,6 +760,99 @@ mod tests {
         );
     }
 
+    /// `--checksum` asks for a checksum only where size and time cannot tell (same size);
+    /// a different size is copied at once. What the checksums say then settles each pair,
+    /// and the summary follows; an error of the comparison stops it.
+    #[test]
+    fn checksum_plans_compare_same_size_pairs_and_settle_by_the_answer() {
+        let f = Filter::default();
+        let mut opts = PlanOptions::new(&f);
+        opts.checksum = true;
+        let source = [
+            file("same", 3, 0),
+            file("differs", 3, 0),
+            file("unknown", 3, 0),
+            file("bigger", 4, 0),
+        ];
+        let target = [
+            file("same", 3, 0),
+            file("differs", 3, 0),
+            file("unknown", 3, 0),
+            file("bigger", 3, 0),
+        ];
+        let mut p = plan(&source, &target, &opts);
+        let reasons: Vec<(String, CopyReason)> = p
+            .actions
+            .iter()
+            .map(|a| (a.path().to_string(), copy_reason(a)))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                ("bigger".to_string(), CopyReason::SizeDiffers),
+                ("differs".to_string(), CopyReason::ChecksumToCompare),
+                ("same".to_string(), CopyReason::ChecksumToCompare),
+                ("unknown".to_string(), CopyReason::ChecksumToCompare),
+            ]
+        );
+        let mut asked = Vec::new();
+        p.settle_checksums(|path| {
+            asked.push(path.to_string());
+            Ok::<_, ()>(match path {
+                "same" => Checked::Same,
+                "differs" => Checked::Differs,
+                _ => Checked::Unknown,
+            })
+        })
+        .unwrap();
+        assert_eq!(asked, ["differs", "same", "unknown"]);
+        assert_eq!(
+            lines(&p, Direction::Download),
+            [
+                "get     bigger (size differs)",
+                "get     differs (checksum differs)",
+                "skip    same (same checksum)",
+                "get     unknown (no checksum to compare)",
+            ]
+        );
+        assert_eq!((p.summary.copies, p.summary.skips), (3, 1));
+        // An error stops the settling: nothing after it is asked.
+        let mut p = plan(&source, &target, &opts);
+        let mut asked = 0;
+        let r = p.settle_checksums(|_| {
+            asked += 1;
+            Err("no connection")
+        });
+        assert_eq!((r, asked), (Err("no connection"), 1));
+    }
+
+    /// A size known on one side only is no difference in size: the times decide.
+    #[test]
+    fn a_size_known_on_one_side_only_leaves_it_to_the_times() {
+        let f = Filter::default();
+        let opts = PlanOptions::new(&f);
+        let no_size = item("f", ItemKind::File, None, Some(t0()));
+        let a = one(file("f", 3, 0), no_size.clone(), &opts);
+        assert_eq!(skip_reason(&a), SkipReason::Same);
+        let a = one(no_size, file("f", 3, 100), &opts);
+        assert_eq!(copy_reason(&a), CopyReason::TimesDiffer);
+    }
+
+    /// A plan that only deletes, only makes a directory or only copies changes something,
+    /// and its summary counts it.
+    #[test]
+    fn a_plan_of_one_delete_mkdir_or_copy_changes_something() {
+        let f = Filter::default();
+        let mut opts = PlanOptions::new(&f);
+        opts.delete = true;
+        let p = plan(&[], &[file("old", 1, 0)], &opts);
+        assert_eq!((p.summary.deletes, p.changes_nothing()), (1, false));
+        let p = plan(&[dir("d")], &[], &opts);
+        assert_eq!((p.summary.mkdirs, p.changes_nothing()), (1, false));
+        let p = plan(&[file("new", 1, 0)], &[], &opts);
+        assert_eq!((p.summary.copies, p.changes_nothing()), (1, false));
+    }
+
     #[test]
     fn missing_tree_is_created_parents_first_then_its_files() {
         let source = [
