@@ -366,6 +366,8 @@ mod tests {
         assert!(f.included_dir("pub/sub"));
         assert!(!f.included_dir("other"));
         let none = Filter::default();
+        assert!(!none.has_includes());
+        assert!(!ex(&["*.bak"]).has_includes());
         assert!(none.included_file("anything"));
         assert!(!none.excluded("anything", true));
         // Include patterns that match everything are harmless.
@@ -413,6 +415,10 @@ mod tests {
         );
         let e = Filter::new(&[], &s(&[""]), &[]).unwrap_err();
         assert_eq!(e.to_string(), "bad pattern '' (--include): empty pattern");
+        // The glob engine's complaint, named as such, without the pattern said twice.
+        let e = Filter::new(&s(&["{a"]), &[], &[]).unwrap_err();
+        assert!(e.problem.starts_with("not a valid glob: "), "{e}");
+        assert_eq!(e.to_string().matches("{a").count(), 1, "{e}");
         let e = Filter::new(&[], &[], &s(&["ok", "# c", "/**"])).unwrap_err();
         assert_eq!(e.origin, Origin::IgnoreFile(3));
         assert!(e.to_string().contains("ignore file line 3"));
