@@ -141,9 +141,10 @@ pub(crate) fn require_pyftpdlib() {
 // ---------------------------------------------------------------------------------------
 // Server processes.
 
-/// A started server: killed and reaped on drop.
+/// A started server: killed and reaped on drop, then its ports are let go.
 pub(crate) struct ServerGuard {
     child: Child,
+    _ports: PortLease,
 }
 
 impl Drop for ServerGuard {
@@ -154,7 +155,6 @@ impl Drop for ServerGuard {
     }
 }
 
-/// A port that was free a moment ago.
 /// A server of ours on 127.0.0.1.
 pub(crate) trait Loopback {
     fn port(&self) -> u16;
@@ -180,12 +180,25 @@ impl Loopback for Pyftpd {
     }
 }
 
-/// A port for a server started as a process: free now, and outside the kernel's ephemeral
-/// range, so no `bind(0)` can be given it before the server binds it. (A port from
-/// `bind(0)`, let go for the server, was at times handed to another test's server first: the
-/// server then failed to bind, and its readiness check got a 220 from the other test's
-/// server, which the test then ran against.)
-fn free_port() -> u16 {
+/// The ports of a server started as a process: a block of [`PORT_BLOCK`], the first for its
+/// control connection, the next ones for its passive range; held (a lock) until dropped.
+pub(crate) struct PortLease {
+    port: u16,
+    _lock: fs::File,
+}
+
+/// Ports a server gets: its own and its passive range (`port + 1 ..= port + 41`).
+const PORT_BLOCK: u16 = 64;
+
+/// A block of ports for a server started as a process, outside the kernel's ephemeral
+/// range (so no `bind(0)` can be given them before the server binds) and locked against
+/// every other test process (nextest runs each test in a process of its own) with an
+/// `flock` on a file named after the block. Two tests once picked the same port a moment
+/// apart: both found it free, the second server failed to bind, and its readiness check got
+/// a 220 from the first test's vsftpd, which it then ran against. A passive range of one
+/// server could likewise take another's control port; blocks never overlap.
+fn lease_ports() -> PortLease {
+    use std::os::fd::AsRawFd;
     let (low, high) = fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
         .ok()
         .and_then(|t| {
@@ -198,19 +211,30 @@ fn free_port() -> u16 {
     } else {
         (high.saturating_add(1), u16::MAX)
     };
-    for _ in 0..200 {
+    let blocks = (to - from) / PORT_BLOCK;
+    let locks = std::env::temp_dir().join("ftpsh-test-ports");
+    fs::create_dir_all(&locks).unwrap();
+    for _ in 0..400 {
         let random = {
             use std::hash::{BuildHasher, Hasher};
             std::collections::hash_map::RandomState::new()
                 .build_hasher()
                 .finish()
         };
-        let port = from + (random % u64::from(to - from)) as u16;
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
+        let port = from + (random % u64::from(blocks)) as u16 * PORT_BLOCK;
+        let lock = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(locks.join(port.to_string()))
+            .unwrap();
+        // SAFETY: flock on a descriptor this function owns; no memory is involved.
+        let held = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+        if held && TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return PortLease { port, _lock: lock };
         }
     }
-    panic!("no free port in {from}..{to}");
+    panic!("no free block of {PORT_BLOCK} ports in {from}..{to}");
 }
 
 pub(crate) fn tail(path: &Path, lines: usize) -> String {
@@ -268,9 +292,13 @@ pub(crate) fn start_server(
 ) -> (ServerGuard, u16) {
     let mut errors = String::new();
     for attempt in 1..=START_ATTEMPTS {
-        let port = free_port();
+        let ports = lease_ports();
+        let port = ports.port;
         let child = spawn(port).unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-        let mut guard = ServerGuard { child };
+        let mut guard = ServerGuard {
+            child,
+            _ports: ports,
+        };
         match wait_ready(&mut guard.child, port, log, greets) {
             Ok(()) => return (guard, port),
             Err(e) => {
