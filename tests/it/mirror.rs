@@ -313,6 +313,90 @@ fn mirror_dry_run_changes_nothing() {
     assert!(!env.remote("www").exists());
 }
 
+/// `--only-newer`, `--only-missing` and `--ignore-time` each choose what is copied, end to
+/// end: `a.txt` differs in size and the local copy is newer, `b.txt` has the same size and
+/// the server's is newer, `c.txt` is missing here, `d.txt` has the same size and the local
+/// copy is newer (a download: not taken for a copy of ours, whose time the upload set).
+#[test]
+fn mirror_only_newer_only_missing_and_ignore_time_choose_what_is_copied() {
+    let env = Env::new();
+    let set_time = |p: &Path, secs: u64| {
+        std::fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
+            .unwrap();
+    };
+    const T: u64 = 1_600_000_000;
+    for (name, data, secs) in [
+        ("a.txt", &b"remote a"[..], T),
+        ("b.txt", b"remote b", T + 7200),
+        ("c.txt", b"remote c", T),
+        ("d.txt", b"remote d", T),
+    ] {
+        set_time(&env.remote_file(&format!("pub/{name}"), data), secs);
+    }
+    set_time(&env.local_file("copy/a.txt", b"local a, longer"), T + 7200);
+    set_time(&env.local_file("copy/b.txt", b"local b!"), T);
+    set_time(&env.local_file("copy/d.txt", b"local d!"), T + 7200);
+    for (flags, plan) in [
+        (
+            "",
+            [
+                "get     a.txt (size differs)",
+                "get     b.txt (source newer)",
+                "get     c.txt (missing)",
+                "get     d.txt (times differ)",
+            ],
+        ),
+        (
+            "--only-newer",
+            [
+                "skip    a.txt (target newer, --only-newer)",
+                "get     b.txt (source newer)",
+                "get     c.txt (missing)",
+                "skip    d.txt (target newer, --only-newer)",
+            ],
+        ),
+        (
+            "--only-missing",
+            [
+                "skip    a.txt (exists, --only-missing)",
+                "skip    b.txt (exists, --only-missing)",
+                "get     c.txt (missing)",
+                "skip    d.txt (exists, --only-missing)",
+            ],
+        ),
+        (
+            "--ignore-time",
+            [
+                "get     a.txt (size differs)",
+                "skip    b.txt (same size, times not compared)",
+                "get     c.txt (missing)",
+                "skip    d.txt (same size, times not compared)",
+            ],
+        ),
+    ] {
+        let out = env
+            .run(&format!("mirror -n {flags} pub copy"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{flags}: {}", stderr_of(&out));
+        assert_eq!(stdout_of(&out).lines().collect::<Vec<_>>(), plan, "{flags}");
+    }
+    // Carried out: the local newer a.txt stays, the others are the server's.
+    let out = env.run("mirror --only-newer pub copy").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(
+        std::fs::read(env.local("copy/a.txt")).unwrap(),
+        b"local a, longer"
+    );
+    assert_eq!(std::fs::read(env.local("copy/b.txt")).unwrap(), b"remote b");
+    assert_eq!(std::fs::read(env.local("copy/c.txt")).unwrap(), b"remote c");
+    assert_eq!(std::fs::read(env.local("copy/d.txt")).unwrap(), b"local d!");
+}
+
 /// Anchored and unanchored excludes, includes, and the local tree's .ftpignore.
 #[test]
 fn mirror_excludes_are_anchored_like_gitignore() {
