@@ -133,6 +133,8 @@ fn mirror_copies_a_tree_and_a_rerun_transfers_nothing() {
     let s = summary(&again);
     assert_eq!(s["files"], 0, "{s}");
     assert_eq!(s["dirs_made"], 0);
+    // Every file was looked at and left alone.
+    assert_eq!(s["skipped"], 6, "{s}");
     assert!(json_of_type(&stdout_of(&again), "transfer").is_empty());
     let text = env.run("mirror pub copy").output().unwrap();
     assert!(
