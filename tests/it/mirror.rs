@@ -135,6 +135,8 @@ fn mirror_copies_a_tree_and_a_rerun_transfers_nothing() {
     assert_eq!(s["dirs_made"], 0);
     // Every file was looked at and left alone.
     assert_eq!(s["skipped"], 6, "{s}");
+    // The walks took their time, which the summary reports.
+    assert!(s["seconds"].as_f64().is_some_and(|t| t > 0.0), "{s}");
     assert!(json_of_type(&stdout_of(&again), "transfer").is_empty());
     let text = env.run("mirror pub copy").output().unwrap();
     assert!(
