@@ -127,6 +127,14 @@ fn mirror_copies_a_tree_and_a_rerun_transfers_nothing() {
         (s["files"].as_u64(), s["done"].as_u64()),
         (Some(6), Some(6))
     );
+    // The directories made (the root is not one of the plan's) and the bytes, added up.
+    assert_eq!(s["dirs_made"], 5, "{s}");
+    let bytes: u64 = tree(&env.remote("pub"))
+        .values()
+        .flatten()
+        .map(|d| d.len() as u64)
+        .sum();
+    assert_eq!(s["bytes"], bytes, "{s}");
 
     let again = json_run(&env, "mirror pub copy");
     assert_eq!(again.status.code(), Some(0), "{}", stderr_of(&again));
@@ -485,6 +493,59 @@ fn mirror_excludes_are_anchored_like_gitignore() {
         let out = env.run(&format!("mirror -x {bad} pub z")).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr_of(&out));
         assert!(!env.local("z").exists());
+    }
+}
+
+/// `mirror -R` to a server that refuses to make a directory and to store a file: each
+/// refusal is one line naming its path, the summary counts both as failed, the run goes on
+/// to the end and exits with the refusal's code.
+#[test]
+fn mirror_r_counts_a_refused_mkdir_and_a_refused_upload_as_failures() {
+    let server = FakeServer::start(|c| {
+        let arg = c.split_once(' ').map(|x| x.1).unwrap_or("").to_string();
+        match (verb(c).as_str(), arg.as_str()) {
+            ("LIST", "www") => Action::Data {
+                preliminary: "150 Here comes the listing".into(),
+                data: Vec::new(),
+                cut: false,
+                then: "226 Done".into(),
+            },
+            ("LIST", _) => Action::Reply("550 No such directory".into()),
+            ("CWD", "www" | "/") => Action::Reply("250 ok".into()),
+            ("CWD", _) => Action::Reply("550 No".into()),
+            ("MKD", _) => Action::Reply("550 Permission denied".into()),
+            ("STOR", _) => Action::Reply("553 Not allowed".into()),
+            ("SIZE", _) => Action::Reply("550 No such file".into()),
+            _ => fallback(c),
+        }
+    });
+    let env = Env::new();
+    env.local_file("site/top.txt", b"top");
+    env.local_file("site/sub/inner.txt", b"inner");
+    let out = env
+        .cmd()
+        .args([&server.url(), "--json", "-c", "mirror -R site www"])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    let s = summary(&out);
+    assert_eq!(
+        (
+            s["files"].as_u64(),
+            s["failed"].as_u64(),
+            s["dirs_made"].as_u64()
+        ),
+        (Some(2), Some(3), Some(0)),
+        "{s}"
+    );
+    // Paths relative to the trees' roots, as in the plan.
+    for line in [
+        "mirror: sub: 550 Permission denied",
+        "mirror: sub/inner.txt: 553 Not allowed",
+        "mirror: top.txt: 553 Not allowed",
+    ] {
+        assert!(err.lines().any(|l| l == line), "{line}: {err}");
     }
 }
 
