@@ -658,6 +658,30 @@ fn hash_argument_errors_are_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// `mirror --checksum` whose HASH gets a 4xx (the server busy, not a refusal for this
+/// file): the run stops with that reply as its one error line, and nothing is copied over
+/// the local file on a guess.
+#[test]
+fn mirror_checksum_stops_when_the_server_answers_hash_with_a_4xx() {
+    let server = checksum_server(" HASH SHA-256*", b"HELLO\n", |c| match verb(c).as_str() {
+        "LIST" => Some(Action::Data {
+            preliminary: "150 Here".into(),
+            data: b"-rw-r--r-- 1 u g 6 Jan 01 2024 f\r\n".to_vec(),
+            cut: false,
+            then: "226 Done".into(),
+        }),
+        "HASH" => Some(Action::Reply("450 f: busy, try later".into())),
+        _ => None,
+    });
+    let env = Env::new();
+    env.local_file("m/f", HELLO);
+    let out = run(&env, &server, "mirror --checksum -P 1 . m");
+    assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
+    assert_eq!(error_line(&out), "mirror: f: 450 f: busy, try later");
+    assert_eq!(fs::read(env.local("m/f")).unwrap(), HELLO);
+    assert!(!server.commands().iter().any(|c| c.starts_with("RETR")));
+}
+
 /// `mirror --checksum`: a file the server will not hash is copied (the safe side) with a
 /// warning naming it, not skipped and not a failure of the run.
 #[test]

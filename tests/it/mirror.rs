@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use crate::fake::{Action, FakeServer, fallback, verb};
@@ -496,17 +498,17 @@ fn mirror_excludes_are_anchored_like_gitignore() {
     }
 }
 
-/// `mirror -R` to a server that refuses to make a directory and to store a file: each
-/// refusal is one line naming its path, the summary counts both as failed, the run goes on
-/// to the end and exits with the refusal's code.
+/// `mirror -R --delete` to a server that refuses to make a directory, to store a file and
+/// to delete one: each refusal is one line naming its path, the summary counts them all as
+/// failed, the run goes on to the end and exits with the refusal's code.
 #[test]
-fn mirror_r_counts_a_refused_mkdir_and_a_refused_upload_as_failures() {
+fn mirror_r_counts_a_refused_mkdir_upload_and_delete_as_failures() {
     let server = FakeServer::start(|c| {
         let arg = c.split_once(' ').map(|x| x.1).unwrap_or("").to_string();
         match (verb(c).as_str(), arg.as_str()) {
             ("LIST", "www") => Action::Data {
                 preliminary: "150 Here comes the listing".into(),
-                data: Vec::new(),
+                data: b"-rw-r--r-- 1 u g 3 Jan 01 2024 old.txt\r\n".to_vec(),
                 cut: false,
                 then: "226 Done".into(),
             },
@@ -515,6 +517,7 @@ fn mirror_r_counts_a_refused_mkdir_and_a_refused_upload_as_failures() {
             ("CWD", _) => Action::Reply("550 No".into()),
             ("MKD", _) => Action::Reply("550 Permission denied".into()),
             ("STOR", _) => Action::Reply("553 Not allowed".into()),
+            ("DELE", _) => Action::Reply("550 Permission denied".into()),
             ("SIZE", _) => Action::Reply("550 No such file".into()),
             _ => fallback(c),
         }
@@ -524,7 +527,12 @@ fn mirror_r_counts_a_refused_mkdir_and_a_refused_upload_as_failures() {
     env.local_file("site/sub/inner.txt", b"inner");
     let out = env
         .cmd()
-        .args([&server.url(), "--json", "-c", "mirror -R site www"])
+        .args([
+            &server.url(),
+            "--json",
+            "-c",
+            "mirror -R --delete --yes site www",
+        ])
         .output()
         .unwrap();
     let err = stderr_of(&out);
@@ -536,7 +544,7 @@ fn mirror_r_counts_a_refused_mkdir_and_a_refused_upload_as_failures() {
             s["failed"].as_u64(),
             s["dirs_made"].as_u64()
         ),
-        (Some(2), Some(3), Some(0)),
+        (Some(2), Some(4), Some(0)),
         "{s}"
     );
     // Paths relative to the trees' roots, as in the plan.
@@ -544,9 +552,102 @@ fn mirror_r_counts_a_refused_mkdir_and_a_refused_upload_as_failures() {
         "mirror: sub: 550 Permission denied",
         "mirror: sub/inner.txt: 553 Not allowed",
         "mirror: top.txt: 553 Not allowed",
+        "mirror: old.txt: 550 Permission denied",
+        // Out of everything the plan would have changed: 2 files, 1 directory, 1 deletion.
+        "mirror: 4 of 4 files failed",
     ] {
         assert!(err.lines().any(|l| l == line), "{line}: {err}");
     }
+}
+
+/// `mirror . DIR` names the files as the server knows them (`a.txt`, not `./a.txt`), in
+/// what it sends and in what it reports.
+#[test]
+fn mirror_of_the_working_directory_names_files_without_a_dot_prefix() {
+    let env = Env::new();
+    env.remote_file("pub/a.txt", b"abc");
+    let out = env
+        .cmd()
+        .args([&env.url(), "--json", "-v", "-c", "cd pub; mirror . copy"])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let t = json_of_type(&stdout_of(&out), "transfer");
+    assert_eq!(t.len(), 1, "{}", stdout_of(&out));
+    assert_eq!(t[0]["remote"], "a.txt");
+    assert!(err.lines().any(|l| l == "--> RETR a.txt"), "{err}");
+    assert_eq!(std::fs::read(env.local("copy/a.txt")).unwrap(), b"abc");
+}
+
+/// A local target that exists and is not a directory: one line, exit 6, and the file is
+/// left as it was.
+#[test]
+fn mirror_into_a_local_file_fails_and_leaves_it() {
+    let env = Env::new();
+    env.remote_file("pub/a.txt", b"abc");
+    env.local_file("copy", b"not a directory");
+    let out = env.run("mirror pub copy").output().unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr_of(&out));
+    assert_eq!(
+        error_lines(&stderr_of(&out)),
+        ["mirror: copy: exists and is not a directory"]
+    );
+    assert_eq!(
+        std::fs::read(env.local("copy")).unwrap(),
+        b"not a directory"
+    );
+}
+
+/// A file of a mirror that fails on a transient reply is retried under its own name.
+#[test]
+fn a_mirror_file_retried_after_a_451_is_named_in_the_retry_line() {
+    let failed_once = Arc::new(AtomicBool::new(false));
+    let once = Arc::clone(&failed_once);
+    let server = FakeServer::start(move |c| {
+        let arg = c.split_once(' ').map(|x| x.1).unwrap_or("").to_string();
+        match (verb(c).as_str(), arg.as_str()) {
+            ("LIST", "tree") => Action::Data {
+                preliminary: "150 Here comes the listing".into(),
+                data: b"-rw-r--r-- 1 u g 3 Jan 01 2024 f.txt\r\n".to_vec(),
+                cut: false,
+                then: "226 Done".into(),
+            },
+            ("LIST", _) => Action::Reply("550 No such directory".into()),
+            ("SIZE", _) => Action::Reply("213 3".into()),
+            ("RETR", "tree/f.txt") if !once.swap(true, Ordering::SeqCst) => {
+                Action::Reply("451 Local error in processing".into())
+            }
+            ("RETR", "tree/f.txt") => Action::Data {
+                preliminary: "150 ok".into(),
+                data: b"abc".to_vec(),
+                cut: false,
+                then: "226 ok".into(),
+            },
+            _ => fallback(c),
+        }
+    });
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([
+            &server.url(),
+            "--timeout",
+            "5",
+            "-c",
+            "mirror -P 1 tree copy",
+        ])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(failed_once.load(Ordering::SeqCst));
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("mirror f.txt: retry 1/3 in ") && l.contains("451")),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(env.local("copy/f.txt")).unwrap(), b"abc");
 }
 
 /// A server whose tree listing is hostile: `..`, a name with a slash, terminal escapes and a
@@ -824,8 +925,6 @@ fn mirror_without_p_asks_for_four_workers() {
 }
 
 fn mirror_against_a_login_limit(command: &str) {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     const FILES: [&str; 5] = ["a.bin", "b.bin", "sub/c.bin", "sub/d.bin", "sub/deep/e.bin"];
     fn body(path: &str) -> Vec<u8> {
         let i = FILES.iter().position(|f| *f == path).unwrap_or(99);
