@@ -650,6 +650,28 @@ fn a_mirror_file_retried_after_a_451_is_named_in_the_retry_line() {
     assert_eq!(std::fs::read(env.local("copy/f.txt")).unwrap(), b"abc");
 }
 
+/// A local tree is walked to 256 directory levels and no deeper: one more level is one
+/// error line and exit 1, before anything is sent.
+#[test]
+fn a_local_tree_deeper_than_256_levels_stops_the_walk() {
+    let env = Env::new();
+    let deepest = format!("deep{}", "/a".repeat(256));
+    std::fs::create_dir_all(env.local(&deepest)).unwrap();
+    let out = env.run("mirror -R -n deep www").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    std::fs::create_dir(env.local(&format!("{deepest}/a"))).unwrap();
+    let out = env.run("mirror -R -n deep www").output().unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(
+        error_lines(&err),
+        [format!(
+            "mirror: {deepest}/a: more than 256 directory levels; not walking deeper"
+        )]
+    );
+    assert!(!env.remote("www").exists());
+}
+
 /// A server whose tree listing is hostile: `..`, a name with a slash, terminal escapes and a
 /// link pointing up. Only the safe files arrive, inside the local root; nothing else is
 /// fetched or written; the unsafe names are counted in one warning.
