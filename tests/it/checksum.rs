@@ -658,24 +658,33 @@ fn hash_argument_errors_are_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// `mirror --checksum . m` of one file `f` ("HELLO\n" on the server, `hello\n` here, the
+/// same size) whose HASH gets `reply`.
+fn mirror_one_file_whose_hash_gets(reply: &'static str) -> (FakeServer, Env, Output) {
+    let server = checksum_server(" HASH SHA-256*", b"HELLO\n", move |c| {
+        match verb(c).as_str() {
+            "LIST" => Some(Action::Data {
+                preliminary: "150 Here".into(),
+                data: b"-rw-r--r-- 1 u g 6 Jan 01 2024 f\r\n".to_vec(),
+                cut: false,
+                then: "226 Done".into(),
+            }),
+            "HASH" => Some(Action::Reply(reply.into())),
+            _ => None,
+        }
+    });
+    let env = Env::new();
+    env.local_file("m/f", HELLO);
+    let out = run(&env, &server, "mirror --checksum -P 1 . m");
+    (server, env, out)
+}
+
 /// `mirror --checksum` whose HASH gets a 4xx (the server busy, not a refusal for this
 /// file): the run stops with that reply as its one error line, and nothing is copied over
 /// the local file on a guess.
 #[test]
 fn mirror_checksum_stops_when_the_server_answers_hash_with_a_4xx() {
-    let server = checksum_server(" HASH SHA-256*", b"HELLO\n", |c| match verb(c).as_str() {
-        "LIST" => Some(Action::Data {
-            preliminary: "150 Here".into(),
-            data: b"-rw-r--r-- 1 u g 6 Jan 01 2024 f\r\n".to_vec(),
-            cut: false,
-            then: "226 Done".into(),
-        }),
-        "HASH" => Some(Action::Reply("450 f: busy, try later".into())),
-        _ => None,
-    });
-    let env = Env::new();
-    env.local_file("m/f", HELLO);
-    let out = run(&env, &server, "mirror --checksum -P 1 . m");
+    let (server, env, out) = mirror_one_file_whose_hash_gets("450 f: busy, try later");
     assert_eq!(out.status.code(), Some(5), "{}", stderr_of(&out));
     assert_eq!(error_line(&out), "mirror: f: 450 f: busy, try later");
     assert_eq!(fs::read(env.local("m/f")).unwrap(), HELLO);
@@ -686,19 +695,7 @@ fn mirror_checksum_stops_when_the_server_answers_hash_with_a_4xx() {
 /// warning naming it, not skipped and not a failure of the run.
 #[test]
 fn mirror_checksum_copies_a_file_the_server_will_not_hash() {
-    let server = checksum_server(" HASH SHA-256*", b"HELLO\n", |c| match verb(c).as_str() {
-        "LIST" => Some(Action::Data {
-            preliminary: "150 Here".into(),
-            data: b"-rw-r--r-- 1 u g 6 Jan 01 2024 f\r\n".to_vec(),
-            cut: false,
-            then: "226 Done".into(),
-        }),
-        "HASH" => Some(Action::Reply("550 f: digests are off here".into())),
-        _ => None,
-    });
-    let env = Env::new();
-    env.local_file("m/f", HELLO);
-    let out = run(&env, &server, "mirror --checksum -P 1 . m");
+    let (_server, env, out) = mirror_one_file_whose_hash_gets("550 f: digests are off here");
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert!(
         stderr_of(&out).contains("f: no checksum, copying it: 550 f: digests are off here"),
