@@ -126,13 +126,11 @@ mod tests {
     /// neither add a machine nor change the entry before it.
     #[test]
     fn netrc_macdef_bodies_are_skipped_to_the_blank_line() {
-        let text = "machine a.example login alice password s3cret
-                    macdef init
-machine b.example login mallory password stolen
-                    login eve
-
-                    machine b.example login bob password pw
-";
+        let text = "machine a.example login alice password s3cret\n\
+                    macdef init\n\
+                    machine b.example login mallory password stolen\n\
+                    login eve\n\n\
+                    machine b.example login bob password pw\n";
         assert_eq!(
             parse_netrc(text, "b.example").unwrap().login.as_deref(),
             Some("bob")
