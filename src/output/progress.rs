@@ -205,17 +205,20 @@ pub struct Bar(ProgressBar);
 impl Bar {
     /// A bar on stderr; indicatif draws nothing when stderr is not a terminal.
     pub fn stderr(t: &Transfer) -> Bar {
+        Bar::sized_for_stderr(t, ProgressDrawTarget::stderr())
+    }
+
+    /// A bar that draws nothing until it joins a [`indicatif::MultiProgress`] (which draws
+    /// on stderr).
+    pub fn hidden(t: &Transfer) -> Bar {
+        Bar::sized_for_stderr(t, ProgressDrawTarget::hidden())
+    }
+
+    fn sized_for_stderr(t: &Transfer, target: ProgressDrawTarget) -> Bar {
         // indicatif fills `{wide_bar}` to the width it reads from stderr; lay the other
         // fields out for the same width.
         let width = console::Term::stderr().size().1;
-        Bar::new(t, ProgressDrawTarget::stderr(), width)
-    }
-
-    /// A bar that draws nothing until it joins a [`indicatif::MultiProgress`], laid out for
-    /// the width of stderr (where the multi draws).
-    pub fn hidden(t: &Transfer) -> Bar {
-        let width = console::Term::stderr().size().1;
-        Bar::new(t, ProgressDrawTarget::hidden(), width)
+        Bar::new(t, target, width)
     }
 
     pub fn new(t: &Transfer, target: ProgressDrawTarget, width: u16) -> Bar {
