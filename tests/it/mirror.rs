@@ -804,17 +804,11 @@ fn interrupt_when(
     wait_until(what, ready);
     let signalled = std::time::Instant::now();
     interrupt(child.id());
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if signalled.elapsed() > Duration::from_secs(30) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("still running 30 s after SIGINT");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
+    let status = crate::util::wait_bounded(
+        &mut child,
+        Duration::from_secs(30),
+        "still running 30 s after SIGINT",
+    );
     let latency = signalled.elapsed();
     let mut err = String::new();
     child

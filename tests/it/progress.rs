@@ -287,14 +287,11 @@ fn json_progress_ends_with_an_error_event_when_interrupted() {
     );
     wait_for_bytes(&env.local("big.bin.part"));
     crate::util::interrupt(child.id());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("ftpsh did not end within 30 s of Ctrl-C");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    crate::util::wait_bounded(
+        &mut child,
+        Duration::from_secs(30),
+        "ftpsh did not end within 30 s of Ctrl-C",
+    );
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", stderr_of(&out));
     let stderr = stderr_of(&out);

@@ -240,17 +240,12 @@ fn ctrl_c_during_a_slow_listing_interrupts_it() {
         .status()
         .unwrap();
     assert!(kill.success());
-    let started = Instant::now();
-    let out = loop {
-        if let Some(_status) = child.try_wait().unwrap() {
-            break child.wait_with_output().unwrap();
-        }
-        if started.elapsed() > Duration::from_secs(10) {
-            let _ = child.kill();
-            panic!("ftpsh kept listing after Ctrl-C");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    crate::util::wait_bounded(
+        &mut child,
+        Duration::from_secs(10),
+        "ftpsh kept listing after Ctrl-C",
+    );
+    let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", stderr_of(&out));
     assert!(
         stderr_of(&out).contains("ls: interrupted"),

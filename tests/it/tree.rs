@@ -273,7 +273,11 @@ fn rm_r_stops_at_ctrl_c_between_deletions() {
     };
     crate::util::wait_until("two deletions", || deletions() >= 2);
     crate::util::interrupt(child.id());
-    let status = crate::util::wait_bounded(&mut child, Duration::from_secs(20));
+    let status = crate::util::wait_bounded(
+        &mut child,
+        Duration::from_secs(20),
+        "rm -r still running after Ctrl-C",
+    );
     assert_eq!(status.code(), Some(130));
     // The one in flight when the signal came may finish; the rest are never sent.
     assert!(deletions() < 10, "{:?}", path_commands(&server));

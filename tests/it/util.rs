@@ -197,9 +197,13 @@ pub fn interrupt(pid: u32) {
 }
 
 /// Waits at most `limit` for `child` to end; past it the child is killed and the test
-/// fails (a hang is a failure, never a test that waits forever).
+/// fails with `what` (a hang is a failure, never a test that waits forever).
 #[track_caller]
-pub fn wait_bounded(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
+pub fn wait_bounded(
+    child: &mut std::process::Child,
+    limit: Duration,
+    what: &str,
+) -> std::process::ExitStatus {
     let deadline = std::time::Instant::now() + limit;
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -208,7 +212,7 @@ pub fn wait_bounded(child: &mut std::process::Child, limit: Duration) -> std::pr
         if std::time::Instant::now() >= deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("ftpsh still running after {limit:?}: killed");
+            panic!("{what} (killed after {limit:?})");
         }
         std::thread::sleep(Duration::from_millis(10));
     }
