@@ -208,18 +208,22 @@ impl fmt::Display for Interrupted {
 }
 impl std::error::Error for Interrupted {}
 
-/// Many jobs (files of a tree, of a glob) of which some failed: each failure was reported
-/// when it happened; this is the command's result. Its exit code is the worst of theirs.
+/// Many jobs (files of a tree, of a glob, the changes of a mirror) of which some failed:
+/// each failure was reported when it happened; this is the command's result. Its exit code
+/// is the worst of theirs.
 #[derive(Debug)]
 pub struct Merged {
     pub failed: usize,
     pub total: usize,
+    /// What the jobs are, plural: "files", or "changes" for a mirror (its total counts
+    /// directories made and deletions too).
+    pub what: &'static str,
     pub code: i32,
 }
 
 impl fmt::Display for Merged {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} of {} files failed", self.failed, self.total)
+        write!(f, "{} of {} {} failed", self.failed, self.total, self.what)
     }
 }
 impl std::error::Error for Merged {}
@@ -241,11 +245,12 @@ fn severity(code: i32) -> u8 {
     }
 }
 
-/// The result of many jobs: `Ok` when none failed, else a [`Merged`] error with the worst
-/// exit code among the failures.
+/// The result of `total` jobs, each one of `what` (plural): `Ok` when none failed, else a
+/// [`Merged`] error with the worst exit code among the failures.
 pub fn merge<'a>(
     errors: impl IntoIterator<Item = &'a anyhow::Error>,
     total: usize,
+    what: &'static str,
 ) -> anyhow::Result<()> {
     let codes: Vec<i32> = errors.into_iter().map(exit_code).collect();
     match codes.iter().copied().max_by_key(|c| severity(*c)) {
@@ -253,6 +258,7 @@ pub fn merge<'a>(
         Some(code) => Err(Merged {
             failed: codes.len(),
             total,
+            what,
             code,
         }
         .into()),
@@ -364,17 +370,26 @@ mod tests {
                 text: String::new(),
             })
         };
-        assert!(merge([], 3).is_ok());
+        assert!(merge([], 3, "files").is_ok());
         let errs = [e(550), e(500), e(550)];
-        let m = merge(&errs, 10).unwrap_err();
+        let m = merge(&errs, 10, "files").unwrap_err();
         assert_eq!(exit_code(&m), 1);
         assert_eq!(m.to_string(), "3 of 10 files failed");
         let lost = anyhow::Error::new(Remote::Lost("x".into()));
         let local = anyhow::Error::new(LocalError::new("f", io::Error::other("full")));
-        assert_eq!(exit_code(&merge([&errs[0], &local], 2).unwrap_err()), 6);
-        assert_eq!(exit_code(&merge([&local, &lost], 2).unwrap_err()), 8);
+        assert_eq!(
+            exit_code(&merge([&errs[0], &local], 2, "files").unwrap_err()),
+            6
+        );
+        assert_eq!(
+            exit_code(&merge([&local, &lost], 2, "files").unwrap_err()),
+            8
+        );
         let int = anyhow::Error::new(Interrupted);
-        assert_eq!(exit_code(&merge([&lost, &int], 2).unwrap_err()), 130);
+        assert_eq!(
+            exit_code(&merge([&lost, &int], 2, "files").unwrap_err()),
+            130
+        );
     }
 
     #[test]

@@ -348,6 +348,7 @@ mod tests {
         let merged = anyhow::Error::new(Merged {
             failed: 1,
             total: 2,
+            what: "files",
             code: 8,
         });
         assert!(!transient(&merged, false));

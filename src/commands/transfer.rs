@@ -478,7 +478,7 @@ pub(crate) fn run_jobs<J: Sync + JobName>(
     }
     summary.seconds = start.elapsed().as_secs_f64();
     out.emit(&Report::Summary(summary))?;
-    crate::error::merge(&errors, jobs.len())
+    crate::error::merge(&errors, jobs.len(), "files")
 }
 
 impl JobName for (String, bool, PathBuf) {

@@ -180,6 +180,7 @@ pub fn run(session: &mut Session, req: &Request, out: &Printer) -> Result<()> {
     crate::error::merge(
         &errors,
         plan.summary.copies + plan.summary.mkdirs + plan.summary.deletes,
+        "changes",
     )
 }
 

@@ -554,7 +554,7 @@ fn mirror_r_counts_a_refused_mkdir_upload_and_delete_as_failures() {
         "mirror: top.txt: 553 Not allowed",
         "mirror: old.txt: 550 Permission denied",
         // Out of everything the plan would have changed: 2 files, 1 directory, 1 deletion.
-        "mirror: 4 of 4 files failed",
+        "mirror: 4 of 4 changes failed",
     ] {
         assert!(err.lines().any(|l| l == line), "{line}: {err}");
     }
