@@ -168,7 +168,8 @@ pub enum Sub {
             Safe by default: it listens on 127.0.0.1 only, port 2121, for anonymous users, \
             read-only. The first line on stdout is the server's URL (ftp://HOST:PORT/), so a \
             script can read the port chosen by --port 0. Nothing outside DIR can be reached \
-            (not through .., absolute paths or symlinks that lead out of it). One line per \
+            (not through .., absolute paths or symlinks that lead out of it); listings \
+            show symlinks as links. One line per \
             login and per transfer is logged on stderr (-q: none; -v: every command, \
             passwords masked). Ctrl-C stops it: open transfers get 10 seconds to finish, \
             then everything is closed.",

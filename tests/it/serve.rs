@@ -519,6 +519,61 @@ fn serve_jail_refuses_reading_outside_dir() {
         .stdout("inside\n7\n");
 }
 
+/// MLSD names a symlink a link (`type=OS.unix=slink:TARGET`, vendor/libunftp/FTPSH-PATCH.md),
+/// not `type=file`: `get *` then fetches what a link inside leads to and skips, with a
+/// warning, a link to a directory or outside, instead of failing on it with exit 5.
+#[test]
+fn serve_lists_symlinks_as_links_so_get_star_skips_the_ones_it_cannot_fetch() {
+    let j = jailed();
+    // A target that would end the fact list early if it were sent as is.
+    std::os::unix::fs::symlink("in;side.txt", j.root.join("odd-link")).unwrap();
+    let server = Serve::start(&[arg(&j.root)]);
+    let local = TempDir::new().unwrap();
+    let out = server
+        .client(local.path(), "ls -l; get *")
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let listed = stdout_of(&out);
+    for (name, kind) in [
+        ("abs-link", 'l'),
+        ("good-link", 'l'),
+        ("outdir", 'l'),
+        ("rel-link", 'l'),
+        ("odd-link", 'l'),
+        ("inside.txt", '-'),
+    ] {
+        let line = listed
+            .lines()
+            .find(|l| {
+                l.split(" -> ")
+                    .next()
+                    .unwrap()
+                    .ends_with(&format!(" {name}"))
+            })
+            .unwrap_or_else(|| panic!("{name} not listed: {listed}"));
+        assert!(line.starts_with(kind), "{name}: {line}");
+    }
+    assert!(listed.contains("good-link -> inside.txt"), "{listed}");
+    for name in ["outdir", "abs-link", "rel-link", "odd-link"] {
+        assert!(
+            err.lines()
+                .any(|l| l == format!("ftpsh: warning: skipping {name}: not a file")),
+            "{name}: {err}"
+        );
+        assert!(!local.path().join(name).exists(), "{name}");
+    }
+    assert_eq!(
+        fs::read(local.path().join("inside.txt")).unwrap(),
+        b"inside\n"
+    );
+    assert_eq!(
+        fs::read(local.path().join("good-link")).unwrap(),
+        b"inside\n"
+    );
+}
+
 #[test]
 fn serve_jail_refuses_writing_outside_dir() {
     let j = jailed();

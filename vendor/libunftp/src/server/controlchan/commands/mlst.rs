@@ -74,7 +74,19 @@ where
 pub fn format_facts<M: Metadata>(metadata: &M) -> String {
     let mut facts = Vec::new();
 
-    facts.push(if metadata.is_dir() { "type=dir" } else { "type=file" }.to_string());
+    // ftpsh patch: a symlink was `type=file` (a link to a directory too, so clients tried to
+    // download it). RFC 3659 leaves OS types open; `OS.unix=slink:TARGET` is the form
+    // pure-ftpd and proftpd send. A target that would break the fact list is left out.
+    facts.push(if metadata.is_symlink() {
+        match metadata.readlink().and_then(|t| t.to_str()) {
+            Some(t) if !t.is_empty() && !t.contains([';', '\r', '\n']) => format!("type=OS.unix=slink:{t}"),
+            _ => "type=OS.unix=symlink".to_string(),
+        }
+    } else if metadata.is_dir() {
+        "type=dir".to_string()
+    } else {
+        "type=file".to_string()
+    });
 
     facts.push(format!("size={}", metadata.len()));
 
