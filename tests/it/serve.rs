@@ -969,6 +969,47 @@ ftp.quit()
 /// ClientHello that came first was read as a command and answered in plain text
 /// (vendor/libunftp/FTPSH-PATCH.md). With both cores kept busy, the unpatched server failed
 /// 14 to 81 of these 1500 logins in each of six runs; patched, none.
+/// A client that sends AUTH TLS and then never starts the handshake is closed after the idle
+/// timeout (libunftp waited for its ClientHello forever, the idle timeout did not apply).
+#[test]
+fn serve_closes_a_client_that_never_starts_the_tls_handshake() {
+    use std::io::Write;
+    let root = tree();
+    let certs = TempDir::new().unwrap();
+    let (_ca, cert, key) = certificates(certs.path());
+    let server = Serve::start(&[
+        arg(root.path()),
+        "--tls-cert",
+        arg(&cert),
+        "--tls-key",
+        arg(&key),
+        "--idle-timeout",
+        "1",
+    ]);
+    let mut control = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    control
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut reader = BufReader::new(control.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("220"), "{line}");
+    control.write_all(b"AUTH TLS\r\n").unwrap();
+    line.clear();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("234"), "{line}");
+    let start = Instant::now();
+    let mut rest = Vec::new();
+    // EOF, not the 20 s read timeout (an error) and not a reply in plain text.
+    reader.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
 #[test]
 #[cfg_attr(ftpsh_skip_python, ignore = "python not installed")]
 fn serve_tls_upgrade_never_answers_the_client_hello_in_plain_text() {

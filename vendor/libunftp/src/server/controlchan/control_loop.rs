@@ -269,7 +269,15 @@ where
                                     FtpsConfig::On { tls_config } => tls_config.into(),
                                     _ => panic!("Could not create TLS acceptor. Illegal program state"),
                                 };
-                                let accepted = acceptor.accept(io).await;
+                                // ftpsh patch: a client that never starts the handshake is
+                                // closed after the idle timeout, not waited for forever.
+                                let accepted = match tokio::time::timeout(idle_session_timeout, acceptor.accept(io)).await {
+                                    Ok(accepted) => accepted,
+                                    Err(_) => {
+                                        slog::warn!(logger, "Closing control channel. No TLS handshake after AUTH TLS");
+                                        return;
+                                    }
+                                };
                                 let io: Box<dyn AsyncReadAsyncWriteSendUnpin> = match accepted {
                                     Ok(stream) => {
                                         let s: &ServerConnection = stream.get_ref().1;
