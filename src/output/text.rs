@@ -303,17 +303,19 @@ pub const MAX_WIDTH: usize = 10_000;
 /// `COLUMNS` when it is a positive number (clamped to [`MAX_WIDTH`]), else the terminal's
 /// width, else 80.
 pub fn terminal_width() -> usize {
-    if let Some(w) = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| parse_columns(&c))
-    {
+    let columns = std::env::var("COLUMNS").ok();
+    let term = console::Term::stdout().size_checked().map(|(_, w)| w);
+    pick_width(columns.as_deref(), term)
+}
+
+/// [`terminal_width`] from what it reads: `COLUMNS` and the terminal's width, if known.
+fn pick_width(columns: Option<&str>, term: Option<u16>) -> usize {
+    if let Some(w) = columns.and_then(parse_columns) {
         return w;
     }
-    let (_, w) = console::Term::stdout().size();
-    if w == 0 {
-        80
-    } else {
-        (w as usize).min(MAX_WIDTH)
+    match term {
+        Some(w) if w > 0 => (w as usize).min(MAX_WIDTH),
+        _ => 80,
     }
 }
 
@@ -613,5 +615,228 @@ mod tests {
         assert_eq!(human_size(10), "10 B");
         assert_eq!(human_size(1536), "1.5 KiB");
         assert_eq!(human_size(5 * 1024 * 1024 * 1024), "5.0 GiB");
+        // Past the last unit the number grows instead.
+        assert_eq!(human_size(u64::MAX), "16384.0 PiB");
+    }
+
+    #[test]
+    fn width_is_columns_then_the_terminal_then_80() {
+        assert_eq!(pick_width(Some("120"), Some(100)), 120);
+        assert_eq!(pick_width(Some("junk"), Some(100)), 100);
+        assert_eq!(pick_width(None, Some(100)), 100);
+        assert_eq!(pick_width(None, Some(0)), 80);
+        assert_eq!(pick_width(None, None), 80);
+        assert_eq!(pick_width(Some("0"), None), 80);
+        assert_eq!(pick_width(None, Some(u16::MAX)), MAX_WIDTH);
+    }
+
+    #[test]
+    fn columns_pad_every_column_but_the_last_and_paint_dirs_and_links() {
+        // Three rows, two columns: every name of the first column is padded.
+        let es: Vec<Entry> = ["a", "bb", "c", "d", "e", "f"]
+            .iter()
+            .map(|n| entry(n, Kind::File))
+            .collect();
+        assert_eq!(columns(&es, 10, false), "a   d\nbb  e\nc   f\n");
+        let es = vec![
+            entry("d", Kind::Dir),
+            entry("l", Kind::Link),
+            entry("f", Kind::File),
+        ];
+        assert_eq!(
+            columns(&es, 80, true),
+            "\x1b[1;34md/\x1b[0m  \x1b[36ml@\x1b[0m  f\n"
+        );
+        assert_eq!(columns(&es, 80, false), "d/  l@  f\n");
+    }
+
+    fn summary(f: impl FnOnce(&mut super::super::model::Summary)) -> Vec<Line> {
+        let mut s = super::super::model::Summary::new("mirror");
+        s.skipped = 3;
+        f(&mut s);
+        render(&Report::Summary(s))
+    }
+
+    /// "nothing to transfer" only when every count of work is zero; the directories part
+    /// only when there are some.
+    #[test]
+    fn summary_says_nothing_to_transfer_only_when_nothing_was() {
+        assert_eq!(
+            summary(|_| {}),
+            [Line::Info(
+                "mirror: nothing to transfer (3 skipped: up to date or left out)".into()
+            )]
+        );
+        let plain = "mirror: 0 files: 0 done, 3 skipped, 0 failed; 0 bytes in 0.00 s (0 B/s)";
+        let dirs = |made, deleted| {
+            format!(
+                "mirror: 0 files: 0 done, 3 skipped, {} failed; {made} directories made, \
+                 {deleted} deleted; 0 bytes in 0.00 s (0 B/s)",
+                0
+            )
+        };
+        assert_eq!(
+            summary(|s| s.files = 1),
+            [Line::Info(plain.replace("0 files", "1 files"))]
+        );
+        assert_eq!(
+            summary(|s| s.failed = 1),
+            [Line::Info(plain.replace("0 failed", "1 failed"))]
+        );
+        assert_eq!(summary(|s| s.dirs_made = 1), [Line::Info(dirs(1, 0))]);
+        assert_eq!(summary(|s| s.deleted = 2), [Line::Info(dirs(0, 2))]);
+        assert_eq!(
+            summary(|s| {
+                s.files = 2;
+                s.done = 2;
+                s.bytes = 2048;
+                s.seconds = 2.0;
+            }),
+            [Line::Info(
+                "mirror: 2 files: 2 done, 3 skipped, 0 failed; 2048 bytes in 2.00 s (1.0 KiB/s)"
+                    .into()
+            )]
+        );
+    }
+
+    /// What goes to stdout (data, for a pipe) and what to stderr (news of a change).
+    #[test]
+    fn changes_are_info_and_values_are_data() {
+        use super::super::model::{BookmarkData, LocalDir, OptionData, Setting, Step, TrustedData};
+        let setting = |changed| {
+            render(&Report::Setting(Setting {
+                name: "verbose".into(),
+                value: "on".into(),
+                changed,
+            }))
+        };
+        assert_eq!(setting(true), [Line::Info("verbose on".into())]);
+        assert_eq!(setting(false), [Line::Out("on".into())]);
+        let option = |value: &str, changed| {
+            render(&Report::Option(OptionData {
+                name: "prompt".into(),
+                value: value.into(),
+                source: "default".into(),
+                default: String::new(),
+                doc: String::new(),
+                changed,
+            }))
+        };
+        assert_eq!(
+            option("a b", false),
+            [Line::Out("prompt         \"a b\" (default)".into())]
+        );
+        assert_eq!(
+            option("", false),
+            [Line::Out("prompt         \"\" (default)".into())]
+        );
+        assert_eq!(
+            option("x", true),
+            [Line::Info("prompt         x (default)".into())]
+        );
+        let dir = |changed| {
+            render(&Report::LocalDir(LocalDir {
+                path: "/tmp".into(),
+                changed,
+            }))
+        };
+        assert_eq!(dir(true), [Line::Info("local directory now /tmp".into())]);
+        assert_eq!(dir(false), [Line::Out("/tmp".into())]);
+        let bookmark = |action: &str| {
+            render(&Report::Bookmark(BookmarkData {
+                name: "deb".into(),
+                url: "ftp://ftp.debian.org".into(),
+                user: Some("me".into()),
+                path: Some("/debian".into()),
+                action: action.into(),
+            }))
+        };
+        let shown = "deb          ftp://ftp.debian.org (path /debian) as me";
+        assert_eq!(bookmark("added"), [Line::Info(format!("bookmark {shown}"))]);
+        assert_eq!(
+            bookmark("removed"),
+            [Line::Info("removed bookmark deb".into())]
+        );
+        assert_eq!(bookmark("listed"), [Line::Out(shown.into())]);
+        let trusted = |action: &str| {
+            render(&Report::Trusted(TrustedData {
+                host: "h".into(),
+                port: 990,
+                fingerprint: "sha256:ab".into(),
+                action: action.into(),
+            }))
+        };
+        assert_eq!(
+            trusted("removed"),
+            [Line::Info("trust: removed h 990 sha256:ab".into())]
+        );
+        assert_eq!(trusted("listed"), [Line::Out("h 990 sha256:ab".into())]);
+        let step = |dry_run| {
+            render(&Report::Step(Step {
+                command: "mirror".into(),
+                action: "copy".into(),
+                path: "a".into(),
+                reason: None,
+                dry_run,
+                text: "copy    a (missing)".into(),
+            }))
+        };
+        assert_eq!(step(true), [Line::Out("copy    a (missing)".into())]);
+        assert_eq!(
+            step(false),
+            [Line::Info("mirror: copy    a (missing)".into())]
+        );
+    }
+
+    #[test]
+    fn status_says_one_fact_per_line() {
+        use super::super::model::Status;
+        let connected = Status {
+            connected: true,
+            host: Some("h".into()),
+            user: Some("u".into()),
+            tls: Some(Tls {
+                implicit: true,
+                version: Some("TLSv1.3".into()),
+                cipher: Some("AES".into()),
+            }),
+            remote_directory: Some("/pub".into()),
+            login_directory: Some("/".into()),
+            local_directory: "/tmp".into(),
+            passive: true,
+            epsv: Some(true),
+            transfer_type: "binary".into(),
+        };
+        assert_eq!(
+            render(&Report::Status(connected.clone())),
+            [Line::Out(
+                "Connected to h as u\nTLS: implicit, TLSv1.3 AES\nRemote directory: /pub\n\
+                 Login directory: /\nLocal directory: /tmp\nMode: passive (EPSV)\n\
+                 Type: binary"
+                    .into()
+            )]
+        );
+        let plain = Status {
+            tls: None,
+            epsv: None,
+            ..connected.clone()
+        };
+        let text = status_text(&plain);
+        assert!(text.contains("\nTLS: off (plain FTP)\n"), "{text}");
+        assert!(text.contains("\nMode: passive (PASV)\n"), "{text}");
+        let active = Status {
+            passive: false,
+            ..connected.clone()
+        };
+        assert!(status_text(&active).contains("\nMode: active\n"));
+        let closed = Status {
+            connected: false,
+            passive: false,
+            ..connected
+        };
+        assert_eq!(
+            status_text(&closed),
+            "Not connected\nLocal directory: /tmp\nMode: active\nType: binary"
+        );
     }
 }
