@@ -851,6 +851,73 @@ mod tests {
     }
 
     #[test]
+    fn known_hosts_rm_removes_the_host_on_one_port_or_on_all() {
+        let mut k = KnownHosts::default();
+        k.add("h", 21, Fingerprint::of(b"a"));
+        k.add("h", 990, Fingerprint::of(b"b"));
+        k.add("other", 21, Fingerprint::of(b"c"));
+        let gone = k.remove("H", Some(21));
+        assert_eq!(
+            gone.iter()
+                .map(|e| (e.host.as_str(), e.port))
+                .collect::<Vec<_>>(),
+            [("h", 21)]
+        );
+        assert!(k.for_endpoint("h", 21).is_empty());
+        assert_eq!(k.for_endpoint("h", 990).len(), 1);
+        assert!(k.remove("nobody", None).is_empty());
+        assert!(k.remove("h", Some(22)).is_empty());
+        let gone = k.remove("h", None);
+        assert_eq!(gone.len(), 1);
+        assert!(k.for_endpoint("h", 990).is_empty());
+        assert_eq!(k.for_endpoint("other", 21).len(), 1);
+    }
+
+    #[test]
+    fn a_missing_known_hosts_is_empty_and_an_unreadable_one_an_error() {
+        let dir = tempdir();
+        let (k, warnings) = KnownHosts::load(&dir.join("none")).unwrap();
+        assert_eq!(k.entries().count(), 0);
+        assert!(warnings.is_empty());
+        // A directory where the file should be: not "missing", an error naming it.
+        let err = KnownHosts::load(&dir).unwrap_err();
+        assert!(
+            err.to_string().contains(&dir.display().to_string()),
+            "{err}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn known_hosts_lines_with_a_word_too_many_or_port_0_are_not_entries() {
+        let good = format!("h 21 sha256:{HEX}");
+        assert_eq!(parse_entry(&good).map(|e| e.port), Some(21));
+        assert!(parse_entry(&format!("{good} extra")).is_none());
+        assert!(parse_entry(&format!("h 0 sha256:{HEX}")).is_none());
+        assert!(parse_entry("h 21").is_none());
+    }
+
+    #[test]
+    fn the_prompt_names_the_place_with_brackets_around_ipv6() {
+        assert_eq!(place("::1", 990), "[::1]:990");
+        assert_eq!(place("h\x1b[2J", 21), "h?[2J:21");
+        let p = Presented::new("::1", 990, b"not a certificate", "unknown issuer".into());
+        let text = p.describe();
+        assert!(
+            text.starts_with("The TLS certificate of [::1]:990 is not trusted: unknown issuer."),
+            "{text}"
+        );
+        assert!(text.contains("subject:     (unreadable)"), "{text}");
+        assert!(
+            text.ends_with(&format!("fingerprint: {}", p.fingerprint)),
+            "{text}"
+        );
+        // Debug prints what Display does (messages format fingerprints either way).
+        assert_eq!(format!("{:?}", p.fingerprint), p.fingerprint.to_string());
+        assert_eq!(Refused("no".into()).to_string(), "no");
+    }
+
+    #[test]
     fn known_hosts_keeps_comments_and_bad_lines_and_is_written_0600() {
         let dir = tempdir();
         let path = dir.join("known_hosts");
