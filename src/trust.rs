@@ -1016,6 +1016,31 @@ mod tests {
         assert_eq!(t.verdict("h", 990, b"second", false), Verdict::Undecided);
     }
 
+    /// `trust rm` forgets what was trusted once in this run too, for that host and port
+    /// only (or every port).
+    #[test]
+    fn trust_rm_forgets_a_certificate_trusted_once() {
+        let dir = tempdir();
+        let path = dir.join("known_hosts");
+        let (a, b) = (Fingerprint::of(b"a"), Fingerprint::of(b"b"));
+        std::fs::write(&path, format!("h 21 {a}\nh 990 {b}\n")).unwrap();
+        let (t, _) = Trust::new(Some(path)).unwrap();
+        for (h, port, der) in [("h", 21, b"a"), ("h", 990, b"b"), ("other", 21, b"c")] {
+            t.once
+                .lock()
+                .unwrap()
+                .insert((h.into(), port, Fingerprint::of(der)));
+        }
+        t.remove("H", Some(21)).unwrap();
+        assert_eq!(t.verdict("h", 21, b"a", false), Verdict::Undecided);
+        assert_eq!(t.verdict("h", 990, b"b", false), Verdict::Accept);
+        assert_eq!(t.verdict("other", 21, b"c", false), Verdict::Accept);
+        t.remove("h", None).unwrap();
+        assert_eq!(t.verdict("h", 990, b"b", false), Verdict::Undecided);
+        assert_eq!(t.verdict("other", 21, b"c", false), Verdict::Accept);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     fn tempdir() -> PathBuf {
         let d = std::env::temp_dir().join(format!(
             "ftpsh-trust-test-{}-{:?}",
