@@ -656,18 +656,20 @@ fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     paths
 }
 
+/// `ftpsh serve ROOT --tls-cert --tls-key EXTRA...` with a certificate for 127.0.0.1 from a
+/// fresh CA: the server, the CA's PEM file and the directory that holds them.
+fn serve_tls(root: &Path, extra: &[&str]) -> (Serve, PathBuf, TempDir) {
+    let certs = TempDir::new().unwrap();
+    let (ca, cert, key) = certificates(certs.path());
+    let mut args = vec![arg(root), "--tls-cert", arg(&cert), "--tls-key", arg(&key)];
+    args.extend_from_slice(extra);
+    (Serve::start(&args), ca, certs)
+}
+
 #[test]
 fn serve_tls_cert_and_key_with_the_client_trusting_the_ca() {
     let root = tree();
-    let certs = TempDir::new().unwrap();
-    let (ca, cert, key) = certificates(certs.path());
-    let server = Serve::start(&[
-        arg(root.path()),
-        "--tls-cert",
-        arg(&cert),
-        "--tls-key",
-        arg(&key),
-    ]);
+    let (server, ca, _certs) = serve_tls(root.path(), &[]);
     let local = TempDir::new().unwrap();
     let mut c = server.client(local.path(), "status; get dir/b.bin");
     c.args(["--tls", "--ca-file", arg(&ca)]);
@@ -889,15 +891,7 @@ fn serve_interop_curl_lists_gets_uploads_and_speaks_ftps() {
     drop(server);
 
     // FTPS: explicit TLS required, certificate checked against the CA.
-    let certs = TempDir::new().unwrap();
-    let (ca, cert, key) = certificates(certs.path());
-    let server = Serve::start(&[
-        arg(root.path()),
-        "--tls-cert",
-        arg(&cert),
-        "--tls-key",
-        arg(&key),
-    ]);
+    let (server, ca, _certs) = serve_tls(root.path(), &[]);
     let out = run_bounded(Command::new("curl").args([
         "-sS",
         "--ssl-reqd",
@@ -964,28 +958,13 @@ ftp.quit()
     );
 }
 
-/// After `234` to AUTH TLS the client's ClientHello follows at once. libunftp 0.24.0 switched
-/// to TLS only when a task it had spawned got around to telling its control loop; a
-/// ClientHello that came first was read as a command and answered in plain text
-/// (vendor/libunftp/FTPSH-PATCH.md). With both cores kept busy, the unpatched server failed
-/// 14 to 81 of these 1500 logins in each of six runs; patched, none.
 /// A client that sends AUTH TLS and then never starts the handshake is closed after the idle
 /// timeout (libunftp waited for its ClientHello forever, the idle timeout did not apply).
 #[test]
 fn serve_closes_a_client_that_never_starts_the_tls_handshake() {
     use std::io::Write;
     let root = tree();
-    let certs = TempDir::new().unwrap();
-    let (_ca, cert, key) = certificates(certs.path());
-    let server = Serve::start(&[
-        arg(root.path()),
-        "--tls-cert",
-        arg(&cert),
-        "--tls-key",
-        arg(&key),
-        "--idle-timeout",
-        "1",
-    ]);
+    let (server, _ca, _certs) = serve_tls(root.path(), &["--idle-timeout", "1"]);
     let mut control = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     control
         .set_read_timeout(Some(Duration::from_secs(20)))
@@ -1010,19 +989,16 @@ fn serve_closes_a_client_that_never_starts_the_tls_handshake() {
     );
 }
 
+/// After `234` to AUTH TLS the client's ClientHello follows at once. libunftp 0.24.0 switched
+/// to TLS only when a task it had spawned got around to telling its control loop; a
+/// ClientHello that came first was read as a command and answered in plain text
+/// (vendor/libunftp/FTPSH-PATCH.md). With both cores kept busy, the unpatched server failed
+/// 14 to 81 of these 1500 logins in each of six runs; patched, none.
 #[test]
 #[cfg_attr(ftpsh_skip_python, ignore = "python not installed")]
 fn serve_tls_upgrade_never_answers_the_client_hello_in_plain_text() {
     let root = tree();
-    let certs = TempDir::new().unwrap();
-    let (ca, cert, key) = certificates(certs.path());
-    let server = Serve::start(&[
-        arg(root.path()),
-        "--tls-cert",
-        arg(&cert),
-        "--tls-key",
-        arg(&key),
-    ]);
+    let (server, ca, _certs) = serve_tls(root.path(), &[]);
     let script = r#"
 import ftplib, ssl, sys
 port, ca = int(sys.argv[1]), sys.argv[2]
