@@ -331,12 +331,7 @@ fn checksum_server(
             "FEAT" => Action::Reply(format!("211-Features:\n SIZE\n EPSV\n{features}\n211 End")),
             "SIZE" => Action::Reply(format!("213 {}", served.len())),
             "MDTM" => Action::Reply("550 no".into()),
-            "RETR" => Action::Data {
-                preliminary: "150 Here".into(),
-                data: served.to_vec(),
-                cut: false,
-                then: "226 Done".into(),
-            },
+            "RETR" => Action::sent(served.to_vec()),
             "STOR" => Action::Upload {
                 preliminary: "150 Go ahead".into(),
                 then: "226 Done".into(),
@@ -663,12 +658,9 @@ fn hash_argument_errors_are_usage_errors() {
 fn mirror_one_file_whose_hash_gets(reply: &'static str) -> (FakeServer, Env, Output) {
     let server = checksum_server(" HASH SHA-256*", b"HELLO\n", move |c| {
         match verb(c).as_str() {
-            "LIST" => Some(Action::Data {
-                preliminary: "150 Here".into(),
-                data: b"-rw-r--r-- 1 u g 6 Jan 01 2024 f\r\n".to_vec(),
-                cut: false,
-                then: "226 Done".into(),
-            }),
+            "LIST" => Some(Action::sent(
+                b"-rw-r--r-- 1 u g 6 Jan 01 2024 f\r\n".to_vec(),
+            )),
             "HASH" => Some(Action::Reply(reply.into())),
             _ => None,
         }

@@ -75,6 +75,18 @@ pub enum Action {
     Late(Duration, String),
 }
 
+impl Action {
+    /// `Data` that completes: `150`, all of `data` on the data connection, then `226`.
+    pub fn sent(data: impl Into<Vec<u8>>) -> Action {
+        Action::Data {
+            preliminary: "150 Opening data connection".into(),
+            data: data.into(),
+            cut: false,
+            then: "226 Transfer complete".into(),
+        }
+    }
+}
+
 /// A running fake server; dropping it stops it (waiting at most about 2 s).
 pub struct FakeServer {
     port: u16,

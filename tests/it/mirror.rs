@@ -506,12 +506,7 @@ fn mirror_r_counts_a_refused_mkdir_upload_and_delete_as_failures() {
     let server = FakeServer::start(|c| {
         let arg = c.split_once(' ').map(|x| x.1).unwrap_or("").to_string();
         match (verb(c).as_str(), arg.as_str()) {
-            ("LIST", "www") => Action::Data {
-                preliminary: "150 Here comes the listing".into(),
-                data: b"-rw-r--r-- 1 u g 3 Jan 01 2024 old.txt\r\n".to_vec(),
-                cut: false,
-                then: "226 Done".into(),
-            },
+            ("LIST", "www") => Action::sent(b"-rw-r--r-- 1 u g 3 Jan 01 2024 old.txt\r\n"),
             ("LIST", _) => Action::Reply("550 No such directory".into()),
             ("CWD", "www" | "/") => Action::Reply("250 ok".into()),
             ("CWD", _) => Action::Reply("550 No".into()),
@@ -607,23 +602,13 @@ fn a_mirror_file_retried_after_a_451_is_named_in_the_retry_line() {
     let server = FakeServer::start(move |c| {
         let arg = c.split_once(' ').map(|x| x.1).unwrap_or("").to_string();
         match (verb(c).as_str(), arg.as_str()) {
-            ("LIST", "tree") => Action::Data {
-                preliminary: "150 Here comes the listing".into(),
-                data: b"-rw-r--r-- 1 u g 3 Jan 01 2024 f.txt\r\n".to_vec(),
-                cut: false,
-                then: "226 Done".into(),
-            },
+            ("LIST", "tree") => Action::sent(b"-rw-r--r-- 1 u g 3 Jan 01 2024 f.txt\r\n"),
             ("LIST", _) => Action::Reply("550 No such directory".into()),
             ("SIZE", _) => Action::Reply("213 3".into()),
             ("RETR", "tree/f.txt") if !once.swap(true, Ordering::SeqCst) => {
                 Action::Reply("451 Local error in processing".into())
             }
-            ("RETR", "tree/f.txt") => Action::Data {
-                preliminary: "150 ok".into(),
-                data: b"abc".to_vec(),
-                cut: false,
-                then: "226 ok".into(),
-            },
+            ("RETR", "tree/f.txt") => Action::sent(b"abc"),
             _ => fallback(c),
         }
     });
@@ -679,12 +664,7 @@ fn a_local_tree_deeper_than_256_levels_stops_the_walk() {
 fn a_hostile_tree_listing_cannot_write_outside_the_target() {
     let server = FakeServer::start(|c| {
         let arg = c.split_once(' ').map(|x| x.1).unwrap_or("").to_string();
-        let listing = |lines: &str| Action::Data {
-            preliminary: "150 Here comes the listing".into(),
-            data: lines.as_bytes().to_vec(),
-            cut: false,
-            then: "226 Done".into(),
-        };
+        let listing = |lines: &str| Action::sent(lines);
         match (verb(c).as_str(), arg.as_str()) {
             ("LIST", "tree") => listing(
                 "drwxr-xr-x 2 u g 4096 Jan 01 2024 ..\r\n\
@@ -699,12 +679,7 @@ fn a_hostile_tree_listing_cannot_write_outside_the_target() {
             ("CWD", "tree" | "tree/sub" | "/") => Action::Reply("250 ok".into()),
             ("CWD", _) => Action::Reply("550 No".into()),
             ("SIZE", _) => Action::Reply("213 3".into()),
-            ("RETR", "tree/ok.txt" | "tree/sub/f.txt") => Action::Data {
-                preliminary: "150 ok".into(),
-                data: b"abc".to_vec(),
-                cut: false,
-                then: "226 ok".into(),
-            },
+            ("RETR", "tree/ok.txt" | "tree/sub/f.txt") => Action::sent(b"abc"),
             ("RETR", _) => Action::Reply("550 not for you".into()),
             _ => fallback(c),
         }
@@ -951,12 +926,7 @@ fn mirror_against_a_login_limit(command: &str) {
     let counted = Arc::clone(&logins);
     let server = FakeServer::start(move |c| {
         let arg = c.split_once(' ').map(|x| x.1).unwrap_or("").to_string();
-        let listing = |lines: String| Action::Data {
-            preliminary: "150 Here comes the listing".into(),
-            data: lines.into_bytes(),
-            cut: false,
-            then: "226 Done".into(),
-        };
+        let listing = |lines: String| Action::sent(lines);
         let line = |path: &str| {
             let name = path.rsplit('/').next().unwrap();
             format!(
@@ -980,12 +950,7 @@ fn mirror_against_a_login_limit(command: &str) {
             ("CWD", "tree" | "tree/sub" | "tree/sub/deep" | "/") => Action::Reply("250 ok".into()),
             ("CWD", _) => Action::Reply("550 No".into()),
             ("RETR", p) if p.strip_prefix("tree/").is_some_and(|f| files.contains(&f)) => {
-                Action::Data {
-                    preliminary: "150 Opening data connection".into(),
-                    data: body(&p["tree/".len()..]),
-                    cut: false,
-                    then: "226 Transfer complete".into(),
-                }
+                Action::sent(body(&p["tree/".len()..]))
             }
             ("RETR", _) => Action::Reply("550 No such file".into()),
             _ => fallback(c),
@@ -1030,15 +995,11 @@ fn mirror_p2_interrupted_starts_no_further_file() {
     let server = FakeServer::start(|c| {
         let arg = c.split_once(' ').map(|x| x.1).unwrap_or("");
         match (verb(c).as_str(), arg) {
-            ("LIST", "tree") => Action::Data {
-                preliminary: "150 Here comes the listing".into(),
-                data: (0..6)
+            ("LIST", "tree") => Action::sent(
+                (0..6)
                     .map(|i| format!("-rw-r--r-- 1 u g {} Jan 01 2024 f{i}\r\n", CHUNK * CHUNKS))
-                    .collect::<String>()
-                    .into_bytes(),
-                cut: false,
-                then: "226 Done".into(),
-            },
+                    .collect::<String>(),
+            ),
             ("LIST", _) => Action::Reply("550 No such directory".into()),
             ("CWD", "tree" | "/") => Action::Reply("250 ok".into()),
             ("CWD", _) => Action::Reply("550 No".into()),
