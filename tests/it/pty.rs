@@ -142,6 +142,23 @@ fn interactive_session_end_to_end() {
     assert!(!history.contains("garbage"), "{history}");
 }
 
+/// Lines typed or pasted ahead, in one burst, are each run in turn. rustyline read them
+/// into a buffer it dropped when its first line was done (its `buffer-redux` feature keeps
+/// the buffer between lines).
+#[test]
+fn lines_typed_ahead_in_one_burst_all_run() {
+    let env = Env::new();
+    let mut p = spawn_shell(&env, &[]);
+    p.expect("ftpsh> ").unwrap();
+    p.send("echo one\recho two\recho three\r").unwrap();
+    for word in ["one", "two", "three"] {
+        p.expect(Regex(format!(r"\r\n{word}\r\n"))).unwrap();
+    }
+    p.expect("ftpsh> ").unwrap();
+    p.send_line("bye").unwrap();
+    p.expect(Eof).unwrap();
+}
+
 #[test]
 fn password_prompt_echoes_nothing_and_history_is_scrubbed() {
     let env = Env::with(crate::server::ServerOpts {
